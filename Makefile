@@ -1,0 +1,54 @@
+# WRES Workflow: `make run` to use it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ASSETS := app/static/nhsuk/nhsuk-frontend.min.css
+export FLASK_APP := wsgi_dev.py
+
+.PHONY: install run test lint format bench clean
+
+install: $(STAMP) $(ASSETS)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+node_modules/.package-lock.json: package.json
+	@node -e 'if (+process.versions.node.split(".")[0] < 20) { console.error("Node 20 or newer is needed"); process.exit(1) }'
+	npm install --no-audit --no-fund --loglevel=error
+	touch node_modules/.package-lock.json
+
+# The NHS.UK design system's built CSS, JS and icons, copied from the pinned npm package.
+$(ASSETS): node_modules/.package-lock.json
+	rm -rf app/static/nhsuk
+	mkdir -p app/static/nhsuk
+	cp node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css \
+	   node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js app/static/nhsuk/
+	cp -r node_modules/nhsuk-frontend/dist/nhsuk/assets app/static/nhsuk/assets
+
+run: install
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo --if-empty
+	@echo
+	@echo "WRES Workflow is at http://127.0.0.1:5000  (Ctrl+C to stop)"
+	@echo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) node_modules app/static/nhsuk .pytest_cache

@@ -1,0 +1,135 @@
+"""The application factory: create_app builds the app in named steps."""
+
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, render_template, request
+from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
+
+from config import Config, load_config
+
+
+def create_app(config: Config | str | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config if isinstance(config, Config) else load_config(config))
+    register_templates(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def register_templates(app: Flask) -> None:
+    app.jinja_options = {
+        **app.jinja_options,
+        # The NHS.UK macros expect chained look-ups of absent parameters to be harmless.
+        "undefined": ChainableUndefined,
+        "loader": ChoiceLoader(
+            [
+                app.create_global_jinja_loader(),  # app and blueprint templates
+                PackageLoader("nhsuk_frontend_jinja"),
+            ]
+        ),
+    }
+    from app import presenters
+
+    presenters.register(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from app import database  # noqa: F401  (registers SQLite connection behaviour)
+    from app.accounts import passwords
+    from app.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    # Batch mode lets SQLite, which cannot ALTER most things, take the same migrations.
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    passwords.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts.routes import bp as accounts_bp
+    from app.home.routes import bp as home_bp
+    from app.workforce.routes import bp as workforce_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(workforce_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    def render_error(status: int, title: str, message: str):
+        if request.accept_mimetypes.best == "application/json":
+            return {"error": title, "message": message}, status
+        return render_template("errors/error.html", status=status, title=title,
+                               message=message), status
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return render_error(403, "You do not have access to this page",
+                            "Your account does not have a role that can see this page. "
+                            "If you think it should, ask your HR / WRES lead.")
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return render_error(404, "Page not found",
+                            "If you typed the web address, check it is correct. "
+                            "If you pasted it, check you copied the entire address.")
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return render_error(413, "The file is too large",
+                            f"Files up to {limit_mb} MB can be uploaded. Split the file, or ask "
+                            "your administrator to raise MAX_UPLOAD_MB.")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return render_error(400, "Your form has expired",
+                            "For your security the form could not be sent. Go back, reload the "
+                            "page and try again.")
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        return render_error(500, "Sorry, there is a problem with the service",
+                            "Try again later. Nothing you entered was saved.")
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.before_request
+    def make_nonce():
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.after_request
+    def security_headers(response):
+        nonce = getattr(g, "csp_nonce", "")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
+            "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not app.debug and app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from app.accounts.cli import users_cli
+    from app.workforce.cli import orgs_cli, seed_demo, staff_cli
+
+    app.cli.add_command(orgs_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(staff_cli)
+    app.cli.add_command(seed_demo)

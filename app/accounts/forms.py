@@ -1,0 +1,68 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from app.accounts.roles import ROLE_NAMES
+
+ROLE_CHOICES = [(role.value, name) for role, name in ROLE_NAMES.items()]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address")])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password")])
+
+
+class _NewPasswordMixin:
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Enter a new password"),
+            Length(MIN_LENGTH, MAX_LENGTH,
+                   f"Password must be between {MIN_LENGTH} and {MAX_LENGTH} characters"),
+        ],
+    )
+    confirm_password = PasswordField(
+        "Confirm new password",
+        validators=[DataRequired("Enter the new password again"),
+                    EqualTo("new_password", "The two passwords do not match")],
+    )
+
+
+class SetPasswordForm(_NewPasswordMixin, FlaskForm):
+    pass
+
+
+class ChangePasswordForm(_NewPasswordMixin, FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password")]
+    )
+
+
+class RolesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class InviteUserForm(FlaskForm):
+    full_name = StringField("Full name", validators=[DataRequired("Enter the person's name"),
+                                                      Length(max=200)])
+    email = EmailField(
+        "Email address",
+        validators=[DataRequired("Enter an email address"),
+                    Email("Enter an email address in the right format, like name@nhs.net"),
+                    Length(max=254)],
+    )
+    roles = RolesField("Roles", choices=ROLE_CHOICES,
+                       validators=[DataRequired("Choose at least one role")])
+
+
+class RolesForm(FlaskForm):
+    roles = RolesField("Roles", choices=ROLE_CHOICES,
+                       validators=[DataRequired("Choose at least one role")])
+
+
+class DisableForm(FlaskForm):
+    reason = TextAreaField("Reason (recorded in the audit trail)",
+                           validators=[Optional(), Length(max=1000)])

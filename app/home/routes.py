@@ -1,0 +1,31 @@
+"""The home page for each role, and the service's fixed pages."""
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from app.accounts.permissions import login_required
+from app.accounts.roles import Role
+from app.accounts.services import staff_record_for
+from app.workforce import queries as workforce_queries
+
+bp = Blueprint("home", __name__, template_folder="templates")
+
+
+@bp.route("/")
+@login_required
+def index():
+    summary = None
+    if current_user.has_role(Role.HR_ADMIN):
+        summary = workforce_queries.workforce_summary(current_user.organisation_id)
+    return render_template("home/index.html", summary=summary,
+                           staff=staff_record_for(current_user), Role=Role)
+
+
+@bp.route("/accessibility")
+def accessibility():
+    return render_template("home/accessibility.html")
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("home/privacy.html")

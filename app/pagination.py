@@ -1,0 +1,52 @@
+"""Page-at-a-time lists: one COUNT and one bounded SELECT, whatever the table's size."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request, url_for
+from sqlalchemy import Select, func, select
+
+from app.extensions import db
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    number: int
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first_shown(self) -> int:
+        return 0 if self.total == 0 else (self.number - 1) * self.size + 1
+
+    @property
+    def last_shown(self) -> int:
+        return min(self.total, self.number * self.size)
+
+    def url(self, number: int) -> str:
+        args = {**request.args.to_dict(), "page": number}
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+    @property
+    def previous_url(self) -> str | None:
+        return self.url(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.url(self.number + 1) if self.number < self.pages else None
+
+
+def paginate(query: Select, size: int) -> Page:
+    try:
+        number = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        number = 1
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    number = min(number, max(1, -(-total // size)))
+    items = list(db.session.scalars(query.limit(size).offset((number - 1) * size)))
+    return Page(items, number, size, total)

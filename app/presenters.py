@@ -1,0 +1,60 @@
+"""Template filters and globals shared by every page: dates, bands, navigation by role."""
+
+from datetime import date, datetime
+
+from flask import Flask, g, request, url_for
+from flask_login import current_user
+
+from app.accounts.roles import ROLE_NAMES, Role
+from app.timeutil import to_london
+from app.workforce.bands import BOARD_ROLE_NAMES, STAFF_GROUP_NAMES, band_name
+
+
+def format_datetime(moment: datetime | None) -> str:
+    local = to_london(moment)
+    return local.strftime("%-d %B %Y at %H:%M") if local else ""
+
+
+def format_date(day: date | None) -> str:
+    return day.strftime("%-d %B %Y") if day else ""
+
+
+def navigation() -> list[dict]:
+    """Header links for the signed-in user's roles; the current section is marked."""
+    if not current_user.is_authenticated:
+        return []
+    items = [("Home", "home.index", None)]
+    if current_user.has_role(Role.HR_ADMIN):
+        items += [
+            ("Staff", "workforce.staff_list", "/staff"),
+            ("Imports", "workforce.import_history", "/imports"),
+            ("Users", "accounts.user_list", "/users"),
+            ("Settings", "workforce.settings", "/settings"),
+        ]
+    items.append(("Your account", "accounts.account", "/account"))
+    path = request.path
+    return [
+        {
+            "text": text,
+            "href": url_for(endpoint),
+            "current": (prefix and path.startswith(prefix)) or request.endpoint == endpoint,
+        }
+        for text, endpoint, prefix in items
+    ]
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["band"] = band_name
+    app.jinja_env.filters["staff_group"] = lambda slug: STAFF_GROUP_NAMES.get(slug, slug or "")
+    app.jinja_env.filters["board_role"] = lambda slug: BOARD_ROLE_NAMES.get(slug, "")
+    app.jinja_env.filters["role_name"] = lambda role: ROLE_NAMES[Role(role)]
+
+    @app.context_processor
+    def layout_values():
+        return {
+            "service_name": app.config["SERVICE_NAME"],
+            "navigation": navigation,
+            "cspNonce": getattr(g, "csp_nonce", None),
+        }

@@ -1,0 +1,106 @@
+"""`flask orgs ...`, `flask staff import`, `flask seed-demo`."""
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.cli_support import emit_json, fail
+from app.csvimport import ImportRefused
+from app.extensions import db
+from app.workforce import services
+from app.workforce.models import Organisation
+
+orgs_cli = AppGroup("orgs", help="Organisations.")
+staff_cli = AppGroup("staff", help="Staff records.")
+
+PROGRESS_FROM_ROWS = 2000
+
+
+@orgs_cli.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="The organisation's name.")
+def add_org(code: str, name: str) -> None:
+    """Create an organisation with the default settings."""
+    try:
+        organisation = services.create_organisation(code, name)
+    except services.OrganisationError as exc:
+        fail(str(exc))
+    db.session.commit()
+    click.echo(f"Added organisation {organisation.code}: {organisation.name}", err=True)
+
+
+@orgs_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on standard output.")
+def list_orgs(as_json: bool) -> None:
+    """List organisations."""
+    rows = db.session.scalars(select(Organisation).order_by(Organisation.code)).all()
+    if as_json:
+        emit_json([{"code": o.code, "name": o.name} for o in rows])
+    else:
+        for organisation in rows:
+            click.echo(f"{organisation.code}\t{organisation.name}")
+
+
+@staff_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--org", "org_code", help="Organisation code; may be left out when there is only "
+                                        "one, or when the file names it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on standard output.")
+def import_staff(file: Path, org_code: str | None, as_json: bool) -> None:
+    """Import an ESR staff extract: all rows or none."""
+    data = file.read_bytes()
+    try:
+        organisation = services.resolve_organisation(org_code or _single_code_in(data))
+    except services.OrganisationError as exc:
+        fail(str(exc), as_json=as_json)
+    except ImportRefused as refused:
+        fail("the file was not imported; nothing was changed", refused.problems, as_json)
+    lines = data.count(b"\n")
+    try:
+        if lines >= PROGRESS_FROM_ROWS:
+            with click.progressbar(length=lines, label="Checking and importing rows",
+                                   file=click.get_text_stream("stderr")) as bar:
+                result = services.import_staff(organisation, data, file.name, "command line",
+                                               progress=bar.update)
+        else:
+            result = services.import_staff(organisation, data, file.name, "command line")
+    except ImportRefused as refused:
+        fail("the file was not imported; nothing was changed", refused.problems, as_json)
+    db.session.commit()
+    record = result.record
+    if as_json:
+        emit_json({"organisation_code": organisation.code, "file": file.name,
+                   "rows": result.rows, "added": record.rows_added,
+                   "updated": record.rows_updated, "unchanged": record.rows_unchanged})
+    click.echo(f"Imported {file.name} into {organisation.code}: {result.summary}", err=True)
+
+
+def _single_code_in(data: bytes) -> str | None:
+    """The organisation the file itself names, when it names exactly one."""
+    from app.workforce.staff_file import parse_staff_file
+
+    rows, _problems = parse_staff_file(data)
+    codes = services.file_organisation_codes(rows)
+    return codes.pop() if len(codes) == 1 else None
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when an organisation already exists.")
+@click.option("--staff", "staff_count", default=6000, show_default=True,
+              help="Roughly how many staff to make.")
+def seed_demo(if_empty: bool, staff_count: int) -> None:
+    """Make a believable synthetic trust with one login per role."""
+    from app.workforce import demo
+
+    if if_empty and db.session.scalar(select(Organisation.id).limit(1)) is not None:
+        click.echo("The database already has data; demo data not added.", err=True)
+    else:
+        summary = demo.seed(staff_count)
+        db.session.commit()
+        click.echo(f"Made demo trust {demo.ORG_CODE} with {summary['staff']} staff "
+                   f"({summary['bme_share']:.1%} BME of known ethnicities).", err=True)
+    click.echo("Demo logins (password for each: " + demo.PASSWORD + "):")
+    for email, role in demo.LOGINS:
+        click.echo(f"  {email:32} {role}")

@@ -1,0 +1,150 @@
+"""A believable synthetic trust for `make run` and demonstrations.
+
+The mix by band and ethnicity follows the shape of the national WRES picture: about 28% BME
+overall, over 40% at band 5 and among doctors, falling to around 10% at VSM. Everything is made
+up, and the same seed always makes the same trust. Staff go through the real import, so demo data
+obeys the same rules as an ESR extract.
+"""
+
+import csv
+import io
+import random
+from datetime import date, timedelta
+
+from app.accounts import services as accounts
+from app.accounts.roles import Role
+from app.workforce import services
+from app.workforce.ethnicity import WresGroup, group_of
+
+ORG_CODE = "DEMO1"
+ORG_NAME = "Demo Valley NHS Foundation Trust"
+PASSWORD = "demo-password-2026"
+DOMAIN = "demo.nhs.uk"
+LOGINS = [
+    (f"hr@{DOMAIN}", Role.HR_ADMIN.value),
+    (f"manager@{DOMAIN}", Role.RECRUITING_MANAGER.value),
+    (f"chair@{DOMAIN}", Role.CHAIR.value),
+    (f"leader@{DOMAIN}", Role.SENIOR_LEADER.value),
+    (f"regional@{DOMAIN}", Role.REGIONAL_VIEWER.value),
+]
+
+# band: (share of the workforce, BME share of known ethnicities, staff group)
+BAND_MIX = {
+    "1": (0.005, 0.20, "non-clinical"),
+    "2": (0.115, 0.25, None),
+    "3": (0.13, 0.24, None),
+    "4": (0.09, 0.22, "non-clinical"),
+    "5": (0.195, 0.36, "clinical-non-medical"),
+    "6": (0.165, 0.28, "clinical-non-medical"),
+    "7": (0.105, 0.20, None),
+    "8a": (0.046, 0.17, None),
+    "8b": (0.021, 0.15, None),
+    "8c": (0.010, 0.13, None),
+    "8d": (0.005, 0.12, None),
+    "9": (0.002, 0.11, "non-clinical"),
+    "VSM": (0.0017, 0.10, "non-clinical"),
+    "consultant": (0.049, 0.40, "medical-dental"),
+    "non-consultant-career-grade": (0.015, 0.55, "medical-dental"),
+    "trainee": (0.041, 0.42, "medical-dental"),
+    "other-medical": (0.003, 0.35, "medical-dental"),
+}
+UNKNOWN_SHARE = 0.05
+WHITE_CODES = ["A"] * 16 + ["B", "C", "CP"]
+BME_CODES = ["H"] * 5 + ["N"] * 4 + ["J"] * 2 + ["M", "L", "L", "K", "P", "R", "S", "D", "F", "G"]
+UNKNOWN_CODES = ["Z", "99", ""]
+
+FIRST_NAMES = {
+    WresGroup.WHITE: ["Emma", "James", "Sophie", "Oliver", "Claire", "Tom", "Helen", "Mark",
+                      "Sarah", "David", "Aoife", "Piotr", "Anna", "Rachel", "Gareth", "Lucy"],
+    WresGroup.BME: ["Asha", "Ifeoma", "Kwame", "Priya", "Imran", "Mei", "Chidi", "Fatima",
+                    "Ravi", "Grace", "Tariq", "Nadia", "Joseph", "Aisha", "Sanjay", "Lin"],
+    WresGroup.UNKNOWN: ["Sam", "Alex", "Jo", "Chris", "Jordan", "Robin", "Kim", "Taylor"],
+}
+LAST_NAMES = {
+    WresGroup.WHITE: ["Smith", "Walsh", "Carter", "Evans", "Murphy", "Nowak", "Taylor",
+                      "Hughes", "Wright", "Green", "Kowalski", "Brennan"],
+    WresGroup.BME: ["Patel", "Mensah", "Okafor", "Khan", "Begum", "Chen", "Adeyemi", "Ali",
+                    "Sharma", "Obi", "Hussain", "Campbell", "Nwosu", "Wong"],
+    WresGroup.UNKNOWN: ["Lee", "Morgan", "Reid", "Ellis", "Quinn", "Parry"],
+}
+HEADER = ["staff_number", "organisation_code", "full_name", "email", "ethnic_category",
+          "pay_band", "staff_group", "board_member", "board_voting", "start_date", "leaving_date"]
+
+
+def _ethnic_code(rng: random.Random, bme_share: float) -> str:
+    if rng.random() < UNKNOWN_SHARE:
+        return rng.choice(UNKNOWN_CODES)
+    return rng.choice(BME_CODES if rng.random() < bme_share else WHITE_CODES)
+
+
+def _name(rng: random.Random, code: str) -> str:
+    group = group_of(code or None)
+    return f"{rng.choice(FIRST_NAMES[group])} {rng.choice(LAST_NAMES[group])}"
+
+
+def _staff_group(rng: random.Random, fixed: str | None) -> str:
+    if fixed:
+        return fixed
+    return "clinical-non-medical" if rng.random() < 0.55 else "non-clinical"
+
+
+def _rows(staff_count: int, rng: random.Random, today: date) -> list[list[str]]:
+    rows = []
+    number = 30_000_000
+    for band, (share, bme_share, fixed_group) in BAND_MIX.items():
+        for _ in range(max(1, round(share * staff_count))):
+            number += 1
+            code = _ethnic_code(rng, bme_share)
+            start = today - timedelta(days=rng.randint(30, 25 * 365))
+            leaving = ""
+            if rng.random() < 0.09:  # about a year's leavers
+                leaving = (today - timedelta(days=rng.randint(1, 364))).isoformat()
+                if leaving <= start.isoformat():
+                    leaving = ""
+            rows.append([str(number), ORG_CODE, _name(rng, code), "", code, band,
+                         _staff_group(rng, fixed_group), "", "", start.isoformat(), leaving])
+    # The board: VSM executives (most voting), and non-executive directors with no band.
+    vsm_rows = [r for r in rows if r[5] == "VSM" and not r[10]]
+    for index, row in enumerate(vsm_rows[:8]):
+        row[7], row[8] = "Executive", "Y" if index < 6 else "N"
+    for index in range(7):
+        number += 1
+        code = rng.choice(BME_CODES) if index < 2 else rng.choice(WHITE_CODES)
+        start = today - timedelta(days=rng.randint(200, 6 * 365))
+        rows.append([str(number), ORG_CODE, _name(rng, code), "", code, "", "non-clinical",
+                     "Non-executive", "Y", start.isoformat(), ""])
+    return rows
+
+
+def seed(staff_count: int = 6000, seed_value: int = 2028) -> dict:
+    rng = random.Random(seed_value)
+    today = date.today()
+    organisation = services.create_organisation(ORG_CODE, ORG_NAME)
+    rows = _rows(staff_count, rng, today)
+
+    # Give the demo logins staff records: the chair is a non-executive, the leader a VSM.
+    def first(predicate):
+        return next(r for r in rows if predicate(r))
+
+    people = {
+        f"hr@{DOMAIN}": first(lambda r: r[5] == "8b" and not r[10]),
+        f"manager@{DOMAIN}": first(lambda r: r[5] == "7" and r[6] == "clinical-non-medical"
+                                   and not r[10]),
+        f"chair@{DOMAIN}": first(lambda r: r[7] == "Non-executive"),
+        f"leader@{DOMAIN}": first(lambda r: r[7] == "Executive"),
+    }
+    for email, row in people.items():
+        row[3] = email
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    services.import_staff(organisation, buffer.getvalue().encode(), "demo-esr-extract.csv",
+                          "demo data")
+    for email, role in LOGINS:
+        row = people.get(email)
+        accounts.create_user(organisation.id, email, [Role(role)],
+                             row[2] if row else "Regional Analyst", PASSWORD)
+    known = [group_of(r[4] or None) for r in rows if group_of(r[4] or None) != WresGroup.UNKNOWN]
+    return {"staff": len(rows),
+            "bme_share": sum(g == WresGroup.BME for g in known) / max(1, len(known))}

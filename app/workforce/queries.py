@@ -1,0 +1,85 @@
+"""Read-only selects for workforce pages."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Select, func, or_, select
+
+from app.accounts.models import User
+from app.extensions import db
+from app.timeutil import today_london
+from app.workforce.ethnicity import WresGroup, sql_group
+from app.workforce.models import Staff, StaffImport, in_post_clause
+
+
+@dataclass(frozen=True)
+class WorkforceSummary:
+    in_post: int
+    unknown_ethnicity: int
+    users: int
+    last_import_at: datetime | None
+
+
+def workforce_summary(organisation_id: int, day: date | None = None) -> WorkforceSummary:
+    day = day or today_london()
+    group = sql_group(Staff.ethnic_category)
+    in_post, unknown = db.session.execute(
+        select(func.count(), func.count().filter(group == WresGroup.UNKNOWN.value))
+        .where(Staff.organisation_id == organisation_id, in_post_clause(day))
+    ).one()
+    users = db.session.scalar(
+        select(func.count()).select_from(User).where(User.organisation_id == organisation_id)
+    )
+    last_import = db.session.scalar(
+        select(func.max(StaffImport.imported_at))
+        .where(StaffImport.organisation_id == organisation_id)
+    )
+    return WorkforceSummary(in_post, unknown, users, last_import)
+
+
+@dataclass(frozen=True)
+class StaffFilters:
+    search: str = ""
+    band: str = ""
+    staff_group: str = ""
+    board: str = ""  # "", "any", "executive", "non-executive", "none"
+    status: str = "in-post"  # "in-post", "left", "all"
+
+
+def staff_list_query(base: Select, filters: StaffFilters, day: date | None = None) -> Select:
+    """Narrow a scoped SELECT of Staff by the list page's filters."""
+    query = base
+    if filters.search:
+        like = f"%{filters.search.lower()}%"
+        query = query.where(or_(
+            func.lower(Staff.full_name).like(like),
+            Staff.staff_number.like(like),
+            Staff.email.like(like),
+        ))
+    if filters.band == "none":
+        query = query.where(Staff.pay_band.is_(None))
+    elif filters.band:
+        query = query.where(Staff.pay_band == filters.band)
+    if filters.staff_group:
+        query = query.where(Staff.staff_group == filters.staff_group)
+    if filters.board == "any":
+        query = query.where(Staff.board_role.is_not(None))
+    elif filters.board == "none":
+        query = query.where(Staff.board_role.is_(None))
+    elif filters.board:
+        query = query.where(Staff.board_role == filters.board)
+    day = day or today_london()
+    if filters.status == "in-post":
+        query = query.where(in_post_clause(day))
+    elif filters.status == "left":
+        query = query.where(Staff.leaving_date.is_not(None), Staff.leaving_date <= day)
+    return query.order_by(Staff.full_name, Staff.staff_number)
+
+
+def user_for_staff(staff: Staff) -> User | None:
+    if not staff.email:
+        return None
+    return db.session.scalar(
+        select(User).where(User.organisation_id == staff.organisation_id,
+                           User.email == staff.email)
+    )

@@ -1,0 +1,204 @@
+"""Operations on organisations, their settings and staff records. Services flush, never commit."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from app import audit
+from app.csvimport import ImportRefused, Problem
+from app.extensions import db
+from app.timeutil import today_london
+from app.workforce.models import (
+    BandChange,
+    Organisation,
+    OrganisationSettings,
+    Staff,
+    StaffImport,
+)
+from app.workforce.staff_file import StaffRow, parse_staff_file
+
+_ODS_CODE = re.compile(r"^[A-Z0-9]{3,10}$")
+
+
+class OrganisationError(ValueError):
+    """An organisation that cannot be created or found, with a message for the person."""
+
+
+def create_organisation(code: str, name: str) -> Organisation:
+    code = code.strip().upper()
+    name = name.strip()
+    if not _ODS_CODE.match(code):
+        raise OrganisationError(
+            f"{code!r} is not an organisation code: expected the ODS code, 3 to 10 letters or "
+            "digits (for example RAB)"
+        )
+    if not name:
+        raise OrganisationError("Give the organisation a name")
+    if db.session.scalar(select(Organisation).where(Organisation.code == code)):
+        raise OrganisationError(f"Organisation {code} already exists")
+    organisation = Organisation(code=code, name=name, settings=OrganisationSettings())
+    db.session.add(organisation)
+    db.session.flush()
+    audit.record(organisation.id, None, "organisation.created", "organisation",
+                 organisation.id, {"code": code, "name": name})
+    return organisation
+
+
+def resolve_organisation(code: str | None) -> Organisation:
+    """The organisation a command names, or the only one there is."""
+    if code:
+        organisation = db.session.scalar(
+            select(Organisation).where(Organisation.code == code.strip().upper())
+        )
+        if organisation is None:
+            raise OrganisationError(
+                f"There is no organisation {code.upper()}: add it first with "
+                f"`flask orgs add {code.upper()} --name NAME`"
+            )
+        return organisation
+    organisations = list(db.session.scalars(select(Organisation).limit(2)))
+    if len(organisations) == 1:
+        return organisations[0]
+    if not organisations:
+        raise OrganisationError("There are no organisations yet: add one with "
+                                "`flask orgs add CODE --name NAME`")
+    raise OrganisationError("There is more than one organisation: name one with --org CODE")
+
+
+SETTING_FIELDS = (
+    "panel_min_bme_members",
+    "panel_rule_min_band",
+    "panel_training_months",
+    "panel_independent_required",
+    "justification_due_working_days",
+    "justification_policy",
+    "default_turnover",
+    "target_year",
+    "suppression_threshold",
+    "non_adverse_low",
+    "non_adverse_high",
+    "mentoring_counts_non_consultant_medical",
+)
+
+
+def _comparable(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def update_settings(settings: OrganisationSettings, values: dict, actor) -> list[str]:
+    """Apply new values; every changed setting is audited with its old and new value."""
+    changed = {}
+    for name in SETTING_FIELDS:
+        if name not in values:
+            continue
+        old, new = getattr(settings, name), values[name]
+        if isinstance(old, Decimal) and new is not None:
+            new = Decimal(str(new))
+        if _comparable(old) != _comparable(new):
+            changed[name] = {"from": _comparable(old), "to": _comparable(new)}
+            setattr(settings, name, new)
+    db.session.flush()
+    if changed:
+        audit.record(settings.organisation_id, actor, "settings.changed", "organisation",
+                     settings.organisation_id, changed)
+    return sorted(changed)
+
+
+# Staff import
+
+_STAFF_FIELDS = (
+    "full_name",
+    "email",
+    "ethnic_category",
+    "pay_band",
+    "staff_group",
+    "board_role",
+    "board_voting",
+    "start_date",
+    "leaving_date",
+)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    record: StaffImport
+    rows: int
+
+    @property
+    def summary(self) -> str:
+        r = self.record
+        return (f"{self.rows} rows: {r.rows_added} added, {r.rows_updated} updated, "
+                f"{r.rows_unchanged} unchanged")
+
+
+def file_organisation_codes(rows: list[StaffRow]) -> set[str]:
+    return {row.organisation_code for row in rows if row.organisation_code}
+
+
+def _organisation_problems(rows: list[StaffRow], organisation: Organisation) -> list[Problem]:
+    return [
+        Problem(row.line, "organisation_code",
+                f"{row.organisation_code} is not the organisation being imported: expected "
+                f"{organisation.code} or blank")
+        for row in rows
+        if row.organisation_code and row.organisation_code != organisation.code
+    ]
+
+
+def import_staff(
+    organisation: Organisation,
+    data: bytes,
+    filename: str,
+    source: str,
+    actor=None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import an ESR extract: all rows or none. Rows are matched on staff number and updated in
+    place, so importing the same file again changes nothing. Raises ImportRefused."""
+    rows, problems = parse_staff_file(data, progress)
+    problems += _organisation_problems(rows, organisation)
+    if problems:
+        raise ImportRefused(problems)
+
+    existing = {
+        staff.staff_number: staff
+        for staff in db.session.scalars(
+            select(Staff).where(Staff.organisation_id == organisation.id)
+        )
+    }
+    record = StaffImport(organisation_id=organisation.id, imported_by_id=getattr(actor, "id", None),
+                         source=source, filename=filename[:255])
+    db.session.add(record)
+    db.session.flush()
+    today = today_london()
+    added = updated = unchanged = 0
+    for row in rows:
+        values = {name: getattr(row, name) for name in _STAFF_FIELDS}
+        staff = existing.get(row.staff_number)
+        if staff is None:
+            db.session.add(Staff(organisation_id=organisation.id, staff_number=row.staff_number,
+                                 **values))
+            added += 1
+            continue
+        changes = {name: value for name, value in values.items()
+                   if getattr(staff, name) != value}
+        if not changes:
+            unchanged += 1
+            continue
+        if "pay_band" in changes:
+            staff.band_changes.append(BandChange(
+                from_band=staff.pay_band, to_band=row.pay_band, recorded_on=today,
+                staff_import_id=record.id,
+            ))
+        for name, value in changes.items():
+            setattr(staff, name, value)
+        updated += 1
+    record.rows_added, record.rows_updated, record.rows_unchanged = added, updated, unchanged
+    db.session.flush()
+    audit.record(organisation.id, actor, "staff.imported", "staff_import", record.id,
+                 {"file": record.filename, "source": source, "added": added,
+                  "updated": updated, "unchanged": unchanged})
+    return ImportResult(record, len(rows))

@@ -1,0 +1,125 @@
+"""Settings for each environment, read from environment variables.
+
+Every variable is listed in .env.example and the README. Production fails fast when a required
+setting is missing rather than starting with an insecure default.
+"""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or unusable."""
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _development_secret_key() -> str:
+    """A key kept in instance/ so development sessions survive a restart."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    SERVICE_NAME = "WRES Workflow"
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Sessions: no remember-me; an idle timeout ends a session left alone.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "wres_session"
+    IDLE_TIMEOUT = timedelta(minutes=_env_int("IDLE_TIMEOUT_MINUTES", 30))
+    PERMANENT_SESSION_LIFETIME = IDLE_TIMEOUT
+    REMEMBER_COOKIE_SECURE = True
+
+    WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour")
+
+    # Uploads: the largest ESR extract for a big trust is a few MB; this leaves room.
+    MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+
+    INVITATION_DAYS = _env_int("INVITATION_DAYS", 7)
+    PAGE_SIZE = 50
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    # Served on plain http://127.0.0.1 by `make run`; a Secure cookie would never come back.
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret_key()
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'wres.sqlite3'}"
+        )
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    # The test client speaks plain http; production's Secure flag is checked by its own test.
+    SESSION_COOKIE_SECURE = False
+    PAGE_SIZE = 20
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = "testing-only-" + "x" * 32
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+    def __init__(self) -> None:
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if missing:
+            raise ConfigError(
+                "Production needs these environment variables set: " + ", ".join(missing)
+            )
+        self.SECRET_KEY = os.environ["SECRET_KEY"]
+        self.SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> Config:
+    name = name or os.environ.get("APP_ENV", "development")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise ConfigError(
+            f"APP_ENV must be one of {', '.join(CONFIGS)}, got {name!r}"
+        ) from None
