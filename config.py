@@ -89,6 +89,7 @@ class TestingConfig(Config):
     # The test client speaks plain http; production's Secure flag is checked by its own test.
     SESSION_COOKIE_SECURE = False
     PAGE_SIZE = 20
+    ARGON2_PROFILE = "CHEAPEST"  # the suite signs in hundreds of times
 
     def __init__(self) -> None:
         self.SECRET_KEY = "testing-only-" + "x" * 32

@@ -91,6 +91,15 @@ def register_errorhandlers(app: Flask) -> None:
                             f"Files up to {limit_mb} MB can be uploaded. Split the file, or ask "
                             "your administrator to raise MAX_UPLOAD_MB.")
 
+    @app.errorhandler(429)
+    def too_many_requests(error):
+        if request.endpoint == "accounts.login":
+            from app.accounts.routes import too_many_attempts
+
+            return too_many_attempts(error)
+        return render_error(429, "Too many requests",
+                            "Wait a few minutes, then try again.")
+
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
         return render_error(400, "Your form has expired",

@@ -1,12 +1,12 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectMultipleField, StringField, TextAreaField
+from wtforms import EmailField, SelectChoice, PasswordField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from app.accounts.roles import ROLE_NAMES
 
-ROLE_CHOICES = [(role.value, name) for role, name in ROLE_NAMES.items()]
+ROLE_CHOICES = [SelectChoice(role.value, name) for role, name in ROLE_NAMES.items()]
 
 
 class LoginForm(FlaskForm):

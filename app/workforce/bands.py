@@ -40,7 +40,7 @@ _MEDICAL_SPELLINGS = {
 }
 _VSM_SPELLINGS = {"vsm", "very senior manager", "very senior managers", "band vsm"}
 _UNDER_1_SPELLINGS = {"under 1", "under-1", "under1", "band under 1", "under band 1"}
-_AFC_NUMBER = re.compile(r"^(?:afc\s*)?(?:band\s*)?(?P<band>[1-9]|8\s*[a-d])$")
+_AFC_NUMBER = re.compile(r"^(?:afc\s*)?(?:band\s*)?(?P<band>[1-79]|8\s*[a-d])$")
 
 _STAFF_GROUP_SPELLINGS = {
     "non-clinical": "non-clinical",

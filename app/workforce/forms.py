@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField
+from wtforms import BooleanField, DecimalField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from app.workforce.bands import AFC_BANDS, band_name
@@ -19,7 +19,8 @@ class SettingsForm(FlaskForm):
     )
     panel_rule_min_band = SelectField(
         "Apply the panel rule from band",
-        choices=[("", "Every band")] + [(b, band_name(b)) for b in AFC_BANDS],
+        choices=[SelectChoice("", "Every band")]
+        + [SelectChoice(b, band_name(b)) for b in AFC_BANDS],
     )
     panel_training_months = IntegerField(
         "Panel members must have had fair-recruitment training within (months)",
@@ -33,7 +34,7 @@ class SettingsForm(FlaskForm):
     )
     justification_policy = SelectField(
         "A justification to the chair is needed when",
-        choices=list(JUSTIFICATION_POLICIES.items()),
+        choices=[SelectChoice(k, v) for k, v in JUSTIFICATION_POLICIES.items()],
     )
     default_turnover = DecimalField(
         "Default annual turnover (%)",

@@ -118,6 +118,7 @@ class Staff(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
+    organisation: Mapped[Organisation] = relationship()
     band_changes: Mapped[list["BandChange"]] = relationship(
         back_populates="staff", order_by="BandChange.id", cascade="all, delete-orphan"
     )

@@ -1,0 +1,54 @@
+"""factory-boy factories bound to the Flask-SQLAlchemy session."""
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from app.accounts.models import User, UserRole
+from app.accounts.passwords import hash_password
+from app.extensions import db
+from app.workforce.models import Organisation, OrganisationSettings, Staff
+
+PASSWORD = "correct horse battery staple"
+
+
+class _Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+class OrganisationFactory(_Base):
+    class Meta:
+        model = Organisation
+
+    code = factory.Sequence(lambda n: f"R{n:03d}")
+    name = factory.LazyAttribute(lambda o: f"{o.code} NHS Trust")
+    settings = factory.LazyFunction(OrganisationSettings)
+
+
+class StaffFactory(_Base):
+    class Meta:
+        model = Staff
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    staff_number = factory.Sequence(lambda n: f"{10000000 + n}")
+    full_name = factory.Faker("name", locale="en_GB")
+    email = factory.LazyAttribute(lambda s: f"staff{s.staff_number}@example.nhs.uk")
+    ethnic_category = "A"
+    pay_band = "6"
+    staff_group = "clinical-non-medical"
+
+
+class UserFactory(_Base):
+    class Meta:
+        model = User
+        exclude = ("roles", "password")
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    email = factory.Sequence(lambda n: f"user{n}@example.nhs.uk")
+    full_name = factory.Faker("name", locale="en_GB")
+    password = PASSWORD
+    password_hash = factory.LazyAttribute(lambda u: hash_password(u.password))
+    roles = ("hr-admin",)
+    role_rows = factory.LazyAttribute(lambda u: [UserRole(role=str(r)) for r in u.roles])
