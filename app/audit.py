@@ -119,8 +119,9 @@ def verify_chain(organisation_id: int) -> int | None:
         .order_by(AuditEvent.id)
         .execution_options(yield_per=1000)
     )
-    for event in events:
-        if event.prev_hash != expected_prev or _digest(event) != event.hash:
-            return event.id
-        expected_prev = event.hash
+    with events:  # closes PostgreSQL's server-side cursor when we stop early
+        for event in events:
+            if event.prev_hash != expected_prev or _digest(event) != event.hash:
+                return event.id
+            expected_prev = event.hash
     return None

@@ -1,5 +1,6 @@
 """`flask orgs ...`, `flask staff import`, `flask seed-demo`."""
 
+import sys
 from pathlib import Path
 
 import click
@@ -61,7 +62,7 @@ def import_staff(file: Path, org_code: str | None, as_json: bool) -> None:
     try:
         if lines >= PROGRESS_FROM_ROWS:
             with click.progressbar(length=lines, label="Checking and importing rows",
-                                   file=click.get_text_stream("stderr")) as bar:
+                                   file=sys.stderr) as bar:
                 result = services.import_staff(organisation, data, file.name, "command line",
                                                progress=bar.update)
         else:
