@@ -121,6 +121,4 @@ def load_config(name: str | None = None) -> Config:
     try:
         return CONFIGS[name]()
     except KeyError:
-        raise ConfigError(
-            f"APP_ENV must be one of {', '.join(CONFIGS)}, got {name!r}"
-        ) from None
+        raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}, got {name!r}") from None

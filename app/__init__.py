@@ -45,8 +45,9 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     # Batch mode lets SQLite, which cannot ALTER most things, take the same migrations.
-    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
-                     render_as_batch=True)
+    migrate.init_app(
+        app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -69,27 +70,37 @@ def register_errorhandlers(app: Flask) -> None:
     def render_error(status: int, title: str, message: str):
         if request.accept_mimetypes.best == "application/json":
             return {"error": title, "message": message}, status
-        return render_template("errors/error.html", status=status, title=title,
-                               message=message), status
+        return render_template(
+            "errors/error.html", status=status, title=title, message=message
+        ), status
 
     @app.errorhandler(403)
     def forbidden(_error):
-        return render_error(403, "You do not have access to this page",
-                            "Your account does not have a role that can see this page. "
-                            "If you think it should, ask your HR / WRES lead.")
+        return render_error(
+            403,
+            "You do not have access to this page",
+            "Your account does not have a role that can see this page. "
+            "If you think it should, ask your HR / WRES lead.",
+        )
 
     @app.errorhandler(404)
     def not_found(_error):
-        return render_error(404, "Page not found",
-                            "If you typed the web address, check it is correct. "
-                            "If you pasted it, check you copied the entire address.")
+        return render_error(
+            404,
+            "Page not found",
+            "If you typed the web address, check it is correct. "
+            "If you pasted it, check you copied the entire address.",
+        )
 
     @app.errorhandler(413)
     def too_large(_error):
         limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        return render_error(413, "The file is too large",
-                            f"Files up to {limit_mb} MB can be uploaded. Split the file, or ask "
-                            "your administrator to raise MAX_UPLOAD_MB.")
+        return render_error(
+            413,
+            "The file is too large",
+            f"Files up to {limit_mb} MB can be uploaded. Split the file, or ask "
+            "your administrator to raise MAX_UPLOAD_MB.",
+        )
 
     @app.errorhandler(429)
     def too_many_requests(error):
@@ -97,19 +108,23 @@ def register_errorhandlers(app: Flask) -> None:
             from app.accounts.routes import too_many_attempts
 
             return too_many_attempts(error)
-        return render_error(429, "Too many requests",
-                            "Wait a few minutes, then try again.")
+        return render_error(429, "Too many requests", "Wait a few minutes, then try again.")
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
-        return render_error(400, "Your form has expired",
-                            "For your security the form could not be sent. Go back, reload the "
-                            "page and try again.")
+        return render_error(
+            400,
+            "Your form has expired",
+            "For your security the form could not be sent. Go back, reload the page and try again.",
+        )
 
     @app.errorhandler(500)
     def server_error(_error):
-        return render_error(500, "Sorry, there is a problem with the service",
-                            "Try again later. Nothing you entered was saved.")
+        return render_error(
+            500,
+            "Sorry, there is a problem with the service",
+            "Try again later. Nothing you entered was saved.",
+        )
 
 
 def register_security_headers(app: Flask) -> None:

@@ -20,8 +20,14 @@ def fail(message: str, problems: Iterable[Problem] = (), as_json: bool = False) 
     db.session.rollback()
     problems = list(problems)
     if as_json:
-        emit_json({"error": message, "problems": [
-            {"line": p.line, "column": p.column, "message": p.message} for p in problems]})
+        emit_json(
+            {
+                "error": message,
+                "problems": [
+                    {"line": p.line, "column": p.column, "message": p.message} for p in problems
+                ],
+            }
+        )
     click.echo(f"Error: {message}", err=True)
     for problem in problems:
         click.echo(f"  {problem}", err=True)

@@ -36,7 +36,7 @@ class ImportRefused(Exception):
 
 
 def normalise_header(name: str) -> str:
-    """Headers match case-insensitively, ignoring surrounding spaces, spaces and underscores alike."""
+    """Headers match case-insensitively, ignoring outer spaces; spaces and underscores alike."""
     return "_".join(name.strip().lower().replace("_", " ").split())
 
 

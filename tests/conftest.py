@@ -62,6 +62,8 @@ def _reset_schema(app) -> None:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
+    if os.environ.get("REQUIRE_POSTGRES") and not (url or "").startswith("postgresql"):
+        pytest.fail("REQUIRE_POSTGRES is set but TEST_DATABASE_URL does not name PostgreSQL")
     if not url:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
         os.environ["TEST_DATABASE_URL"] = url
@@ -77,8 +79,12 @@ def app(database_url):
         sqlite_triggers = []
         if _db.engine.dialect.name == "sqlite":
             with _db.engine.connect() as connection:
-                sqlite_triggers = [row[0] for row in connection.execute(
-                    text("SELECT sql FROM sqlite_master WHERE type = 'trigger'"))]
+                sqlite_triggers = [
+                    row[0]
+                    for row in connection.execute(
+                        text("SELECT sql FROM sqlite_master WHERE type = 'trigger'")
+                    )
+                ]
         app.config["TEST_SQLITE_TRIGGERS"] = sqlite_triggers
     return app
 
@@ -137,8 +143,9 @@ def login_as(client, db, organisation):
     """Create a user with the given roles in `organisation` and sign the client in as them."""
 
     def login(*roles, org=None, email=None):
-        user = factories.UserFactory(organisation=org or organisation, roles=roles,
-                                     **({"email": email} if email else {}))
+        user = factories.UserFactory(
+            organisation=org or organisation, roles=roles, **({"email": email} if email else {})
+        )
         db.session.commit()
         response = sign_in(client, user.email)
         assert response.status_code == 302, response.get_data(as_text=True)

@@ -40,9 +40,20 @@ def test_empty_file_is_refused():
         list(read_rows(b"", ["a"], ["a"]))
 
 
-@pytest.mark.parametrize(("text", "value"), [("Y", True), ("yes", True), ("TRUE", True),
-                                             ("1", True), ("N", False), ("No", False),
-                                             ("false", False), ("0", False), ("", False)])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Y", True),
+        ("yes", True),
+        ("TRUE", True),
+        ("1", True),
+        ("N", False),
+        ("No", False),
+        ("false", False),
+        ("0", False),
+        ("", False),
+    ],
+)
 def test_yes_no(text, value):
     assert parse_yes_no(text) is value
 

@@ -70,11 +70,15 @@ def test_an_edit_behind_the_products_back_breaks_the_chain(db, organisation):
     audit.record(organisation.id, None, "test.three", "thing", 3)
     db.session.commit()
     postgres = db.engine.dialect.name == "postgresql"
-    lift = ("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only" if postgres
-            else "DROP TRIGGER audit_event_no_update")
+    lift = (
+        "ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"
+        if postgres
+        else "DROP TRIGGER audit_event_no_update"
+    )
     db.session.execute(text(lift))
-    db.session.execute(text("UPDATE audit_event SET detail = '{\"n\": 3}' WHERE id = :id"),
-                       {"id": tampered.id})
+    db.session.execute(
+        text("UPDATE audit_event SET detail = '{\"n\": 3}' WHERE id = :id"), {"id": tampered.id}
+    )
     if postgres:
         db.session.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only"))
     db.session.commit()

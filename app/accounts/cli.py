@@ -25,8 +25,14 @@ def _roles(_ctx, _param, values):
 @users_cli.command("add")
 @click.argument("email")
 @click.option("--org", "org_code", help="Organisation code (may be left out when there is one).")
-@click.option("--role", "roles", multiple=True, required=True, callback=_roles,
-              help="A role: " + ", ".join(r.value for r in Role) + ". Repeat for several.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    callback=_roles,
+    help="A role: " + ", ".join(r.value for r in Role) + ". Repeat for several.",
+)
 @click.option("--name", default="", help="The person's name.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--invite", is_flag=True, help="Print a one-time link to set the password instead.")
@@ -40,16 +46,21 @@ def add_user(email, org_code, roles, name, password_stdin, invite):
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     elif not invite:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True,
-                                err=True)
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
     try:
         user = services.create_user(organisation.id, email, roles, name, password)
-        token = services.issue_invitation(user, current_app.config["INVITATION_DAYS"], None) \
-            if invite else None
+        token = (
+            services.issue_invitation(user, current_app.config["INVITATION_DAYS"], None)
+            if invite
+            else None
+        )
     except services.AccountError as exc:
         fail(str(exc))
     db.session.commit()
-    click.echo(f"Added {user.email} to {organisation.code} as "
-               f"{', '.join(sorted(r.value for r in user.roles))}", err=True)
+    click.echo(
+        f"Added {user.email} to {organisation.code} as "
+        f"{', '.join(sorted(r.value for r in user.roles))}",
+        err=True,
+    )
     if token:
         click.echo(f"Invitation link path (prefix the site's address): /invitation/{token}")

@@ -1,5 +1,12 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectChoice, PasswordField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -19,14 +26,19 @@ class _NewPasswordMixin:
         "New password",
         validators=[
             DataRequired("Enter a new password"),
-            Length(MIN_LENGTH, MAX_LENGTH,
-                   f"Password must be between {MIN_LENGTH} and {MAX_LENGTH} characters"),
+            Length(
+                MIN_LENGTH,
+                MAX_LENGTH,
+                f"Password must be between {MIN_LENGTH} and {MAX_LENGTH} characters",
+            ),
         ],
     )
     confirm_password = PasswordField(
         "Confirm new password",
-        validators=[DataRequired("Enter the new password again"),
-                    EqualTo("new_password", "The two passwords do not match")],
+        validators=[
+            DataRequired("Enter the new password again"),
+            EqualTo("new_password", "The two passwords do not match"),
+        ],
     )
 
 
@@ -46,23 +58,29 @@ class RolesField(SelectMultipleField):
 
 
 class InviteUserForm(FlaskForm):
-    full_name = StringField("Full name", validators=[DataRequired("Enter the person's name"),
-                                                      Length(max=200)])
+    full_name = StringField(
+        "Full name", validators=[DataRequired("Enter the person's name"), Length(max=200)]
+    )
     email = EmailField(
         "Email address",
-        validators=[DataRequired("Enter an email address"),
-                    Email("Enter an email address in the right format, like name@nhs.net"),
-                    Length(max=254)],
+        validators=[
+            DataRequired("Enter an email address"),
+            Email("Enter an email address in the right format, like name@nhs.net"),
+            Length(max=254),
+        ],
     )
-    roles = RolesField("Roles", choices=ROLE_CHOICES,
-                       validators=[DataRequired("Choose at least one role")])
+    roles = RolesField(
+        "Roles", choices=ROLE_CHOICES, validators=[DataRequired("Choose at least one role")]
+    )
 
 
 class RolesForm(FlaskForm):
-    roles = RolesField("Roles", choices=ROLE_CHOICES,
-                       validators=[DataRequired("Choose at least one role")])
+    roles = RolesField(
+        "Roles", choices=ROLE_CHOICES, validators=[DataRequired("Choose at least one role")]
+    )
 
 
 class DisableForm(FlaskForm):
-    reason = TextAreaField("Reason (recorded in the audit trail)",
-                           validators=[Optional(), Length(max=1000)])
+    reason = TextAreaField(
+        "Reason (recorded in the audit trail)", validators=[Optional(), Length(max=1000)]
+    )

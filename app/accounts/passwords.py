@@ -8,7 +8,7 @@ MIN_LENGTH = 12
 MAX_LENGTH = 128
 
 # Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_PASSWORD = "not-a-real-password-but-the-same-cost"
+_DUMMY_PASSWORD = "not-a-real-password-but-the-same-cost"  # noqa: S105 (timing decoy)
 
 
 def init_app(app: Flask) -> None:
@@ -29,8 +29,12 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher().verify(password_hash or current_app.extensions["password_dummy_hash"],
-                                password) and password_hash is not None
+        return (
+            _hasher().verify(
+                password_hash or current_app.extensions["password_dummy_hash"], password
+            )
+            and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 

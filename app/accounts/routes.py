@@ -117,8 +117,9 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data,
-                                     form.new_password.data)
+            services.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
         except services.AccountError as exc:
             getattr(form, exc.field).errors.append(str(exc))
         else:
@@ -167,8 +168,14 @@ def user_list():
     elif status == "active":
         query = query.where(User.disabled.is_(False))
     page = paginate(query, current_app.config["PAGE_SIZE"])
-    return render_template("accounts/user_list.html", page=page, search=search, role=role,
-                           status=status, role_names=ROLE_NAMES)
+    return render_template(
+        "accounts/user_list.html",
+        page=page,
+        search=search,
+        role=role,
+        status=status,
+        role_names=ROLE_NAMES,
+    )
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])
@@ -178,18 +185,24 @@ def invite_user():
     if form.validate_on_submit():
         try:
             user = services.create_user(
-                current_user.organisation_id, form.email.data,
-                [Role(r) for r in form.roles.data], form.full_name.data, actor=current_user,
+                current_user.organisation_id,
+                form.email.data,
+                [Role(r) for r in form.roles.data],
+                form.full_name.data,
+                actor=current_user,
             )
         except services.AccountError as exc:
             getattr(form, exc.field).errors.append(str(exc))
         else:
-            token = services.issue_invitation(user, current_app.config["INVITATION_DAYS"],
-                                              current_user)
+            token = services.issue_invitation(
+                user, current_app.config["INVITATION_DAYS"], current_user
+            )
             db.session.commit()
-            return render_template("accounts/invitation_link.html", user=user,
-                                   link=url_for("accounts.accept_invitation", token=token,
-                                                _external=True))
+            return render_template(
+                "accounts/invitation_link.html",
+                user=user,
+                link=url_for("accounts.accept_invitation", token=token, _external=True),
+            )
     return render_template("accounts/invite.html", form=form)
 
 
@@ -215,8 +228,9 @@ def user_detail(user_id: int):
             flash(f"Roles for {user.display_name} saved.")
             return redirect(url_for("accounts.user_detail", user_id=user.id))
     staff = services.staff_record_for(user)
-    return render_template("accounts/user_detail.html", user=user, form=form, staff=staff,
-                           manageable=manageable)
+    return render_template(
+        "accounts/user_detail.html", user=user, form=form, staff=staff, manageable=manageable
+    )
 
 
 @bp.route("/users/<int:user_id>/disable", methods=["GET", "POST"])
@@ -250,6 +264,8 @@ def reissue_invitation(user_id: int):
         abort(403)
     token = services.issue_invitation(user, current_app.config["INVITATION_DAYS"], current_user)
     db.session.commit()
-    return render_template("accounts/invitation_link.html", user=user,
-                           link=url_for("accounts.accept_invitation", token=token,
-                                        _external=True))
+    return render_template(
+        "accounts/invitation_link.html",
+        user=user,
+        link=url_for("accounts.accept_invitation", token=token, _external=True),
+    )

@@ -76,8 +76,14 @@ def create_user(
     _set_roles(user, roles)
     db.session.add(user)
     db.session.flush()
-    audit.record(organisation_id, actor, "user.created", "user", user.id,
-                 {"email": email, "roles": sorted(r.value for r in roles)})
+    audit.record(
+        organisation_id,
+        actor,
+        "user.created",
+        "user",
+        user.id,
+        {"email": email, "roles": sorted(r.value for r in roles)},
+    )
     return user
 
 
@@ -87,8 +93,14 @@ def issue_invitation(user: User, days: int, actor: User | None) -> str:
     user.invitation_hash = hashlib.sha256(token.encode()).hexdigest()
     user.invitation_expires_at = utcnow() + timedelta(days=days)
     db.session.flush()
-    audit.record(user.organisation_id, actor, "user.invitation_issued", "user", user.id,
-                 {"expires_at": user.invitation_expires_at.isoformat()})
+    audit.record(
+        user.organisation_id,
+        actor,
+        "user.invitation_issued",
+        "user",
+        user.id,
+        {"expires_at": user.invitation_expires_at.isoformat()},
+    )
     return token
 
 
@@ -108,8 +120,9 @@ def accept_invitation(user: User, password: str) -> None:
     user.invitation_expires_at = None
     user.session_token = new_session_token()
     db.session.flush()
-    audit.record(user.organisation_id, user, "user.password_set", "user", user.id,
-                 {"via": "invitation"})
+    audit.record(
+        user.organisation_id, user, "user.password_set", "user", user.id, {"via": "invitation"}
+    )
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -133,8 +146,14 @@ def set_roles(user: User, roles: Iterable[Role], actor: User) -> None:
     db.session.flush()
     after = sorted(r.value for r in roles)
     if before != after:
-        audit.record(user.organisation_id, actor, "user.roles_changed", "user", user.id,
-                     {"before": before, "after": after})
+        audit.record(
+            user.organisation_id,
+            actor,
+            "user.roles_changed",
+            "user",
+            user.id,
+            {"before": before, "after": after},
+        )
 
 
 def set_disabled(user: User, disabled: bool, actor: User | None, reason: str | None = None):
@@ -144,8 +163,14 @@ def set_disabled(user: User, disabled: bool, actor: User | None, reason: str | N
     # A new token makes every existing session's identity unknown: they end on the next request.
     user.session_token = new_session_token()
     db.session.flush()
-    audit.record(user.organisation_id, actor,
-                 "user.disabled" if disabled else "user.enabled", "user", user.id, reason=reason)
+    audit.record(
+        user.organisation_id,
+        actor,
+        "user.disabled" if disabled else "user.enabled",
+        "user",
+        user.id,
+        reason=reason,
+    )
 
 
 def load_user(identity: str) -> User | None:
@@ -162,8 +187,10 @@ def load_user(identity: str) -> User | None:
 def staff_record_for(user: User) -> Staff | None:
     """A user's staff record is the one in their organisation with the same email."""
     return db.session.scalar(
-        select(Staff).where(
+        select(Staff)
+        .where(
             Staff.organisation_id == user.organisation_id,
             Staff.email == user.email,
-        ).limit(1)
+        )
+        .limit(1)
     )

@@ -17,8 +17,9 @@ def index():
     summary = None
     if current_user.has_role(Role.HR_ADMIN):
         summary = workforce_queries.workforce_summary(current_user.organisation_id)
-    return render_template("home/index.html", summary=summary,
-                           staff=staff_record_for(current_user), Role=Role)
+    return render_template(
+        "home/index.html", summary=summary, staff=staff_record_for(current_user), Role=Role
+    )
 
 
 @bp.route("/accessibility")

@@ -67,7 +67,7 @@ def _fold(text: str | None) -> str:
 
 
 def parse_band(text: str | None) -> str:
-    """The band slug for a spelling such as "Band 8a", "8A", "Very Senior Manager" or "Consultant"."""
+    """The band slug for a spelling such as "Band 8a", "8A", "Very Senior Manager"."""
     folded = _fold(text)
     if folded in _VSM_SPELLINGS:
         return "VSM"
@@ -104,8 +104,9 @@ def parse_board_role(text: str | None) -> str | None:
             return role
     if folded in {"ned", "non executive director"}:
         return "non-executive"
-    raise BandError(f"{(text or '').strip()!r} is not a board role: expected Executive, "
-                    "Non-executive or blank")
+    raise BandError(
+        f"{(text or '').strip()!r} is not a board role: expected Executive, Non-executive or blank"
+    )
 
 
 def band_name(slug: str | None) -> str:

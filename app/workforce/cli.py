@@ -46,9 +46,14 @@ def list_orgs(as_json: bool) -> None:
 
 @staff_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--org", "org_code", help="Organisation code; may be left out when there is only "
-                                        "one, or when the file names it.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on standard output.")
+@click.option(
+    "--org",
+    "org_code",
+    help="Organisation code; may be left out when there is only one, or when the file names it.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the result as JSON on standard output."
+)
 def import_staff(file: Path, org_code: str | None, as_json: bool) -> None:
     """Import an ESR staff extract: all rows or none."""
     data = file.read_bytes()
@@ -61,10 +66,12 @@ def import_staff(file: Path, org_code: str | None, as_json: bool) -> None:
     lines = data.count(b"\n")
     try:
         if lines >= PROGRESS_FROM_ROWS:
-            with click.progressbar(length=lines, label="Checking and importing rows",
-                                   file=sys.stderr) as bar:
-                result = services.import_staff(organisation, data, file.name, "command line",
-                                               progress=bar.update)
+            with click.progressbar(
+                length=lines, label="Checking and importing rows", file=sys.stderr
+            ) as bar:
+                result = services.import_staff(
+                    organisation, data, file.name, "command line", progress=bar.update
+                )
         else:
             result = services.import_staff(organisation, data, file.name, "command line")
     except ImportRefused as refused:
@@ -72,9 +79,16 @@ def import_staff(file: Path, org_code: str | None, as_json: bool) -> None:
     db.session.commit()
     record = result.record
     if as_json:
-        emit_json({"organisation_code": organisation.code, "file": file.name,
-                   "rows": result.rows, "added": record.rows_added,
-                   "updated": record.rows_updated, "unchanged": record.rows_unchanged})
+        emit_json(
+            {
+                "organisation_code": organisation.code,
+                "file": file.name,
+                "rows": result.rows,
+                "added": record.rows_added,
+                "updated": record.rows_updated,
+                "unchanged": record.rows_unchanged,
+            }
+        )
     click.echo(f"Imported {file.name} into {organisation.code}: {result.summary}", err=True)
 
 
@@ -89,8 +103,13 @@ def _single_code_in(data: bytes) -> str | None:
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when an organisation already exists.")
-@click.option("--staff", "staff_count", default=6000, show_default=True,
-              help="Roughly how many staff to make.")
+@click.option(
+    "--staff",
+    "staff_count",
+    default=6000,
+    show_default=True,
+    help="Roughly how many staff to make.",
+)
 def seed_demo(if_empty: bool, staff_count: int) -> None:
     """Make a believable synthetic trust with one login per role."""
     from app.workforce import demo
@@ -100,8 +119,11 @@ def seed_demo(if_empty: bool, staff_count: int) -> None:
     else:
         summary = demo.seed(staff_count)
         db.session.commit()
-        click.echo(f"Made demo trust {demo.ORG_CODE} with {summary['staff']} staff "
-                   f"({summary['bme_share']:.1%} BME of known ethnicities).", err=True)
+        click.echo(
+            f"Made demo trust {demo.ORG_CODE} with {summary['staff']} staff "
+            f"({summary['bme_share']:.1%} BME of known ethnicities).",
+            err=True,
+        )
     click.echo("Demo logins (password for each: " + demo.PASSWORD + "):")
     for email, role in demo.LOGINS:
         click.echo(f"  {email:32} {role}")

@@ -18,7 +18,7 @@ from app.workforce.ethnicity import WresGroup, group_of
 
 ORG_CODE = "DEMO1"
 ORG_NAME = "Demo Valley NHS Foundation Trust"
-PASSWORD = "demo-password-2026"
+PASSWORD = "demo-password-2026"  # noqa: S105 (demo trust only; printed by make run)
 DOMAIN = "demo.nhs.uk"
 LOGINS = [
     (f"hr@{DOMAIN}", Role.HR_ADMIN.value),
@@ -54,21 +54,90 @@ BME_CODES = ["H"] * 5 + ["N"] * 4 + ["J"] * 2 + ["M", "L", "L", "K", "P", "R", "
 UNKNOWN_CODES = ["Z", "99", ""]
 
 FIRST_NAMES = {
-    WresGroup.WHITE: ["Emma", "James", "Sophie", "Oliver", "Claire", "Tom", "Helen", "Mark",
-                      "Sarah", "David", "Aoife", "Piotr", "Anna", "Rachel", "Gareth", "Lucy"],
-    WresGroup.BME: ["Asha", "Ifeoma", "Kwame", "Priya", "Imran", "Mei", "Chidi", "Fatima",
-                    "Ravi", "Grace", "Tariq", "Nadia", "Joseph", "Aisha", "Sanjay", "Lin"],
+    WresGroup.WHITE: [
+        "Emma",
+        "James",
+        "Sophie",
+        "Oliver",
+        "Claire",
+        "Tom",
+        "Helen",
+        "Mark",
+        "Sarah",
+        "David",
+        "Aoife",
+        "Piotr",
+        "Anna",
+        "Rachel",
+        "Gareth",
+        "Lucy",
+    ],
+    WresGroup.BME: [
+        "Asha",
+        "Ifeoma",
+        "Kwame",
+        "Priya",
+        "Imran",
+        "Mei",
+        "Chidi",
+        "Fatima",
+        "Ravi",
+        "Grace",
+        "Tariq",
+        "Nadia",
+        "Joseph",
+        "Aisha",
+        "Sanjay",
+        "Lin",
+    ],
     WresGroup.UNKNOWN: ["Sam", "Alex", "Jo", "Chris", "Jordan", "Robin", "Kim", "Taylor"],
 }
 LAST_NAMES = {
-    WresGroup.WHITE: ["Smith", "Walsh", "Carter", "Evans", "Murphy", "Nowak", "Taylor",
-                      "Hughes", "Wright", "Green", "Kowalski", "Brennan"],
-    WresGroup.BME: ["Patel", "Mensah", "Okafor", "Khan", "Begum", "Chen", "Adeyemi", "Ali",
-                    "Sharma", "Obi", "Hussain", "Campbell", "Nwosu", "Wong"],
+    WresGroup.WHITE: [
+        "Smith",
+        "Walsh",
+        "Carter",
+        "Evans",
+        "Murphy",
+        "Nowak",
+        "Taylor",
+        "Hughes",
+        "Wright",
+        "Green",
+        "Kowalski",
+        "Brennan",
+    ],
+    WresGroup.BME: [
+        "Patel",
+        "Mensah",
+        "Okafor",
+        "Khan",
+        "Begum",
+        "Chen",
+        "Adeyemi",
+        "Ali",
+        "Sharma",
+        "Obi",
+        "Hussain",
+        "Campbell",
+        "Nwosu",
+        "Wong",
+    ],
     WresGroup.UNKNOWN: ["Lee", "Morgan", "Reid", "Ellis", "Quinn", "Parry"],
 }
-HEADER = ["staff_number", "organisation_code", "full_name", "email", "ethnic_category",
-          "pay_band", "staff_group", "board_member", "board_voting", "start_date", "leaving_date"]
+HEADER = [
+    "staff_number",
+    "organisation_code",
+    "full_name",
+    "email",
+    "ethnic_category",
+    "pay_band",
+    "staff_group",
+    "board_member",
+    "board_voting",
+    "start_date",
+    "leaving_date",
+]
 
 
 def _ethnic_code(rng: random.Random, bme_share: float) -> str:
@@ -101,8 +170,21 @@ def _rows(staff_count: int, rng: random.Random, today: date) -> list[list[str]]:
                 leaving = (today - timedelta(days=rng.randint(1, 364))).isoformat()
                 if leaving <= start.isoformat():
                     leaving = ""
-            rows.append([str(number), ORG_CODE, _name(rng, code), "", code, band,
-                         _staff_group(rng, fixed_group), "", "", start.isoformat(), leaving])
+            rows.append(
+                [
+                    str(number),
+                    ORG_CODE,
+                    _name(rng, code),
+                    "",
+                    code,
+                    band,
+                    _staff_group(rng, fixed_group),
+                    "",
+                    "",
+                    start.isoformat(),
+                    leaving,
+                ]
+            )
     # The board: VSM executives (most voting), and non-executive directors with no band.
     vsm_rows = [r for r in rows if r[5] == "VSM" and not r[10]]
     for index, row in enumerate(vsm_rows[:8]):
@@ -111,8 +193,21 @@ def _rows(staff_count: int, rng: random.Random, today: date) -> list[list[str]]:
         number += 1
         code = rng.choice(BME_CODES) if index < 2 else rng.choice(WHITE_CODES)
         start = today - timedelta(days=rng.randint(200, 6 * 365))
-        rows.append([str(number), ORG_CODE, _name(rng, code), "", code, "", "non-clinical",
-                     "Non-executive", "Y", start.isoformat(), ""])
+        rows.append(
+            [
+                str(number),
+                ORG_CODE,
+                _name(rng, code),
+                "",
+                code,
+                "",
+                "non-clinical",
+                "Non-executive",
+                "Y",
+                start.isoformat(),
+                "",
+            ]
+        )
     return rows
 
 
@@ -128,8 +223,9 @@ def seed(staff_count: int = 6000, seed_value: int = 2028) -> dict:
 
     people = {
         f"hr@{DOMAIN}": first(lambda r: r[5] == "8b" and not r[10]),
-        f"manager@{DOMAIN}": first(lambda r: r[5] == "7" and r[6] == "clinical-non-medical"
-                                   and not r[10]),
+        f"manager@{DOMAIN}": first(
+            lambda r: r[5] == "7" and r[6] == "clinical-non-medical" and not r[10]
+        ),
         f"chair@{DOMAIN}": first(lambda r: r[7] == "Non-executive"),
         f"leader@{DOMAIN}": first(lambda r: r[7] == "Executive"),
     }
@@ -139,12 +235,16 @@ def seed(staff_count: int = 6000, seed_value: int = 2028) -> dict:
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
     writer.writerows(rows)
-    services.import_staff(organisation, buffer.getvalue().encode(), "demo-esr-extract.csv",
-                          "demo data")
+    services.import_staff(
+        organisation, buffer.getvalue().encode(), "demo-esr-extract.csv", "demo data"
+    )
     for email, role in LOGINS:
         row = people.get(email)
-        accounts.create_user(organisation.id, email, [Role(role)],
-                             row[2] if row else "Regional Analyst", PASSWORD)
+        accounts.create_user(
+            organisation.id, email, [Role(role)], row[2] if row else "Regional Analyst", PASSWORD
+        )
     known = [group_of(r[4] or None) for r in rows if group_of(r[4] or None) != WresGroup.UNKNOWN]
-    return {"staff": len(rows),
-            "bme_share": sum(g == WresGroup.BME for g in known) / max(1, len(known))}
+    return {
+        "staff": len(rows),
+        "bme_share": sum(g == WresGroup.BME for g in known) / max(1, len(known)),
+    }

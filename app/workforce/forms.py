@@ -14,8 +14,10 @@ class StaffUploadForm(FlaskForm):
 class SettingsForm(FlaskForm):
     panel_min_bme_members = IntegerField(
         "Minimum BME members on each panel",
-        validators=[InputRequired("Enter the minimum number of BME members"),
-                    NumberRange(0, 10, "Enter a number from 0 to 10")],
+        validators=[
+            InputRequired("Enter the minimum number of BME members"),
+            NumberRange(0, 10, "Enter a number from 0 to 10"),
+        ],
     )
     panel_rule_min_band = SelectField(
         "Apply the panel rule from band",
@@ -29,8 +31,10 @@ class SettingsForm(FlaskForm):
     panel_independent_required = BooleanField("Every panel needs an independent member")
     justification_due_working_days = IntegerField(
         "Justification due (working days after the decision)",
-        validators=[InputRequired("Enter the number of working days"),
-                    NumberRange(1, 60, "Enter a number of working days from 1 to 60")],
+        validators=[
+            InputRequired("Enter the number of working days"),
+            NumberRange(1, 60, "Enter a number of working days from 1 to 60"),
+        ],
     )
     justification_policy = SelectField(
         "A justification to the chair is needed when",
@@ -39,30 +43,40 @@ class SettingsForm(FlaskForm):
     default_turnover = DecimalField(
         "Default annual turnover (%)",
         places=1,
-        validators=[InputRequired("Enter the default turnover as a percentage"),
-                    NumberRange(0.1, 99.9, "Enter a percentage between 0.1 and 99.9")],
+        validators=[
+            InputRequired("Enter the default turnover as a percentage"),
+            NumberRange(0.1, 99.9, "Enter a percentage between 0.1 and 99.9"),
+        ],
     )
     target_year = IntegerField(
         "Leadership aspiration target year",
-        validators=[InputRequired("Enter the target year"),
-                    NumberRange(2019, 2050, "Enter a year from 2019 to 2050")],
+        validators=[
+            InputRequired("Enter the target year"),
+            NumberRange(2019, 2050, "Enter a year from 2019 to 2050"),
+        ],
     )
     suppression_threshold = IntegerField(
         "Suppress published counts up to",
-        validators=[InputRequired("Enter the largest count to suppress"),
-                    NumberRange(0, 20, "Enter a number from 0 to 20")],
+        validators=[
+            InputRequired("Enter the largest count to suppress"),
+            NumberRange(0, 20, "Enter a number from 0 to 20"),
+        ],
     )
     non_adverse_low = DecimalField(
         "Indicator 2 non-adverse range: lower bound",
         places=2,
-        validators=[InputRequired("Enter the lower bound"),
-                    NumberRange(0.01, 5, "Enter a number between 0.01 and 5")],
+        validators=[
+            InputRequired("Enter the lower bound"),
+            NumberRange(0.01, 5, "Enter a number between 0.01 and 5"),
+        ],
     )
     non_adverse_high = DecimalField(
         "Indicator 2 non-adverse range: upper bound",
         places=2,
-        validators=[InputRequired("Enter the upper bound"),
-                    NumberRange(0.01, 5, "Enter a number between 0.01 and 5")],
+        validators=[
+            InputRequired("Enter the upper bound"),
+            NumberRange(0.01, 5, "Enter a number between 0.01 and 5"),
+        ],
     )
     mentoring_counts_non_consultant_medical = BooleanField(
         "Mentoring of non-consultant medical grades counts toward the commitment"

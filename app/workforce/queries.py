@@ -24,15 +24,17 @@ def workforce_summary(organisation_id: int, day: date | None = None) -> Workforc
     day = day or today_london()
     group = sql_group(Staff.ethnic_category)
     in_post, unknown = db.session.execute(
-        select(func.count(), func.count().filter(group == WresGroup.UNKNOWN.value))
-        .where(Staff.organisation_id == organisation_id, in_post_clause(day))
+        select(func.count(), func.count().filter(group == WresGroup.UNKNOWN.value)).where(
+            Staff.organisation_id == organisation_id, in_post_clause(day)
+        )
     ).one()
     users = db.session.scalar(
         select(func.count()).select_from(User).where(User.organisation_id == organisation_id)
     )
     last_import = db.session.scalar(
-        select(func.max(StaffImport.imported_at))
-        .where(StaffImport.organisation_id == organisation_id)
+        select(func.max(StaffImport.imported_at)).where(
+            StaffImport.organisation_id == organisation_id
+        )
     )
     return WorkforceSummary(in_post, unknown, users, last_import)
 
@@ -51,11 +53,13 @@ def staff_list_query(base: Select, filters: StaffFilters, day: date | None = Non
     query = base
     if filters.search:
         like = f"%{filters.search.lower()}%"
-        query = query.where(or_(
-            func.lower(Staff.full_name).like(like),
-            Staff.staff_number.like(like),
-            Staff.email.like(like),
-        ))
+        query = query.where(
+            or_(
+                func.lower(Staff.full_name).like(like),
+                Staff.staff_number.like(like),
+                Staff.email.like(like),
+            )
+        )
     if filters.band == "none":
         query = query.where(Staff.pay_band.is_(None))
     elif filters.band:
@@ -80,6 +84,5 @@ def user_for_staff(staff: Staff) -> User | None:
     if not staff.email:
         return None
     return db.session.scalar(
-        select(User).where(User.organisation_id == staff.organisation_id,
-                           User.email == staff.email)
+        select(User).where(User.organisation_id == staff.organisation_id, User.email == staff.email)
     )

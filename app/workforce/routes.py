@@ -30,19 +30,25 @@ def staff_list():
     filters = queries.StaffFilters(
         search=args.get("q", "").strip(),
         band=args.get("band", "") if args.get("band", "") in (*BANDS, "none") else "",
-        staff_group=args.get("staff_group", "") if args.get("staff_group") in STAFF_GROUP_NAMES
+        staff_group=args.get("staff_group", "")
+        if args.get("staff_group") in STAFF_GROUP_NAMES
         else "",
-        board=args.get("board", "") if args.get("board") in ("any", "none", *BOARD_ROLE_NAMES)
+        board=args.get("board", "")
+        if args.get("board") in ("any", "none", *BOARD_ROLE_NAMES)
         else "",
-        status=args.get("status", "in-post") if args.get("status") in STATUS_CHOICES
-        else "in-post",
+        status=args.get("status", "in-post") if args.get("status") in STATUS_CHOICES else "in-post",
     )
-    page = paginate(queries.staff_list_query(scoped(Staff), filters),
-                    current_app.config["PAGE_SIZE"])
+    page = paginate(
+        queries.staff_list_query(scoped(Staff), filters), current_app.config["PAGE_SIZE"]
+    )
     return render_template(
-        "workforce/staff_list.html", page=page, filters=filters,
-        bands=[(b, band_name(b)) for b in BANDS], staff_groups=STAFF_GROUP_NAMES,
-        board_roles=BOARD_ROLE_NAMES, statuses=STATUS_CHOICES,
+        "workforce/staff_list.html",
+        page=page,
+        filters=filters,
+        bands=[(b, band_name(b)) for b in BANDS],
+        staff_groups=STAFF_GROUP_NAMES,
+        board_roles=BOARD_ROLE_NAMES,
+        statuses=STATUS_CHOICES,
     )
 
 
@@ -55,8 +61,9 @@ def staff_detail(staff_id: int):
     # Person-level ethnicity is special category data: every view of it is on the record.
     audit.record(staff.organisation_id, current_user, "staff.ethnicity_viewed", "staff", staff.id)
     db.session.commit()
-    return render_template("workforce/staff_detail.html", staff=staff,
-                           user=queries.user_for_staff(staff))
+    return render_template(
+        "workforce/staff_detail.html", staff=staff, user=queries.user_for_staff(staff)
+    )
 
 
 @bp.route("/imports", methods=["GET", "POST"])
@@ -68,8 +75,11 @@ def import_history():
         upload = form.file.data
         try:
             result = services.import_staff(
-                current_user.organisation, upload.read(), upload.filename or "upload.csv",
-                "upload", current_user,
+                current_user.organisation,
+                upload.read(),
+                upload.filename or "upload.csv",
+                "upload",
+                current_user,
             )
         except ImportRefused as refused:
             db.session.rollback()
@@ -83,8 +93,9 @@ def import_history():
         current_app.config["PAGE_SIZE"],
     )
     status = 400 if problems or form.errors else 200
-    return render_template("workforce/imports.html", form=form, problems=problems,
-                           history=history), status
+    return render_template(
+        "workforce/imports.html", form=form, problems=problems, history=history
+    ), status
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -92,7 +103,8 @@ def import_history():
 def settings():
     current = db.session.scalar(
         select(OrganisationSettings).where(
-            OrganisationSettings.organisation_id == current_user.organisation_id)
+            OrganisationSettings.organisation_id == current_user.organisation_id
+        )
     )
     form = SettingsForm(obj=current) if request.method == "GET" else SettingsForm()
     if request.method == "GET":
@@ -101,7 +113,8 @@ def settings():
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in services.SETTING_FIELDS}
         values["default_turnover"] = (form.default_turnover.data / Decimal(100)).quantize(
-            Decimal("0.0001"))
+            Decimal("0.0001")
+        )
         values["panel_rule_min_band"] = form.panel_rule_min_band.data or None
         changed = services.update_settings(current, values, current_user)
         db.session.commit()

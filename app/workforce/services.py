@@ -42,8 +42,14 @@ def create_organisation(code: str, name: str) -> Organisation:
     organisation = Organisation(code=code, name=name, settings=OrganisationSettings())
     db.session.add(organisation)
     db.session.flush()
-    audit.record(organisation.id, None, "organisation.created", "organisation",
-                 organisation.id, {"code": code, "name": name})
+    audit.record(
+        organisation.id,
+        None,
+        "organisation.created",
+        "organisation",
+        organisation.id,
+        {"code": code, "name": name},
+    )
     return organisation
 
 
@@ -63,8 +69,9 @@ def resolve_organisation(code: str | None) -> Organisation:
     if len(organisations) == 1:
         return organisations[0]
     if not organisations:
-        raise OrganisationError("There are no organisations yet: add one with "
-                                "`flask orgs add CODE --name NAME`")
+        raise OrganisationError(
+            "There are no organisations yet: add one with `flask orgs add CODE --name NAME`"
+        )
     raise OrganisationError("There is more than one organisation: name one with --org CODE")
 
 
@@ -102,8 +109,14 @@ def update_settings(settings: OrganisationSettings, values: dict, actor) -> list
             setattr(settings, name, new)
     db.session.flush()
     if changed:
-        audit.record(settings.organisation_id, actor, "settings.changed", "organisation",
-                     settings.organisation_id, changed)
+        audit.record(
+            settings.organisation_id,
+            actor,
+            "settings.changed",
+            "organisation",
+            settings.organisation_id,
+            changed,
+        )
     return sorted(changed)
 
 
@@ -130,8 +143,10 @@ class ImportResult:
     @property
     def summary(self) -> str:
         r = self.record
-        return (f"{self.rows} rows: {r.rows_added} added, {r.rows_updated} updated, "
-                f"{r.rows_unchanged} unchanged")
+        return (
+            f"{self.rows} rows: {r.rows_added} added, {r.rows_updated} updated, "
+            f"{r.rows_unchanged} unchanged"
+        )
 
 
 def file_organisation_codes(rows: list[StaffRow]) -> set[str]:
@@ -140,9 +155,12 @@ def file_organisation_codes(rows: list[StaffRow]) -> set[str]:
 
 def _organisation_problems(rows: list[StaffRow], organisation: Organisation) -> list[Problem]:
     return [
-        Problem(row.line, "organisation_code",
-                f"{row.organisation_code} is not the organisation being imported: expected "
-                f"{organisation.code} or blank")
+        Problem(
+            row.line,
+            "organisation_code",
+            f"{row.organisation_code} is not the organisation being imported: expected "
+            f"{organisation.code} or blank",
+        )
         for row in rows
         if row.organisation_code and row.organisation_code != organisation.code
     ]
@@ -169,8 +187,12 @@ def import_staff(
             select(Staff).where(Staff.organisation_id == organisation.id)
         )
     }
-    record = StaffImport(organisation_id=organisation.id, imported_by_id=getattr(actor, "id", None),
-                         source=source, filename=filename[:255])
+    record = StaffImport(
+        organisation_id=organisation.id,
+        imported_by_id=getattr(actor, "id", None),
+        source=source,
+        filename=filename[:255],
+    )
     db.session.add(record)
     db.session.flush()
     today = today_london()
@@ -179,26 +201,41 @@ def import_staff(
         values = {name: getattr(row, name) for name in _STAFF_FIELDS}
         staff = existing.get(row.staff_number)
         if staff is None:
-            db.session.add(Staff(organisation_id=organisation.id, staff_number=row.staff_number,
-                                 **values))
+            db.session.add(
+                Staff(organisation_id=organisation.id, staff_number=row.staff_number, **values)
+            )
             added += 1
             continue
-        changes = {name: value for name, value in values.items()
-                   if getattr(staff, name) != value}
+        changes = {name: value for name, value in values.items() if getattr(staff, name) != value}
         if not changes:
             unchanged += 1
             continue
         if "pay_band" in changes:
-            staff.band_changes.append(BandChange(
-                from_band=staff.pay_band, to_band=row.pay_band, recorded_on=today,
-                staff_import_id=record.id,
-            ))
+            staff.band_changes.append(
+                BandChange(
+                    from_band=staff.pay_band,
+                    to_band=row.pay_band,
+                    recorded_on=today,
+                    staff_import_id=record.id,
+                )
+            )
         for name, value in changes.items():
             setattr(staff, name, value)
         updated += 1
     record.rows_added, record.rows_updated, record.rows_unchanged = added, updated, unchanged
     db.session.flush()
-    audit.record(organisation.id, actor, "staff.imported", "staff_import", record.id,
-                 {"file": record.filename, "source": source, "added": added,
-                  "updated": updated, "unchanged": unchanged})
+    audit.record(
+        organisation.id,
+        actor,
+        "staff.imported",
+        "staff_import",
+        record.id,
+        {
+            "file": record.filename,
+            "source": source,
+            "added": added,
+            "updated": updated,
+            "unchanged": unchanged,
+        },
+    )
     return ImportResult(record, len(rows))

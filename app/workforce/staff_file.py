@@ -70,8 +70,10 @@ def _parse_row(row: Row) -> StaffRow | None:
         except BandError as exc:
             row.problem("pay_band", str(exc))
     elif board_role != "non-executive":
-        row.problem("pay_band", "is blank: expected a pay band (only a non-executive director "
-                                "may have none)")
+        row.problem(
+            "pay_band",
+            "is blank: expected a pay band (only a non-executive director may have none)",
+        )
     staff_group = ""
     try:
         staff_group = parse_staff_group(row.text("staff_group"))
@@ -79,13 +81,19 @@ def _parse_row(row: Row) -> StaffRow | None:
         row.problem("staff_group", str(exc))
     board_voting = row.yes_no("board_voting")
     if board_voting and board_role is None:
-        row.problem("board_voting", "is yes, but board_member is blank: expected Executive or "
-                                    "Non-executive for a voting board member")
+        row.problem(
+            "board_voting",
+            "is yes, but board_member is blank: expected Executive or "
+            "Non-executive for a voting board member",
+        )
     start_date = row.date("start_date")
     leaving_date = row.date("leaving_date")
     if start_date and leaving_date and leaving_date < start_date:
-        row.problem("leaving_date", f"{leaving_date.isoformat()} is before the start date "
-                                    f"{start_date.isoformat()}: expected a date on or after it")
+        row.problem(
+            "leaving_date",
+            f"{leaving_date.isoformat()} is before the start date "
+            f"{start_date.isoformat()}: expected a date on or after it",
+        )
     if row.problems:
         return None
     return StaffRow(
@@ -117,16 +125,22 @@ def parse_staff_file(
         number = raw.text("staff_number")
         if number:
             if number in first_line_of:
-                raw.problem("staff_number", f"{number} appears again: it is first on line "
-                                            f"{first_line_of[number]}; expected each staff "
-                                            "number once")
+                raw.problem(
+                    "staff_number",
+                    f"{number} appears again: it is first on line "
+                    f"{first_line_of[number]}; expected each staff "
+                    "number once",
+                )
             else:
                 first_line_of[number] = raw.line
         email = raw.text("email").lower()
         if email:
             if email in email_line:
-                raw.problem("email", f"{email} is also on line {email_line[email]}: an email "
-                                     "links one staff record to a login, so it must be unique")
+                raw.problem(
+                    "email",
+                    f"{email} is also on line {email_line[email]}: an email "
+                    "links one staff record to a login, so it must be unique",
+                )
             else:
                 email_line[email] = raw.line
         problems.extend(raw.problems)

@@ -50,8 +50,11 @@ def test_another_organisations_staff_and_users_are_404(client, db, login_as, org
 
 def test_post_without_csrf_token_is_refused(client, login_as):
     login_as(Role.HR_ADMIN)
-    response = client.post("/users/invite", data={"full_name": "A", "email": "a@nhs.net",
-                                                  "roles": ["chair"]}, csrf=False)
+    response = client.post(
+        "/users/invite",
+        data={"full_name": "A", "email": "a@nhs.net", "roles": ["chair"]},
+        csrf=False,
+    )
     assert response.status_code == 400
     assert "form has expired" in response.get_data(as_text=True)
     assert User.query.filter_by(email="a@nhs.net").first() is None
@@ -93,13 +96,15 @@ def test_failed_sign_in_keeps_the_email_and_says_why(client, db, organisation):
     assert "There is a problem" in body
 
 
-@pytest.mark.parametrize("trick", ["//evil.example", "/\t/evil.example", "/\\evil.example",
-                                   "https://evil.example/x"])
+@pytest.mark.parametrize(
+    "trick", ["//evil.example", "/\t/evil.example", "/\\evil.example", "https://evil.example/x"]
+)
 def test_redirect_tricks_stay_on_the_site(client, db, organisation, trick):
     user = factories.UserFactory(organisation=organisation)
     db.session.commit()
-    response = client.post("/sign-in", query_string={"next": trick},
-                           data={"email": user.email, "password": PASSWORD})
+    response = client.post(
+        "/sign-in", query_string={"next": trick}, data={"email": user.email, "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
@@ -107,8 +112,11 @@ def test_redirect_tricks_stay_on_the_site(client, db, organisation, trick):
 def test_a_local_next_is_followed(client, db, organisation):
     user = factories.UserFactory(organisation=organisation)
     db.session.commit()
-    response = client.post("/sign-in", query_string={"next": "/staff?band=8a"},
-                           data={"email": user.email, "password": PASSWORD})
+    response = client.post(
+        "/sign-in",
+        query_string={"next": "/staff?band=8a"},
+        data={"email": user.email, "password": PASSWORD},
+    )
     assert response.headers["Location"] == "/staff?band=8a"
 
 

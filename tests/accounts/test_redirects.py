@@ -7,10 +7,23 @@ from hypothesis import strategies as st
 from app.accounts.redirects import safe_next
 
 
-@pytest.mark.parametrize("value", ["//evil.example", "/\t/evil.example", "/\\evil.example",
-                                   "https://evil.example/", "http:evil.example", "javascript:x",
-                                   "/ /evil.example", "\\\\evil.example", "",
-                                   None, "evil.example", "/staff//evil.example"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "//evil.example",
+        "/\t/evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "http:evil.example",
+        "javascript:x",
+        "/ /evil.example",
+        "\\\\evil.example",
+        "",
+        None,
+        "evil.example",
+        "/staff//evil.example",
+    ],
+)
 def test_tricks_fall_back_to_home(value):
     assert safe_next(value) == "/"
 

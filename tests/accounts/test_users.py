@@ -10,8 +10,12 @@ from tests.conftest import sign_in
 
 
 def _invite(client, **data):
-    form = {"full_name": "Grace Mensah", "email": "Grace.Mensah@example.nhs.uk",
-            "roles": ["recruiting-manager", "chair"], **data}
+    form = {
+        "full_name": "Grace Mensah",
+        "email": "Grace.Mensah@example.nhs.uk",
+        "roles": ["recruiting-manager", "chair"],
+        **data,
+    }
     return client.post("/users/invite", data=form)
 
 
@@ -30,8 +34,9 @@ def test_hr_invites_a_user_who_sets_a_password_and_signs_in(app, client, db, log
     short = invitee.post(path, data={"new_password": "short", "confirm_password": "short"})
     assert "12 characters" in short.get_data(as_text=True)
     good = "a long and unusual passphrase"
-    assert invitee.post(path, data={"new_password": good, "confirm_password": good}
-                        ).status_code == 302
+    assert (
+        invitee.post(path, data={"new_password": good, "confirm_password": good}).status_code == 302
+    )
     assert invitee.get(path).status_code == 404  # used once only
     assert sign_in(invitee, "grace.mensah@example.nhs.uk", good).status_code == 302
 
@@ -83,8 +88,12 @@ def test_disable_asks_for_confirmation_first(client, db, login_as):
 def test_user_list_filters_and_paginates(app, client, db, login_as):
     hr = login_as(Role.HR_ADMIN)
     for n in range(app.config["PAGE_SIZE"] + 3):
-        factories.UserFactory(organisation=hr.organisation, roles=("chair",),
-                              email=f"chair{n:02d}@example.nhs.uk", full_name=f"Chair {n:02d}")
+        factories.UserFactory(
+            organisation=hr.organisation,
+            roles=("chair",),
+            email=f"chair{n:02d}@example.nhs.uk",
+            full_name=f"Chair {n:02d}",
+        )
     db.session.commit()
     first = client.get("/users?role=chair").get_data(as_text=True)
     assert "Showing 1 to 20 of 23 users" in first
@@ -100,9 +109,14 @@ def test_changing_password_ends_other_sessions(app, client, db, login_as):
     sign_in(other_device, user.email)
     assert other_device.get("/").status_code == 200
     new = "another long passphrase here"
-    response = client.post("/account/password", data={
-        "current_password": "correct horse battery staple",
-        "new_password": new, "confirm_password": new})
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": "correct horse battery staple",
+            "new_password": new,
+            "confirm_password": new,
+        },
+    )
     assert response.status_code == 302
     assert client.get("/").status_code == 200  # this session carries on
     assert other_device.get("/").status_code == 302  # the other one is over
@@ -111,7 +125,8 @@ def test_changing_password_ends_other_sessions(app, client, db, login_as):
 def test_wrong_current_password_is_refused(client, login_as):
     login_as(Role.CHAIR)
     new = "another long passphrase here"
-    body = client.post("/account/password", data={
-        "current_password": "not it at all", "new_password": new,
-        "confirm_password": new}).get_data(as_text=True)
+    body = client.post(
+        "/account/password",
+        data={"current_password": "not it at all", "new_password": new, "confirm_password": new},
+    ).get_data(as_text=True)
     assert "current password is not right" in body

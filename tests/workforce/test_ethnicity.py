@@ -62,8 +62,12 @@ def test_a_sub_code_groups_by_its_first_character(national, local):
     assert parse_ethnicity(national + local).group == group_of(national)
 
 
-@given(st.sampled_from(NATIONAL), st.text(alphabet=st.characters(categories=["L", "Zs"]),
-                                           min_size=1, max_size=40).map(str.strip).filter(bool))
+@given(
+    st.sampled_from(NATIONAL),
+    st.text(alphabet=st.characters(categories=["L", "Zs"]), min_size=1, max_size=40)
+    .map(str.strip)
+    .filter(bool),
+)
 def test_an_esr_label_is_read_by_its_leading_code(national, label):
     assert parse_ethnicity(f"{national} {label}").code == national
 

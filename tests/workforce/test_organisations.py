@@ -19,8 +19,10 @@ def test_orgs_add_creates_an_organisation_with_default_settings(runner, db):
     assert settings.default_turnover == Decimal("0.10")
     assert settings.target_year == 2028
     assert settings.suppression_threshold == 7
-    assert (settings.non_adverse_low, settings.non_adverse_high) == (Decimal("0.80"),
-                                                                     Decimal("1.25"))
+    assert (settings.non_adverse_low, settings.non_adverse_high) == (
+        Decimal("0.80"),
+        Decimal("1.25"),
+    )
 
 
 def test_orgs_add_refuses_a_duplicate_or_a_bad_code(runner, db):
@@ -34,8 +36,16 @@ def test_orgs_add_refuses_a_duplicate_or_a_bad_code(runner, db):
 
 def test_users_add_makes_the_first_administrator(runner, db, organisation):
     result = runner.invoke(
-        args=["users", "add", "Lead@Example.nhs.uk", "--org", "RAB", "--role", "hr-admin",
-              "--password-stdin"],
+        args=[
+            "users",
+            "add",
+            "Lead@Example.nhs.uk",
+            "--org",
+            "RAB",
+            "--role",
+            "hr-admin",
+            "--password-stdin",
+        ],
         input="a long enough passphrase\n",
     )
     assert result.exit_code == 0, result.output
@@ -44,15 +54,16 @@ def test_users_add_makes_the_first_administrator(runner, db, organisation):
     assert {r.value for r in user.roles} == {"hr-admin"}
 
 
-def test_users_add_refuses_unknown_roles_organisations_and_weak_passwords(runner, db,
-                                                                          organisation):
+def test_users_add_refuses_unknown_roles_organisations_and_weak_passwords(runner, db, organisation):
     bad_role = runner.invoke(args=["users", "add", "a@b.nhs.uk", "--role", "boss", "--invite"])
     assert bad_role.exit_code == 2 and "not a role" in bad_role.output
-    bad_org = runner.invoke(args=["users", "add", "a@b.nhs.uk", "--org", "RZZ", "--role",
-                                  "chair", "--invite"])
+    bad_org = runner.invoke(
+        args=["users", "add", "a@b.nhs.uk", "--org", "RZZ", "--role", "chair", "--invite"]
+    )
     assert bad_org.exit_code == 1 and "no organisation RZZ" in bad_org.stderr
-    weak = runner.invoke(args=["users", "add", "a@b.nhs.uk", "--role", "chair",
-                               "--password-stdin"], input="short\n")
+    weak = runner.invoke(
+        args=["users", "add", "a@b.nhs.uk", "--role", "chair", "--password-stdin"], input="short\n"
+    )
     assert weak.exit_code == 1 and "12 characters" in weak.stderr
     assert User.query.count() == 0
 
@@ -64,11 +75,18 @@ def test_users_add_can_print_an_invitation_instead(runner, db, organisation):
 
 
 def _settings_form(**overrides):
-    form = {"panel_min_bme_members": "1", "panel_rule_min_band": "",
-            "panel_training_months": "", "justification_due_working_days": "10",
-            "justification_policy": "interviewed-bme-not-appointed", "default_turnover": "10",
-            "target_year": "2028", "suppression_threshold": "7", "non_adverse_low": "0.80",
-            "non_adverse_high": "1.25"}
+    form = {
+        "panel_min_bme_members": "1",
+        "panel_rule_min_band": "",
+        "panel_training_months": "",
+        "justification_due_working_days": "10",
+        "justification_policy": "interviewed-bme-not-appointed",
+        "default_turnover": "10",
+        "target_year": "2028",
+        "suppression_threshold": "7",
+        "non_adverse_low": "0.80",
+        "non_adverse_high": "1.25",
+    }
     form.update(overrides)
     return form
 
@@ -77,9 +95,15 @@ def test_hr_changes_settings_and_each_change_is_audited(client, db, login_as, or
     login_as("hr-admin")
     page = client.get("/settings").get_data(as_text=True)
     assert 'value="10.0"' in page  # turnover shown as a percentage
-    response = client.post("/settings", data=_settings_form(
-        justification_due_working_days="15", default_turnover="12.5",
-        panel_rule_min_band="8a", panel_independent_required="y"))
+    response = client.post(
+        "/settings",
+        data=_settings_form(
+            justification_due_working_days="15",
+            default_turnover="12.5",
+            panel_rule_min_band="8a",
+            panel_independent_required="y",
+        ),
+    )
     assert response.status_code == 302
     settings = db.session.get(OrganisationSettings, organisation.id)
     assert settings.justification_due_working_days == 15
@@ -93,8 +117,12 @@ def test_hr_changes_settings_and_each_change_is_audited(client, db, login_as, or
 
 def test_invalid_settings_keep_what_was_typed(client, db, login_as, organisation):
     login_as("hr-admin")
-    response = client.post("/settings", data=_settings_form(
-        justification_due_working_days="0", target_year="twenty", non_adverse_high="0.5"))
+    response = client.post(
+        "/settings",
+        data=_settings_form(
+            justification_due_working_days="0", target_year="twenty", non_adverse_high="0.5"
+        ),
+    )
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert "Enter a number of working days from 1 to 60" in body
@@ -107,13 +135,18 @@ def test_invalid_settings_keep_what_was_typed(client, db, login_as, organisation
 def test_staff_list_searches_filters_and_paginates(app, client, db, login_as, organisation):
     login_as("hr-admin")
     for n in range(25):
-        factories.StaffFactory(organisation=organisation, full_name=f"Nurse {n:02d}",
-                               pay_band="5")
-    factories.StaffFactory(organisation=organisation, full_name="Grace Mensah", pay_band="8d",
-                           staff_number="20000003")
-    factories.StaffFactory(organisation=organisation, full_name="Farah Khan", pay_band=None,
-                           staff_group="non-clinical", board_role="non-executive",
-                           board_voting=True)
+        factories.StaffFactory(organisation=organisation, full_name=f"Nurse {n:02d}", pay_band="5")
+    factories.StaffFactory(
+        organisation=organisation, full_name="Grace Mensah", pay_band="8d", staff_number="20000003"
+    )
+    factories.StaffFactory(
+        organisation=organisation,
+        full_name="Farah Khan",
+        pay_band=None,
+        staff_group="non-clinical",
+        board_role="non-executive",
+        board_voting=True,
+    )
     db.session.commit()
     assert "Showing 1 to 20 of 27 people" in client.get("/staff").get_data(as_text=True)
     assert "of 25 people" in client.get("/staff?band=5").get_data(as_text=True)
@@ -126,8 +159,9 @@ def test_staff_list_searches_filters_and_paginates(app, client, db, login_as, or
     assert client.get("/staff?band=<script>&page=x").status_code == 200
 
 
-def test_viewing_a_staff_record_shows_ethnicity_and_audits_the_read(client, db, login_as,
-                                                                    organisation):
+def test_viewing_a_staff_record_shows_ethnicity_and_audits_the_read(
+    client, db, login_as, organisation
+):
     hr = login_as("hr-admin")
     staff = factories.StaffFactory(organisation=organisation, ethnic_category="N")
     db.session.commit()
@@ -139,11 +173,13 @@ def test_viewing_a_staff_record_shows_ethnicity_and_audits_the_read(client, db, 
 
 def test_a_users_staff_record_is_linked_by_email(client, db, login_as, organisation):
     user = login_as("recruiting-manager")
-    factories.StaffFactory(organisation=organisation, email=user.email, full_name="Tom Walsh",
-                           pay_band="8a")
+    factories.StaffFactory(
+        organisation=organisation, email=user.email, full_name="Tom Walsh", pay_band="8a"
+    )
     db.session.commit()
     assert "linked to the staff record for Tom Walsh (Band 8a" in client.get("/").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_seed_demo_makes_a_believable_trust(runner, db):
@@ -157,8 +193,7 @@ def test_seed_demo_makes_a_believable_trust(runner, db):
     assert any(s.board_role == "non-executive" and s.pay_band is None for s in staff)
     assert sum(s.board_role == "executive" for s in staff) >= 1
     roles = {r.value for u in User.query for r in u.roles}
-    assert roles == {"hr-admin", "recruiting-manager", "chair", "senior-leader",
-                     "regional-viewer"}
+    assert roles == {"hr-admin", "recruiting-manager", "chair", "senior-leader", "regional-viewer"}
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "already has data" in again.stderr
     assert Staff.query.count() == len(staff)

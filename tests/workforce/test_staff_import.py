@@ -10,7 +10,10 @@ from app.workforce import services
 from app.workforce.models import BandChange, Staff, StaffImport
 from tests import factories
 
-HEADER = "staff_number,full_name,ethnic_category,pay_band,staff_group,board_member,start_date,leaving_date\n"
+HEADER = (
+    "staff_number,full_name,ethnic_category,pay_band,staff_group,board_member,"
+    "start_date,leaving_date\n"
+)
 
 
 def _count(db, model):
@@ -28,11 +31,15 @@ def _refused(db, organisation, text: str | bytes):
 
 
 def test_example_extract_imports_with_its_quirks(db, organisation, examples):
-    result = services.import_staff(organisation, (examples / "staff.csv").read_bytes(),
-                                   "staff.csv", "test")
+    result = services.import_staff(
+        organisation, (examples / "staff.csv").read_bytes(), "staff.csv", "test"
+    )
     db.session.commit()
-    assert (result.record.rows_added, result.record.rows_updated,
-            result.record.rows_unchanged) == (9, 0, 0)
+    assert (result.record.rows_added, result.record.rows_updated, result.record.rows_unchanged) == (
+        9,
+        0,
+        0,
+    )
     people = {s.staff_number: s for s in Staff.query.all()}
     assert people["20000001"].ethnic_category == "H"
     assert people["20000004"].ethnic_category == "CP"
@@ -54,17 +61,28 @@ def test_importing_the_same_file_twice_changes_nothing(db, organisation, example
     before = [(s.id, s.updated_at, s.pay_band) for s in Staff.query.order_by(Staff.id)]
     second = services.import_staff(organisation, data, "staff.csv", "test")
     db.session.commit()
-    assert (second.record.rows_added, second.record.rows_updated,
-            second.record.rows_unchanged) == (0, 0, 9)
+    assert (second.record.rows_added, second.record.rows_updated, second.record.rows_unchanged) == (
+        0,
+        0,
+        9,
+    )
     assert [(s.id, s.updated_at, s.pay_band) for s in Staff.query.order_by(Staff.id)] == before
     assert _count(db, BandChange) == 0
 
 
 def test_a_band_change_is_kept_in_the_band_history(db, organisation):
-    services.import_staff(organisation, (HEADER + "1,Asha Patel,H,Band 7,Clinical non-medical,,,\n"
-                                         ).encode(), "a.csv", "test")
-    result = services.import_staff(organisation, (HEADER + "1,Asha Patel,H,Band 8a,Clinical "
-                                                  "non-medical,,,\n").encode(), "b.csv", "test")
+    services.import_staff(
+        organisation,
+        (HEADER + "1,Asha Patel,H,Band 7,Clinical non-medical,,,\n").encode(),
+        "a.csv",
+        "test",
+    )
+    result = services.import_staff(
+        organisation,
+        (HEADER + "1,Asha Patel,H,Band 8a,Clinical non-medical,,,\n").encode(),
+        "b.csv",
+        "test",
+    )
     db.session.commit()
     assert result.record.rows_updated == 1
     change = BandChange.query.one()
@@ -73,8 +91,9 @@ def test_a_band_change_is_kept_in_the_band_history(db, organisation):
 
 
 def test_unknown_band_is_refused_with_line_and_column(db, organisation):
-    problems = _refused(db, organisation, HEADER + "1,A,A,Band 5,Non-clinical,,,\n"
-                                                   "2,B,A,Band 12,Non-clinical,,,\n")
+    problems = _refused(
+        db, organisation, HEADER + "1,A,A,Band 5,Non-clinical,,,\n2,B,A,Band 12,Non-clinical,,,\n"
+    )
     assert [(p.line, p.column) for p in problems] == [(3, "pay_band")]
     assert "not a pay band" in problems[0].message
 
@@ -90,16 +109,17 @@ def test_missing_required_column_is_refused(db, organisation):
 
 
 def test_duplicate_staff_numbers_are_refused(db, organisation):
-    problems = _refused(db, organisation, HEADER + "7,A,A,5,Non-clinical,,,\n"
-                                                   "8,B,A,5,Non-clinical,,,\n"
-                                                   "7,C,A,6,Non-clinical,,,\n")
+    problems = _refused(
+        db,
+        organisation,
+        HEADER + "7,A,A,5,Non-clinical,,,\n8,B,A,5,Non-clinical,,,\n7,C,A,6,Non-clinical,,,\n",
+    )
     assert [(p.line, p.column) for p in problems] == [(4, "staff_number")]
     assert "first on line 2" in problems[0].message
 
 
 def test_leaving_before_starting_is_refused(db, organisation):
-    problems = _refused(db, organisation,
-                        HEADER + "1,A,A,5,Non-clinical,,2024-05-01,2024-04-30\n")
+    problems = _refused(db, organisation, HEADER + "1,A,A,5,Non-clinical,,2024-05-01,2024-04-30\n")
     assert [(p.line, p.column) for p in problems] == [(2, "leaving_date")]
     assert "before the start date" in problems[0].message
 
@@ -112,38 +132,58 @@ def test_bytes_that_are_not_utf8_are_refused(db, organisation):
 
 
 def test_every_problem_in_the_file_is_listed_together(db, organisation):
-    problems = _refused(db, organisation, HEADER
-                        + "1,A,Q,Band 99,Nurses,,2024-13-01,\n"
-                        + ",B,A,,Non-clinical,,,\n"
-                        + "3,C,A,5,Non-clinical,Trustee,,\n")
+    problems = _refused(
+        db,
+        organisation,
+        HEADER
+        + "1,A,Q,Band 99,Nurses,,2024-13-01,\n"
+        + ",B,A,,Non-clinical,,,\n"
+        + "3,C,A,5,Non-clinical,Trustee,,\n",
+    )
     assert [(p.line, p.column) for p in problems] == [
-        (2, "ethnic_category"), (2, "pay_band"), (2, "staff_group"), (2, "start_date"),
-        (3, "pay_band"), (3, "staff_number"), (4, "board_member")]
+        (2, "ethnic_category"),
+        (2, "pay_band"),
+        (2, "staff_group"),
+        (2, "start_date"),
+        (3, "pay_band"),
+        (3, "staff_number"),
+        (4, "board_member"),
+    ]
 
 
 def test_a_non_executive_may_have_no_band_but_others_must(db, organisation):
-    services.import_staff(organisation, (HEADER + "1,NED,J,,Non-clinical,Non-executive,,\n"
-                                         ).encode(), "ok.csv", "test")
+    services.import_staff(
+        organisation,
+        (HEADER + "1,NED,J,,Non-clinical,Non-executive,,\n").encode(),
+        "ok.csv",
+        "test",
+    )
     db.session.rollback()
     problems = _refused(db, organisation, HEADER + "1,Exec,A,,Non-clinical,Executive,,\n")
     assert [(p.line, p.column) for p in problems] == [(2, "pay_band")]
 
 
 def test_another_organisations_rows_are_refused(db, organisation):
-    problems = _refused(db, organisation,
-                        "staff_number,organisation_code,pay_band,staff_group\n"
-                        "1,RAB,5,Non-clinical\n2,RXX,5,Non-clinical\n")
+    problems = _refused(
+        db,
+        organisation,
+        "staff_number,organisation_code,pay_band,staff_group\n"
+        "1,RAB,5,Non-clinical\n2,RXX,5,Non-clinical\n",
+    )
     assert [(p.line, p.column) for p in problems] == [(3, "organisation_code")]
 
 
 def test_import_is_scoped_to_its_organisation(db, organisation):
     other = factories.OrganisationFactory(code="RXX")
     factories.StaffFactory(organisation=other, staff_number="1", pay_band="9")
-    services.import_staff(organisation, (HEADER + "1,A,A,5,Non-clinical,,,\n").encode(),
-                          "a.csv", "test")
+    services.import_staff(
+        organisation, (HEADER + "1,A,A,5,Non-clinical,,,\n").encode(), "a.csv", "test"
+    )
     db.session.commit()
     assert sorted((s.organisation.code, s.pay_band) for s in Staff.query) == [
-        ("RAB", "5"), ("RXX", "9")]
+        ("RAB", "5"),
+        ("RXX", "9"),
+    ]
 
 
 # The command line
@@ -152,8 +192,14 @@ def test_import_is_scoped_to_its_organisation(db, organisation):
 def test_cli_imports_the_example_and_reports_json(runner, organisation, examples):
     result = runner.invoke(args=["staff", "import", str(examples / "staff.csv"), "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"organisation_code": "RAB", "file": "staff.csv",
-                                         "rows": 9, "added": 9, "updated": 0, "unchanged": 0}
+    assert json.loads(result.stdout) == {
+        "organisation_code": "RAB",
+        "file": "staff.csv",
+        "rows": 9,
+        "added": 9,
+        "updated": 0,
+        "unchanged": 0,
+    }
     again = runner.invoke(args=["staff", "import", str(examples / "staff.csv"), "--json"])
     assert json.loads(again.stdout)["unchanged"] == 9
 
@@ -190,8 +236,12 @@ def test_cli_shows_progress_for_big_files(runner, db, organisation, tmp_path):
 def test_hr_uploads_a_file_and_sees_it_in_the_history(client, login_as, examples):
     login_as("hr-admin")
     with open(examples / "staff.csv", "rb") as handle:
-        response = client.post("/imports", data={"file": (handle, "staff.csv")},
-                               content_type="multipart/form-data", follow_redirects=True)
+        response = client.post(
+            "/imports",
+            data={"file": (handle, "staff.csv")},
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        )
     body = response.get_data(as_text=True)
     assert "Imported staff.csv: 9 rows: 9 added, 0 updated, 0 unchanged." in body
     assert "<td>staff.csv</td>" in body
@@ -202,8 +252,9 @@ def test_upload_of_a_bad_file_lists_problems_and_writes_nothing(client, db, logi
     data = (HEADER + "1,A,A,Band 12,Non-clinical,,,\n").encode()
     import io
 
-    response = client.post("/imports", data={"file": (io.BytesIO(data), "bad.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/imports", data={"file": (io.BytesIO(data), "bad.csv")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert "The file was not imported" in body

@@ -10,7 +10,10 @@ from app.workforce.wres_year import WresYear, year_containing
 def test_year_2026_is_april_2025_to_march_2026():
     year = WresYear(2026)
     assert (year.start, year.end, year.snapshot) == (
-        date(2025, 4, 1), date(2026, 3, 31), date(2026, 3, 31))
+        date(2025, 4, 1),
+        date(2026, 3, 31),
+        date(2026, 3, 31),
+    )
     assert year.label == "2025/26"
 
 
