@@ -86,7 +86,9 @@ def app(database_url):
                     )
                 ]
         app.config["TEST_SQLITE_TRIGGERS"] = sqlite_triggers
-    return app
+    yield app
+    with app.app_context():
+        _db.engine.dispose()  # close pooled connections before the run ends
 
 
 def _empty_tables(app) -> None:
