@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 ASSETS := app/static/nhsuk/nhsuk-frontend.min.css
 export FLASK_APP := wsgi_dev.py
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format clean
 
 install: $(STAMP) $(ASSETS)
 

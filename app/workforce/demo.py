@@ -15,6 +15,7 @@ from app.accounts import services as accounts
 from app.accounts.roles import Role
 from app.workforce import services
 from app.workforce.ethnicity import WresGroup, group_of
+from app.workforce.staff_file import COLUMNS
 
 ORG_CODE = "DEMO1"
 ORG_NAME = "Demo Valley NHS Foundation Trust"
@@ -125,19 +126,6 @@ LAST_NAMES = {
     ],
     WresGroup.UNKNOWN: ["Lee", "Morgan", "Reid", "Ellis", "Quinn", "Parry"],
 }
-HEADER = [
-    "staff_number",
-    "organisation_code",
-    "full_name",
-    "email",
-    "ethnic_category",
-    "pay_band",
-    "staff_group",
-    "board_member",
-    "board_voting",
-    "start_date",
-    "leaving_date",
-]
 
 
 def _ethnic_code(rng: random.Random, bme_share: float) -> str:
@@ -157,7 +145,23 @@ def _staff_group(rng: random.Random, fixed: str | None) -> str:
     return "clinical-non-medical" if rng.random() < 0.55 else "non-clinical"
 
 
-def _rows(staff_count: int, rng: random.Random, today: date) -> list[list[str]]:
+def _row(number, name, code, band, staff_group, start, leaving, **board) -> dict[str, str]:
+    return {
+        "staff_number": str(number),
+        "organisation_code": ORG_CODE,
+        "full_name": name,
+        "email": "",
+        "ethnic_category": code,
+        "pay_band": band,
+        "staff_group": staff_group,
+        "board_member": board.get("board_member", ""),
+        "board_voting": board.get("board_voting", ""),
+        "start_date": start.isoformat(),
+        "leaving_date": leaving,
+    }
+
+
+def _rows(staff_count: int, rng: random.Random, today: date) -> list[dict[str, str]]:
     rows = []
     number = 30_000_000
     for band, (share, bme_share, fixed_group) in BAND_MIX.items():
@@ -171,42 +175,36 @@ def _rows(staff_count: int, rng: random.Random, today: date) -> list[list[str]]:
                 if leaving <= start.isoformat():
                     leaving = ""
             rows.append(
-                [
-                    str(number),
-                    ORG_CODE,
+                _row(
+                    number,
                     _name(rng, code),
-                    "",
                     code,
                     band,
                     _staff_group(rng, fixed_group),
-                    "",
-                    "",
-                    start.isoformat(),
+                    start,
                     leaving,
-                ]
+                )
             )
     # The board: VSM executives (most voting), and non-executive directors with no band.
-    vsm_rows = [r for r in rows if r[5] == "VSM" and not r[10]]
+    vsm_rows = [r for r in rows if r["pay_band"] == "VSM" and not r["leaving_date"]]
     for index, row in enumerate(vsm_rows[:8]):
-        row[7], row[8] = "Executive", "Y" if index < 6 else "N"
+        row["board_member"], row["board_voting"] = "Executive", "Y" if index < 6 else "N"
     for index in range(7):
         number += 1
         code = rng.choice(BME_CODES) if index < 2 else rng.choice(WHITE_CODES)
         start = today - timedelta(days=rng.randint(200, 6 * 365))
         rows.append(
-            [
-                str(number),
-                ORG_CODE,
+            _row(
+                number,
                 _name(rng, code),
-                "",
                 code,
                 "",
                 "non-clinical",
-                "Non-executive",
-                "Y",
-                start.isoformat(),
+                start,
                 "",
-            ]
+                board_member="Non-executive",
+                board_voting="Y",
+            )
         )
     return rows
 
@@ -222,18 +220,22 @@ def seed(staff_count: int = 6000, seed_value: int = 2028) -> dict:
         return next(r for r in rows if predicate(r))
 
     people = {
-        f"hr@{DOMAIN}": first(lambda r: r[5] == "8b" and not r[10]),
+        f"hr@{DOMAIN}": first(lambda r: r["pay_band"] == "8b" and not r["leaving_date"]),
         f"manager@{DOMAIN}": first(
-            lambda r: r[5] == "7" and r[6] == "clinical-non-medical" and not r[10]
+            lambda r: (
+                r["pay_band"] == "7"
+                and r["staff_group"] == "clinical-non-medical"
+                and not r["leaving_date"]
+            )
         ),
-        f"chair@{DOMAIN}": first(lambda r: r[7] == "Non-executive"),
-        f"leader@{DOMAIN}": first(lambda r: r[7] == "Executive"),
+        f"chair@{DOMAIN}": first(lambda r: r["board_member"] == "Non-executive"),
+        f"leader@{DOMAIN}": first(lambda r: r["board_member"] == "Executive"),
     }
     for email, row in people.items():
-        row[3] = email
+        row["email"] = email
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADER)
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer.writeheader()
     writer.writerows(rows)
     services.import_staff(
         organisation, buffer.getvalue().encode(), "demo-esr-extract.csv", "demo data"
@@ -241,9 +243,14 @@ def seed(staff_count: int = 6000, seed_value: int = 2028) -> dict:
     for email, role in LOGINS:
         row = people.get(email)
         accounts.create_user(
-            organisation.id, email, [Role(role)], row[2] if row else "Regional Analyst", PASSWORD
+            organisation.id,
+            email,
+            [Role(role)],
+            row["full_name"] if row else "Regional Analyst",
+            PASSWORD,
         )
-    known = [group_of(r[4] or None) for r in rows if group_of(r[4] or None) != WresGroup.UNKNOWN]
+    groups = [group_of(r["ethnic_category"] or None) for r in rows]
+    known = [g for g in groups if g != WresGroup.UNKNOWN]
     return {
         "staff": len(rows),
         "bme_share": sum(g == WresGroup.BME for g in known) / max(1, len(known)),
