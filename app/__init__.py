@@ -57,11 +57,13 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
     from app.home.routes import bp as home_bp
+    from app.recruitment.routes import bp as recruitment_bp
     from app.workforce.routes import bp as workforce_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(workforce_bp)
+    app.register_blueprint(recruitment_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -151,9 +153,12 @@ def register_security_headers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
+    from app.recruitment.cli import panels_cli, recruitment_cli
     from app.workforce.cli import orgs_cli, seed_demo, staff_cli
 
     app.cli.add_command(orgs_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(recruitment_cli)
+    app.cli.add_command(panels_cli)

@@ -32,3 +32,30 @@ def fail(message: str, problems: Iterable[Problem] = (), as_json: bool = False) 
     for problem in problems:
         click.echo(f"  {problem}", err=True)
     sys.exit(1)
+
+
+def run_import(apply, file, org_code: str | None, as_json: bool) -> None:
+    """The shared shape of `flask ... import FILE`: resolve the organisation, apply the file all
+    or nothing, commit once, report counts (JSON on standard output with --json)."""
+    from app.csvimport import ImportRefused
+    from app.workforce.services import OrganisationError, resolve_organisation
+
+    try:
+        organisation = resolve_organisation(org_code)
+        record = apply(organisation, file.read_bytes(), file.name, "command line")
+    except OrganisationError as exc:
+        fail(str(exc), as_json=as_json)
+    except ImportRefused as refused:
+        fail("the file was not imported; nothing was changed", refused.problems, as_json)
+    db.session.commit()
+    if as_json:
+        emit_json(
+            {
+                "organisation_code": organisation.code,
+                "file": file.name,
+                "added": record.rows_added,
+                "updated": record.rows_updated,
+                "unchanged": record.rows_unchanged,
+            }
+        )
+    click.echo(f"Imported {file.name} into {organisation.code}: {record.summary}", err=True)

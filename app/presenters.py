@@ -24,6 +24,8 @@ def navigation() -> list[dict]:
     if not current_user.is_authenticated:
         return []
     items = [("Home", "home.index", None)]
+    if current_user.has_role(Role.RECRUITING_MANAGER, Role.HR_ADMIN):
+        items.append(("Vacancies", "recruitment.vacancy_list", "/vacancies"))
     if current_user.has_role(Role.HR_ADMIN):
         items += [
             ("Staff", "workforce.staff_list", "/staff"),
@@ -43,12 +45,41 @@ def navigation() -> list[dict]:
     ]
 
 
+AUDIT_ACTIONS = {
+    "vacancy.created": "Vacancy created",
+    "vacancy.changed": "Vacancy details changed",
+    "batch.created": "Batch created",
+    "application.added": "Applicant added",
+    "outcomes.recorded": "Outcomes recorded",
+    "decision.recorded": "Decision recorded",
+    "recruitment.closed": "Closed",
+    "panel.member_added": "Panel member added",
+    "panel.member_removed": "Panel member removed",
+    "panel.confirmed": "Panel confirmed",
+    "panel.imported": "Panel imported",
+}
+
+
+def audit_summary(event) -> str:
+    """One line for a history table; never includes person-level ethnicity."""
+    text = AUDIT_ACTIONS.get(event.action, event.action.replace(".", ": ").replace("_", " "))
+    detail = event.detail_dict
+    if "stage" in detail:
+        text += f" ({detail['stage']} panel)"
+    if "member" in detail:
+        text += f": {detail['member']}"
+    if event.action == "decision.recorded" and detail.get("decision_date"):
+        text += f": {detail['decision_date']}"
+    return text
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["band"] = band_name
     app.jinja_env.filters["staff_group"] = lambda slug: STAFF_GROUP_NAMES.get(slug, slug or "")
     app.jinja_env.filters["board_role"] = lambda slug: BOARD_ROLE_NAMES.get(slug, "")
+    app.jinja_env.filters["audit_summary"] = audit_summary
     app.jinja_env.filters["role_name"] = lambda role: ROLE_NAMES[Role(role)]
 
     @app.context_processor

@@ -148,26 +148,6 @@ def in_post_clause(day: date):
     )
 
 
-class StaffImport(db.Model):
-    """One import of an ESR extract: who, when, which file, and what it changed."""
-
-    __tablename__ = "staff_import"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
-    )
-    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    source: Mapped[str] = mapped_column(String(20))  # "upload" or "command line"
-    filename: Mapped[str] = mapped_column(String(255))
-    rows_added: Mapped[int] = mapped_column(Integer, default=0)
-    rows_updated: Mapped[int] = mapped_column(Integer, default=0)
-    rows_unchanged: Mapped[int] = mapped_column(Integer, default=0)
-    imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    imported_by = relationship("User")
-
-
 class BandChange(db.Model):
     """A change of pay band seen between two imports: the promotions later reports count."""
 
@@ -178,8 +158,8 @@ class BandChange(db.Model):
     from_band: Mapped[str | None] = mapped_column(String(40))
     to_band: Mapped[str | None] = mapped_column(String(40))
     recorded_on: Mapped[date] = mapped_column(Date)
-    staff_import_id: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_import.id", ondelete="SET NULL")
+    data_import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("data_import.id", ondelete="SET NULL")
     )
     note: Mapped[str | None] = mapped_column(Text)
 

@@ -7,9 +7,10 @@ from sqlalchemy import Select, func, or_, select
 
 from app.accounts.models import User
 from app.extensions import db
+from app.import_history import DataImport
 from app.timeutil import today_london
 from app.workforce.ethnicity import WresGroup, sql_group
-from app.workforce.models import Staff, StaffImport, in_post_clause
+from app.workforce.models import Staff, in_post_clause
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,8 @@ def workforce_summary(organisation_id: int, day: date | None = None) -> Workforc
         select(func.count()).select_from(User).where(User.organisation_id == organisation_id)
     )
     last_import = db.session.scalar(
-        select(func.max(StaffImport.imported_at)).where(
-            StaffImport.organisation_id == organisation_id
+        select(func.max(DataImport.imported_at)).where(
+            DataImport.organisation_id == organisation_id, DataImport.kind == "staff"
         )
     )
     return WorkforceSummary(in_post, unknown, users, last_import)

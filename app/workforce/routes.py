@@ -12,11 +12,12 @@ from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
 from app.csvimport import ImportRefused
 from app.extensions import db
+from app.import_history import IMPORT_KINDS, DataImport
 from app.pagination import paginate
 from app.workforce import queries, services
 from app.workforce.bands import BANDS, BOARD_ROLE_NAMES, STAFF_GROUP_NAMES, band_name
 from app.workforce.forms import SettingsForm, StaffUploadForm
-from app.workforce.models import OrganisationSettings, Staff, StaffImport
+from app.workforce.models import OrganisationSettings, Staff
 
 bp = Blueprint("workforce", __name__, template_folder="templates")
 
@@ -89,12 +90,16 @@ def import_history():
             flash(f"Imported {result.record.filename}: {result.summary}.")
             return redirect(url_for("workforce.import_history"))
     history = paginate(
-        scoped(StaffImport).order_by(StaffImport.imported_at.desc(), StaffImport.id.desc()),
+        scoped(DataImport).order_by(DataImport.imported_at.desc(), DataImport.id.desc()),
         current_app.config["PAGE_SIZE"],
     )
     status = 400 if problems or form.errors else 200
     return render_template(
-        "workforce/imports.html", form=form, problems=problems, history=history
+        "workforce/imports.html",
+        form=form,
+        problems=problems,
+        history=history,
+        import_kinds=IMPORT_KINDS,
     ), status
 
 

@@ -10,13 +10,13 @@ from sqlalchemy import select
 from app import audit
 from app.csvimport import ImportRefused, Problem
 from app.extensions import db
+from app.import_history import DataImport, start_import
 from app.timeutil import today_london
 from app.workforce.models import (
     BandChange,
     Organisation,
     OrganisationSettings,
     Staff,
-    StaffImport,
 )
 from app.workforce.staff_file import StaffRow, parse_staff_file
 
@@ -137,7 +137,7 @@ _STAFF_FIELDS = (
 
 @dataclass(frozen=True)
 class ImportResult:
-    record: StaffImport
+    record: DataImport
     rows: int
 
     @property
@@ -187,14 +187,7 @@ def import_staff(
             select(Staff).where(Staff.organisation_id == organisation.id)
         )
     }
-    record = StaffImport(
-        organisation_id=organisation.id,
-        imported_by_id=getattr(actor, "id", None),
-        source=source,
-        filename=filename[:255],
-    )
-    db.session.add(record)
-    db.session.flush()
+    record = start_import(organisation.id, "staff", filename, source, actor)
     today = today_london()
     added = updated = unchanged = 0
     for row in rows:
@@ -216,7 +209,7 @@ def import_staff(
                     from_band=staff.pay_band,
                     to_band=row.pay_band,
                     recorded_on=today,
-                    staff_import_id=record.id,
+                    data_import_id=record.id,
                 )
             )
         for name, value in changes.items():
@@ -228,7 +221,7 @@ def import_staff(
         organisation.id,
         actor,
         "staff.imported",
-        "staff_import",
+        "data_import",
         record.id,
         {
             "file": record.filename,

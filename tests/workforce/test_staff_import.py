@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.csvimport import ImportRefused
+from app.import_history import DataImport
 from app.workforce import services
-from app.workforce.models import BandChange, Staff, StaffImport
+from app.workforce.models import BandChange, Staff
 from tests import factories
 
 HEADER = (
@@ -26,7 +27,7 @@ def _refused(db, organisation, text: str | bytes):
         services.import_staff(organisation, data, "bad.csv", "test")
     db.session.rollback()
     assert _count(db, Staff) == 0
-    assert _count(db, StaffImport) == 0
+    assert _count(db, DataImport) == 0
     return refused.value.problems
 
 
@@ -87,7 +88,7 @@ def test_a_band_change_is_kept_in_the_band_history(db, organisation):
     assert result.record.rows_updated == 1
     change = BandChange.query.one()
     assert (change.from_band, change.to_band, change.staff.pay_band) == ("7", "8a", "8a")
-    assert change.staff_import_id == result.record.id
+    assert change.data_import_id == result.record.id
 
 
 def test_unknown_band_is_refused_with_line_and_column(db, organisation):

@@ -1,6 +1,6 @@
 """organisations, staff, accounts and audit trail
 
-Revision ID: 265cd8aa08c4
+Revision ID: 0001_foundation
 Revises: 
 Create Date: 2026-11-27 12:40:50.249852
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '265cd8aa08c4'
+revision = '0001_foundation'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -114,9 +114,10 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_event_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_organisation_id'), ['organisation_id'], unique=False)
 
-    op.create_table('staff_import',
+    op.create_table('data_import',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('imported_by_id', sa.Integer(), nullable=True),
     sa.Column('source', sa.String(length=20), nullable=False),
     sa.Column('filename', sa.String(length=255), nullable=False),
@@ -124,12 +125,12 @@ def upgrade():
     sa.Column('rows_updated', sa.Integer(), nullable=False),
     sa.Column('rows_unchanged', sa.Integer(), nullable=False),
     sa.Column('imported_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['imported_by_id'], ['user_account.id'], name=op.f('fk_staff_import_imported_by_id_user_account')),
-    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_staff_import_organisation_id_organisation'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_import'))
+    sa.ForeignKeyConstraint(['imported_by_id'], ['user_account.id'], name=op.f('fk_data_import_imported_by_id_user_account')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_data_import_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_data_import'))
     )
-    with op.batch_alter_table('staff_import', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_staff_import_organisation_id'), ['organisation_id'], unique=False)
+    with op.batch_alter_table('data_import', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_data_import_organisation_id'), ['organisation_id'], unique=False)
 
     op.create_table('user_role',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -145,10 +146,10 @@ def upgrade():
     sa.Column('from_band', sa.String(length=40), nullable=True),
     sa.Column('to_band', sa.String(length=40), nullable=True),
     sa.Column('recorded_on', sa.Date(), nullable=False),
-    sa.Column('staff_import_id', sa.Integer(), nullable=True),
+    sa.Column('data_import_id', sa.Integer(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_band_change_staff_id_staff'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['staff_import_id'], ['staff_import.id'], name=op.f('fk_band_change_staff_import_id_staff_import'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['data_import_id'], ['data_import.id'], name=op.f('fk_band_change_data_import_id_data_import'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_band_change'))
     )
     with op.batch_alter_table('band_change', schema=None) as batch_op:
@@ -194,10 +195,10 @@ def downgrade():
 
     op.drop_table('band_change')
     op.drop_table('user_role')
-    with op.batch_alter_table('staff_import', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_staff_import_organisation_id'))
+    with op.batch_alter_table('data_import', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_data_import_organisation_id'))
 
-    op.drop_table('staff_import')
+    op.drop_table('data_import')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_audit_event_action'))

@@ -1,0 +1,54 @@
+"""The history of file imports, every kind in one table: who, when, which file, what changed."""
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.timeutil import utcnow
+
+IMPORT_KINDS = {
+    "staff": "Staff (ESR)",
+    "recruitment": "Recruitment outcomes",
+    "panels": "Panel members",
+    "mentoring": "Mentoring relationships",
+}
+
+
+class DataImport(db.Model):
+    __tablename__ = "data_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), default="staff")
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    source: Mapped[str] = mapped_column(String(20))  # "upload", "command line", "demo data"
+    filename: Mapped[str] = mapped_column(String(255))
+    rows_added: Mapped[int] = mapped_column(Integer, default=0)
+    rows_updated: Mapped[int] = mapped_column(Integer, default=0)
+    rows_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    imported_by = relationship("User")
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"{self.rows_added} added, {self.rows_updated} updated, {self.rows_unchanged} unchanged"
+        )
+
+
+def start_import(organisation_id: int, kind: str, filename: str, source: str, actor) -> DataImport:
+    record = DataImport(
+        organisation_id=organisation_id,
+        kind=kind,
+        filename=filename[:255],
+        source=source,
+        imported_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record

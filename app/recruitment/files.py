@@ -1,0 +1,354 @@
+"""Reading the recruitment outcomes and panel member files (INTERFACES.md). Pure: no Flask, no
+database. Rules that need the database (unknown staff numbers, missing vacancies) are checked by
+the import services, which add their problems to these."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from app.csvimport import Problem, Row, read_rows
+from app.workforce.bands import BandError, parse_band, parse_staff_group
+from app.workforce.ethnicity import EthnicityError, parse_ethnicity
+
+RECRUITMENT_COLUMNS = (
+    "vacancy_reference",
+    "batch_reference",
+    "job_title",
+    "pay_band",
+    "staff_group",
+    "applicant_reference",
+    "ethnic_category",
+    "shortlisted",
+    "interviewed",
+    "appointed",
+    "decision_date",
+    "international_recruit",
+)
+RECRUITMENT_REQUIRED = ("vacancy_reference", "pay_band", "applicant_reference")
+
+PANEL_COLUMNS = (
+    "vacancy_reference",
+    "batch_reference",
+    "stage",
+    "staff_number",
+    "external_name",
+    "ethnic_category",
+    "role",
+    "exception_reason",
+)
+PANEL_REQUIRED = ("stage",)
+
+
+@dataclass(frozen=True)
+class RecruitmentRow:
+    line: int
+    vacancy_reference: str
+    batch_reference: str
+    job_title: str
+    pay_band: str
+    staff_group: str | None
+    applicant_reference: str
+    ethnic_category: str
+    shortlisted: bool
+    interviewed: bool
+    appointed: bool
+    decision_date: date | None
+    international_recruit: bool
+
+
+def _ethnicity(row: Row) -> str:
+    try:
+        return parse_ethnicity(row.text("ethnic_category")).code
+    except EthnicityError as exc:
+        row.problem("ethnic_category", str(exc))
+        return ""
+
+
+def _recruitment_row(row: Row, today: date) -> RecruitmentRow | None:
+    vacancy = row.text("vacancy_reference")
+    batch = row.text("batch_reference")
+    applicant = row.required("applicant_reference", "the applicant's reference")
+    band = ""
+    if row.text("pay_band"):
+        try:
+            band = parse_band(row.text("pay_band"))
+        except BandError as exc:
+            row.problem("pay_band", str(exc))
+    else:
+        row.problem("pay_band", "is blank: expected the band of the post, e.g. Band 6")
+    staff_group = None
+    if row.text("staff_group"):
+        try:
+            staff_group = parse_staff_group(row.text("staff_group"))
+        except BandError as exc:
+            row.problem("staff_group", str(exc))
+    ethnic_category = _ethnicity(row)
+    shortlisted = row.yes_no("shortlisted")
+    interviewed = row.yes_no("interviewed")
+    appointed = row.yes_no("appointed")
+    if (interviewed or appointed) and not shortlisted:
+        column = "appointed" if appointed else "interviewed"
+        row.problem(
+            column, f"is yes but shortlisted is not: expected shortlisted Y for anyone {column}"
+        )
+    if not vacancy and not batch:
+        row.problem(
+            "vacancy_reference",
+            "is blank: expected the vacancy reference (it may be "
+            "blank only for a batch applicant not appointed)",
+        )
+    elif not vacancy and appointed:
+        row.problem(
+            "vacancy_reference",
+            "is blank for an appointed batch applicant: expected "
+            "the vacancy they were appointed to",
+        )
+    decision_date = row.date("decision_date")
+    if shortlisted and decision_date is None and not row.text("decision_date"):
+        row.problem(
+            "decision_date",
+            "is blank for a shortlisted applicant: expected the date of the appointment decision",
+        )
+    if decision_date and decision_date > today:
+        row.problem(
+            "decision_date",
+            f"{decision_date.isoformat()} is in the future: expected "
+            "the date the decision was made",
+        )
+    international = row.yes_no("international_recruit")
+    if row.problems:
+        return None
+    return RecruitmentRow(
+        row.line,
+        vacancy,
+        batch,
+        row.text("job_title"),
+        band,
+        staff_group,
+        applicant,
+        ethnic_category,
+        shortlisted,
+        interviewed,
+        appointed,
+        decision_date,
+        international,
+    )
+
+
+def _consistent(
+    rows: list[RecruitmentRow], key, value, what: str, column: str, problems: list[Problem]
+) -> None:
+    """Rows that share a key (a vacancy, batch or applicant) must agree on a value."""
+    first: dict[str, tuple[int, object]] = {}
+    for row in rows:
+        k = key(row)
+        if not k:
+            continue
+        v = value(row)
+        if v in (None, ""):
+            continue
+        if k in first and first[k][1] != v:
+            line, seen = first[k]
+            problems.append(
+                Problem(
+                    row.line,
+                    column,
+                    f"{what} {k} has {v!r} here but {seen!r} on line {line}: expected the same",
+                )
+            )
+        first.setdefault(k, (row.line, v))
+
+
+def parse_recruitment_file(data: bytes, today: date) -> tuple[list[RecruitmentRow], list[Problem]]:
+    rows: list[RecruitmentRow] = []
+    problems: list[Problem] = []
+    for raw in read_rows(data, RECRUITMENT_REQUIRED, RECRUITMENT_COLUMNS):
+        parsed = _recruitment_row(raw, today)
+        problems.extend(raw.problems)
+        if parsed:
+            rows.append(parsed)
+    _consistent(
+        rows, lambda r: r.vacancy_reference, lambda r: r.pay_band, "vacancy", "pay_band", problems
+    )
+    _consistent(
+        rows,
+        lambda r: r.vacancy_reference,
+        lambda r: r.batch_reference or None,
+        "vacancy",
+        "batch_reference",
+        problems,
+    )
+    _consistent(
+        rows, lambda r: r.vacancy_reference, lambda r: r.job_title, "vacancy", "job_title", problems
+    )
+    _consistent(
+        rows,
+        lambda r: r.vacancy_reference or r.batch_reference,
+        lambda r: r.decision_date,
+        "vacancy or batch",
+        "decision_date",
+        problems,
+    )
+    _consistent(
+        rows,
+        lambda r: r.batch_reference,
+        lambda r: r.decision_date,
+        "batch",
+        "decision_date",
+        problems,
+    )
+    _consistent(
+        rows,
+        lambda r: r.applicant_reference,
+        lambda r: r.ethnic_category if r.ethnic_category != "99" else None,
+        "applicant",
+        "ethnic_category",
+        problems,
+    )
+    seen: dict[tuple[str, str], RecruitmentRow] = {}
+    for row in rows:
+        # A batch applicant applies once to the batch; anyone else once to each vacancy.
+        key = (
+            ("batch", row.batch_reference)
+            if row.batch_reference
+            else ("vacancy", row.vacancy_reference)
+        )
+        ident = (key, row.applicant_reference)
+        if ident in seen:
+            earlier = seen[ident]
+            if row.batch_reference and row.appointed and earlier.appointed:
+                message = (
+                    f"{row.applicant_reference} is appointed to two vacancies of batch "
+                    f"{row.batch_reference} (also on line {earlier.line}): expected at "
+                    "most one"
+                )
+            else:
+                message = (
+                    f"{row.applicant_reference} appears twice for {key[0]} {key[1]} "
+                    f"(also on line {earlier.line}): expected one row per application"
+                )
+            problems.append(Problem(row.line, "applicant_reference", message))
+        else:
+            seen[ident] = row
+    if not rows and not problems:
+        problems.append(Problem(0, "", "the file has a header row but no applications"))
+    return rows, problems
+
+
+@dataclass(frozen=True)
+class PanelRow:
+    line: int
+    vacancy_reference: str
+    batch_reference: str
+    stage: str
+    staff_number: str
+    external_name: str
+    ethnic_category: str | None
+    role: str
+    exception_reason: str
+
+
+def _panel_row(row: Row) -> PanelRow | None:
+    vacancy, batch = row.text("vacancy_reference"), row.text("batch_reference")
+    if bool(vacancy) == bool(batch):
+        row.problem(
+            "vacancy_reference", "expected exactly one of vacancy_reference and batch_reference"
+        )
+    stage = row.text("stage").lower()
+    if stage not in ("shortlisting", "interview"):
+        row.problem(
+            "stage", f"{row.text('stage')!r} is not a stage: expected shortlisting or interview"
+        )
+    staff_number, external = row.text("staff_number"), row.text("external_name")
+    if bool(staff_number) == bool(external):
+        row.problem(
+            "staff_number",
+            "expected exactly one of staff_number (a member of staff) "
+            "and external_name (someone from outside)",
+        )
+    ethnic_category = None
+    if external:
+        ethnic_category = _ethnicity(row)
+    elif row.text("ethnic_category"):
+        row.problem(
+            "ethnic_category",
+            "is given for a member of staff: expected it only for "
+            "external members (staff ethnicity comes from ESR)",
+        )
+    role = row.text("role").lower() or "member"
+    if role not in ("chair", "member", "independent"):
+        row.problem(
+            "role", f"{row.text('role')!r} is not a role: expected chair, member or independent"
+        )
+    if row.problems:
+        return None
+    return PanelRow(
+        row.line,
+        vacancy,
+        batch,
+        stage,
+        staff_number,
+        external,
+        ethnic_category,
+        role,
+        row.text("exception_reason"),
+    )
+
+
+def parse_panel_file(data: bytes) -> tuple[list[PanelRow], list[Problem]]:
+    rows: list[PanelRow] = []
+    problems: list[Problem] = []
+    for raw in read_rows(data, PANEL_REQUIRED, PANEL_COLUMNS):
+        if "vacancy_reference" not in raw.values and "batch_reference" not in raw.values:
+            problems.append(
+                Problem(
+                    1,
+                    "vacancy_reference",
+                    "the header needs a vacancy_reference or a batch_reference column",
+                )
+            )
+            break
+        parsed = _panel_row(raw)
+        problems.extend(raw.problems)
+        if parsed:
+            rows.append(parsed)
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        key = (
+            row.vacancy_reference,
+            row.batch_reference,
+            row.stage,
+            row.staff_number or row.external_name.lower(),
+        )
+        if key in seen:
+            problems.append(
+                Problem(
+                    row.line,
+                    "staff_number" if row.staff_number else "external_name",
+                    f"this member is already on this panel on line "
+                    f"{seen[key]}: expected each member once",
+                )
+            )
+        seen.setdefault(key, row.line)
+    _consistent_reasons(rows, problems)
+    if not rows and not problems:
+        problems.append(Problem(0, "", "the file has a header row but no panel members"))
+    return rows, problems
+
+
+def _consistent_reasons(rows: list[PanelRow], problems: list[Problem]) -> None:
+    reasons: dict[tuple, tuple[int, str]] = {}
+    for row in rows:
+        if not row.exception_reason:
+            continue
+        key = (row.vacancy_reference, row.batch_reference, row.stage)
+        if key in reasons and reasons[key][1] != row.exception_reason:
+            problems.append(
+                Problem(
+                    row.line,
+                    "exception_reason",
+                    "differs from the reason on "
+                    f"line {reasons[key][0]} for the same panel: expected one "
+                    "reason per panel",
+                )
+            )
+        reasons.setdefault(key, (row.line, row.exception_reason))

@@ -1,0 +1,149 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.recruitment.models import MEMBER_ROLES
+from app.workforce.bands import BANDS, STAFF_GROUP_NAMES, band_name
+from app.workforce.ethnicity import CATEGORIES
+
+BAND_CHOICES = [SelectChoice("", "Choose a band")] + [SelectChoice(b, band_name(b)) for b in BANDS]
+STAFF_GROUP_CHOICES = [SelectChoice("", "Not recorded")] + [
+    SelectChoice(k, v) for k, v in STAFF_GROUP_NAMES.items()
+]
+ROLE_CHOICES = [SelectChoice(k, v) for k, v in MEMBER_ROLES.items()]
+ETHNICITY_CHOICES = [SelectChoice("99", "Not known")] + [
+    SelectChoice(code, f"{code} {name}") for code, name in CATEGORIES.items() if code != "99"
+]
+
+
+class _Versioned:
+    version = HiddenField()
+
+
+class VacancyForm(FlaskForm):
+    reference = StringField(
+        "Vacancy reference",
+        validators=[
+            DataRequired("Enter the vacancy reference, as in NHS Jobs or Trac"),
+            Length(max=50),
+        ],
+    )
+    title = StringField(
+        "Job title", validators=[DataRequired("Enter the job title"), Length(max=200)]
+    )
+    pay_band = SelectField(
+        "Band", choices=BAND_CHOICES, validators=[DataRequired("Choose the band of the post")]
+    )
+    staff_group = SelectField("Staff group", choices=STAFF_GROUP_CHOICES)
+    department = StringField("Department", validators=[Optional(), Length(max=200)])
+    posts = IntegerField(
+        "Number of posts",
+        default=1,
+        validators=[
+            InputRequired("Enter the number of posts"),
+            NumberRange(1, 500, "Enter a number of posts from 1 to 500"),
+        ],
+    )
+    international_recruitment = BooleanField("This is an international recruitment campaign")
+
+
+class VacancyEditForm(_Versioned, VacancyForm):
+    recruiting_manager_id = SelectField("Recruiting manager", coerce=int)
+
+
+class BatchForm(FlaskForm):
+    reference = StringField(
+        "Batch reference",
+        validators=[DataRequired("Enter a reference for the batch"), Length(max=50)],
+    )
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Give the batch a name"), Length(max=200)],
+        description="For example: Staff nurses, spring intake",
+    )
+    interview_date = DateField("Interview date", validators=[Optional()], format="%Y-%m-%d")
+
+
+class ApplicantForm(FlaskForm):
+    reference = StringField(
+        "Applicant reference",
+        validators=[
+            DataRequired("Enter the applicant's reference from NHS Jobs or Trac"),
+            Length(max=50),
+        ],
+    )
+
+
+class DecisionForm(_Versioned, FlaskForm):
+    decision_date = DateField("Date of the decision", validators=[Optional()], format="%Y-%m-%d")
+
+
+class StaffMemberForm(_Versioned, FlaskForm):
+    staff_id = HiddenField()
+    role = SelectField("Role on the panel", choices=ROLE_CHOICES)
+    reason = TextAreaField("Reason for the change", validators=[Optional(), Length(max=2000)])
+    exception_reason = TextAreaField("Exception reason", validators=[Optional(), Length(max=4000)])
+
+
+class ExternalMemberForm(_Versioned, FlaskForm):
+    external_name = StringField(
+        "Name and organisation",
+        validators=[DataRequired("Enter the external member's name"), Length(max=200)],
+    )
+    external_ethnic_category = SelectField(
+        "Ethnic category (as the member declared it)", choices=ETHNICITY_CHOICES
+    )
+    role = SelectField("Role on the panel", choices=ROLE_CHOICES)
+    reason = TextAreaField("Reason for the change", validators=[Optional(), Length(max=2000)])
+    exception_reason = TextAreaField("Exception reason", validators=[Optional(), Length(max=4000)])
+
+
+class RemoveMemberForm(_Versioned, FlaskForm):
+    reason = TextAreaField("Reason for the change", validators=[Optional(), Length(max=2000)])
+    exception_reason = TextAreaField("Exception reason", validators=[Optional(), Length(max=4000)])
+
+
+class ConfirmPanelForm(_Versioned, FlaskForm):
+    method = StringField(
+        "Shortlisting method or interview format", validators=[Optional(), Length(max=300)]
+    )
+    assessment = TextAreaField("Assessment methods", validators=[Optional(), Length(max=4000)])
+    exception_reason = TextAreaField("Exception reason", validators=[Optional(), Length(max=4000)])
+
+
+class PoolMemberForm(FlaskForm):
+    staff_number = StringField(
+        "Staff number", validators=[DataRequired("Enter the staff number"), Length(max=30)]
+    )
+    training_date = DateField(
+        "Date of fair-recruitment training", validators=[Optional()], format="%Y-%m-%d"
+    )
+    note = StringField(
+        "Note",
+        validators=[Optional(), Length(max=200)],
+        description="For example: inclusion ambassador",
+    )
+
+
+class ApplicantEthnicityForm(FlaskForm):
+    ethnic_category = SelectField(
+        "Ethnic category (equality monitoring)", choices=ETHNICITY_CHOICES
+    )
+
+
+class UploadForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file")])
+
+
+class OutcomesForm(_Versioned, FlaskForm):
+    """Carries the CSRF token and version; the per-applicant boxes are read by the route."""

@@ -1,0 +1,266 @@
+"""Vacancies, batch interview rounds, applicants and their applications, panels and the pool."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.timeutil import utcnow
+from app.workforce.ethnicity import WresGroup, group_of
+
+VACANCY_STATUSES = {"open": "Open", "decided": "Decision recorded", "closed": "Closed"}
+STAGES = ("shortlisting", "interview")
+MEMBER_ROLES = {"chair": "Chair of panel", "member": "Member", "independent": "Independent member"}
+
+
+class Batch(db.Model):
+    """One interview round for several vacancies (DOMAIN.md section 10)."""
+
+    __tablename__ = "batch"
+    __table_args__ = (UniqueConstraint("organisation_id", "reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    reference: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    interview_date: Mapped[date | None] = mapped_column(Date)
+    recruiting_manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    decision_date: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    recruiting_manager = relationship("User")
+    vacancies: Mapped[list["Vacancy"]] = relationship(
+        back_populates="batch", order_by="Vacancy.reference"
+    )
+
+    kind = "batch"
+
+    @property
+    def label(self) -> str:
+        return f"{self.reference}: {self.name}" if self.name else self.reference
+
+
+class Vacancy(db.Model):
+    __tablename__ = "vacancy"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "reference"),
+        CheckConstraint("posts >= 1", name="posts_positive"),
+        Index("ix_vacancy_org_decision", "organisation_id", "decision_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    reference: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    pay_band: Mapped[str] = mapped_column(String(40))
+    staff_group: Mapped[str | None] = mapped_column(String(30))
+    department: Mapped[str] = mapped_column(String(200), default="")
+    recruiting_manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    decision_date: Mapped[date | None] = mapped_column(Date)
+    international_recruitment: Mapped[bool] = mapped_column(Boolean, default=False)
+    posts: Mapped[int] = mapped_column(Integer, default=1)
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("batch.id", ondelete="SET NULL"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    recruiting_manager = relationship("User")
+    batch: Mapped[Batch | None] = relationship(back_populates="vacancies")
+
+    kind = "vacancy"
+
+    @property
+    def label(self) -> str:
+        return f"{self.reference}: {self.title}" if self.title else self.reference
+
+
+class Applicant(db.Model):
+    """A person who applied; ethnicity comes from the equality monitoring data, never a panel."""
+
+    __tablename__ = "applicant"
+    __table_args__ = (UniqueConstraint("organisation_id", "reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    reference: Mapped[str] = mapped_column(String(50))
+    ethnic_category: Mapped[str] = mapped_column(String(2), default="99")
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+
+    staff = relationship("Staff")
+
+    @property
+    def wres_group(self) -> WresGroup:
+        return group_of(self.ethnic_category)
+
+
+class Application(db.Model):
+    """One person's application to a vacancy, or to a batch (once, however many posts)."""
+
+    __tablename__ = "application"
+    __table_args__ = (
+        UniqueConstraint("applicant_id", "vacancy_id"),
+        UniqueConstraint("applicant_id", "batch_id"),
+        CheckConstraint("(vacancy_id IS NULL) <> (batch_id IS NULL)", name="vacancy_or_batch"),
+        CheckConstraint(
+            "shortlisted OR NOT (interviewed OR appointed)", name="outcome_needs_shortlisting"
+        ),
+        CheckConstraint(
+            "appointed_vacancy_id IS NULL OR batch_id IS NOT NULL", name="appointed_in_batch"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    applicant_id: Mapped[int] = mapped_column(
+        ForeignKey("applicant.id", ondelete="CASCADE"), index=True
+    )
+    vacancy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("vacancy.id", ondelete="CASCADE"), index=True
+    )
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("batch.id", ondelete="CASCADE"), index=True
+    )
+    shortlisted: Mapped[bool] = mapped_column(Boolean, default=False)
+    interviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    appointed: Mapped[bool] = mapped_column(Boolean, default=False)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    # For a batch application: the one vacancy of the batch the person was appointed to.
+    appointed_vacancy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("vacancy.id", ondelete="SET NULL")
+    )
+    international_recruit: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    applicant: Mapped[Applicant] = relationship()
+    vacancy: Mapped[Vacancy | None] = relationship(foreign_keys=[vacancy_id])
+    batch: Mapped[Batch | None] = relationship()
+    appointed_vacancy: Mapped[Vacancy | None] = relationship(foreign_keys=[appointed_vacancy_id])
+
+
+class Panel(db.Model):
+    """The shortlisting or interview panel of a vacancy, or of a batch for all its vacancies."""
+
+    __tablename__ = "panel"
+    __table_args__ = (
+        UniqueConstraint("vacancy_id", "stage"),
+        UniqueConstraint("batch_id", "stage"),
+        CheckConstraint("(vacancy_id IS NULL) <> (batch_id IS NULL)", name="vacancy_or_batch"),
+        CheckConstraint("stage IN ('shortlisting', 'interview')", name="stage"),
+        CheckConstraint("status IN ('draft', 'confirmed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    vacancy_id: Mapped[int | None] = mapped_column(ForeignKey("vacancy.id", ondelete="CASCADE"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    exception_reason: Mapped[str | None] = mapped_column(Text)
+    # How the stage was run: shortlisting method, or interview format; and assessment methods.
+    method: Mapped[str] = mapped_column(String(300), default="")
+    assessment: Mapped[str] = mapped_column(Text, default="")
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    vacancy: Mapped[Vacancy | None] = relationship()
+    batch: Mapped[Batch | None] = relationship()
+    members: Mapped[list["PanelMember"]] = relationship(
+        back_populates="panel", cascade="all, delete-orphan", order_by="PanelMember.id"
+    )
+
+    @property
+    def owner(self):
+        return self.vacancy or self.batch
+
+
+class PanelMember(db.Model):
+    __tablename__ = "panel_member"
+    __table_args__ = (
+        CheckConstraint("(staff_id IS NULL) <> (external_name IS NULL)", name="staff_or_external"),
+        CheckConstraint("role IN ('chair', 'member', 'independent')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panel.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="RESTRICT"))
+    external_name: Mapped[str | None] = mapped_column(String(200))
+    # Declared by an external member; a staff member's comes from their staff record.
+    external_ethnic_category: Mapped[str | None] = mapped_column(String(2))
+    role: Mapped[str] = mapped_column(String(20), default="member")
+
+    panel: Mapped[Panel] = relationship(back_populates="members")
+    staff = relationship("Staff")
+
+    @property
+    def name(self) -> str:
+        return self.staff.full_name if self.staff else self.external_name
+
+    @property
+    def ethnic_category(self) -> str:
+        return self.staff.ethnic_category if self.staff else (self.external_ethnic_category or "99")
+
+
+class InterviewScore(db.Model):
+    """Optional: one panel member's score for one applicant; feeds "the process followed"."""
+
+    __tablename__ = "interview_score"
+    __table_args__ = (UniqueConstraint("application_id", "panel_member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), index=True
+    )
+    panel_member_id: Mapped[int] = mapped_column(ForeignKey("panel_member.id", ondelete="CASCADE"))
+    score: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    out_of: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+
+
+class PoolMember(db.Model):
+    """A member of staff who volunteered to sit on panels, with their training date."""
+
+    __tablename__ = "panel_pool_member"
+    __table_args__ = (UniqueConstraint("organisation_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    training_date: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    staff = relationship("Staff")

@@ -1,0 +1,201 @@
+"""Read-only selects for recruitment pages, the compliance figures and the command line."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Select, func, literal, or_, select
+
+from app.extensions import db
+from app.recruitment import panel_rules
+from app.recruitment.models import Application, Batch, Panel, PanelMember, PoolMember, Vacancy
+from app.timeutil import today_london
+from app.workforce.ethnicity import WresGroup, sql_group
+from app.workforce.models import OrganisationSettings, Staff
+from app.workforce.wres_year import WresYear
+
+
+@dataclass(frozen=True)
+class RecruitmentFilters:
+    search: str = ""
+    status: str = ""
+    band: str = ""
+    year: int | None = None
+    mine: bool = False
+
+
+def vacancy_list_query(base: Select, filters: RecruitmentFilters, user_id: int | None) -> Select:
+    query = base
+    if filters.mine and user_id:
+        query = query.outerjoin(Batch, Vacancy.batch_id == Batch.id).where(
+            or_(Vacancy.recruiting_manager_id == user_id, Batch.recruiting_manager_id == user_id)
+        )
+    if filters.search:
+        like = f"%{filters.search.lower()}%"
+        query = query.where(
+            or_(func.lower(Vacancy.reference).like(like), func.lower(Vacancy.title).like(like))
+        )
+    if filters.status:
+        query = query.where(Vacancy.status == filters.status)
+    if filters.band:
+        query = query.where(Vacancy.pay_band == filters.band)
+    if filters.year:
+        year = WresYear(filters.year)
+        query = query.where(Vacancy.decision_date.between(year.start, year.end))
+    return query.order_by(Vacancy.created_at.desc(), Vacancy.id.desc())
+
+
+def batch_list_query(base: Select, filters: RecruitmentFilters, user_id: int | None) -> Select:
+    query = base
+    if filters.mine and user_id:
+        query = query.where(Batch.recruiting_manager_id == user_id)
+    if filters.search:
+        like = f"%{filters.search.lower()}%"
+        query = query.where(
+            or_(func.lower(Batch.reference).like(like), func.lower(Batch.name).like(like))
+        )
+    if filters.status:
+        query = query.where(Batch.status == filters.status)
+    if filters.year:
+        year = WresYear(filters.year)
+        query = query.where(Batch.decision_date.between(year.start, year.end))
+    return query.order_by(Batch.created_at.desc(), Batch.id.desc())
+
+
+def outcome_counts(owner) -> dict[str, int]:
+    column = Application.vacancy_id if owner.kind == "vacancy" else Application.batch_id
+    row = db.session.execute(
+        select(
+            func.count(),
+            func.count().filter(Application.shortlisted & ~Application.withdrawn),
+            func.count().filter(Application.interviewed & ~Application.withdrawn),
+            func.count().filter(Application.appointed),
+            func.count().filter(Application.withdrawn),
+        ).where(column == owner.id)
+    ).one()
+    return dict(
+        zip(("applied", "shortlisted", "interviewed", "appointed", "withdrawn"), row, strict=True)
+    )
+
+
+# Panel compliance
+
+
+@dataclass
+class ComplianceReport:
+    year: int | None
+    panels_total: int = 0
+    panels_compliant: int = 0
+    exceptions: list[dict] = field(default_factory=list)
+    breaches: list[dict] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "year": self.year,
+            "panels_total": self.panels_total,
+            "panels_compliant": self.panels_compliant,
+            "exceptions": self.exceptions,
+            "breaches": self.breaches,
+        }
+
+
+def panel_compliance(
+    organisation_id: int, year: int | None = None, today: date | None = None
+) -> ComplianceReport:
+    """Confirmed panels against the organisation's rule: three queries whatever the count."""
+    today = today or today_london()
+    settings = db.session.get(OrganisationSettings, organisation_id)
+    rule = panel_rules.PanelRule.from_settings(settings)
+    trained_since = (
+        panel_rules.months_before(today, rule.training_months) if rule.training_months else None
+    )
+
+    panels = (
+        select(
+            Panel.id,
+            Panel.stage,
+            Panel.exception_reason,
+            Panel.batch_id,
+            Vacancy.reference.label("vacancy_reference"),
+            Vacancy.pay_band,
+            Batch.reference.label("batch_reference"),
+        )
+        .outerjoin(Vacancy, Panel.vacancy_id == Vacancy.id)
+        .outerjoin(Batch, Panel.batch_id == Batch.id)
+        .where(Panel.organisation_id == organisation_id, Panel.status == "confirmed")
+    )
+    if year:
+        wres_year = WresYear(year)
+        decided = func.coalesce(Vacancy.decision_date, Batch.decision_date)
+        panels = panels.where(decided.between(wres_year.start, wres_year.end))
+    panel_rows = db.session.execute(panels.order_by(Panel.id)).all()
+
+    category = func.coalesce(Staff.ethnic_category, PanelMember.external_ethnic_category, "99")
+    untrained = (
+        func.count().filter(
+            PanelMember.staff_id.is_not(None)
+            & or_(PoolMember.training_date.is_(None), PoolMember.training_date < trained_since)
+        )
+        if trained_since
+        else literal(0)
+    )
+    counts = {
+        row.panel_id: row
+        for row in db.session.execute(
+            select(
+                PanelMember.panel_id,
+                func.count().filter(sql_group(category) == WresGroup.BME.value).label("bme"),
+                func.count().filter(PanelMember.role == "independent").label("independent"),
+                untrained.label("untrained"),
+            )
+            .join(Panel, PanelMember.panel_id == Panel.id)
+            .outerjoin(Staff, PanelMember.staff_id == Staff.id)
+            .outerjoin(
+                PoolMember,
+                (PoolMember.staff_id == Staff.id) & (PoolMember.organisation_id == organisation_id),
+            )
+            .where(Panel.organisation_id == organisation_id, Panel.status == "confirmed")
+            .group_by(PanelMember.panel_id)
+        )
+    }
+    batch_bands: dict[int, list[str]] = {}
+    for batch_id, band in db.session.execute(
+        select(Vacancy.batch_id, Vacancy.pay_band).where(
+            Vacancy.organisation_id == organisation_id, Vacancy.batch_id.is_not(None)
+        )
+    ):
+        batch_bands.setdefault(batch_id, []).append(band)
+
+    report = ComplianceReport(year=year)
+    for row in panel_rows:
+        count = counts.get(row.id)
+        bands = batch_bands.get(row.batch_id, []) if row.batch_id else [row.pay_band]
+        needs = panel_rules.unmet_counts(
+            rule,
+            bands,
+            bme=count.bme if count else 0,
+            independent=count.independent if count else 0,
+            untrained=count.untrained if count else 0,
+        )
+        report.panels_total += 1
+        if not needs:
+            report.panels_compliant += 1
+            continue
+        entry = {
+            "vacancy_reference": row.vacancy_reference,
+            "batch_reference": row.batch_reference,
+            "stage": row.stage,
+        }
+        if row.exception_reason:
+            report.exceptions.append({**entry, "reason": row.exception_reason})
+        else:
+            report.breaches.append(entry)
+    return report
+
+
+def pool_query(organisation_id: int) -> Select:
+    return (
+        select(PoolMember)
+        .join(Staff)
+        .where(PoolMember.organisation_id == organisation_id, PoolMember.active.is_(True))
+        .order_by(Staff.full_name)
+    )
