@@ -49,3 +49,26 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def committed_user(db, organisation, *roles, **extra) -> str:
+    """A user with these roles, committed; returns the email to sign in with."""
+    from tests import factories
+
+    email = factories.UserFactory(organisation=organisation, roles=roles, **extra).email
+    db.session.commit()
+    # End this thread's transaction: on SQLite an open one would hold the lock the server needs.
+    db.session.close()
+    return email
+
+
+def sign_in(page, email: str) -> None:
+    from tests.conftest import PASSWORD
+
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Sign out").or_(
+        page.get_by_role("button", name="Sign out")
+    ).first.wait_for()

@@ -2,18 +2,14 @@
 
 import pytest
 
-from tests import factories
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import committed_user
 
 pytestmark = pytest.mark.e2e
 
 
 def _hr_user(db, organisation) -> str:
-    email = factories.UserFactory(organisation=organisation, roles=("hr-admin",)).email
-    db.session.commit()
-    # End this thread's transaction: on SQLite an open one would hold the lock the server needs.
-    db.session.close()
-    return email
+    return committed_user(db, organisation, "hr-admin")
 
 
 def test_hr_uploads_staff_and_finds_a_person(page, db, organisation, examples):
