@@ -6,6 +6,7 @@ from flask_login import current_user
 from app.accounts.permissions import login_required
 from app.accounts.roles import Role
 from app.accounts.services import staff_record_for
+from app.recruitment import queries as recruitment_queries
 from app.workforce import queries as workforce_queries
 
 bp = Blueprint("home", __name__, template_folder="templates")
@@ -14,11 +15,21 @@ bp = Blueprint("home", __name__, template_folder="templates")
 @bp.route("/")
 @login_required
 def index():
-    summary = None
+    org_id = current_user.organisation_id
+    summary = recruitment = compliance = None
     if current_user.has_role(Role.HR_ADMIN):
-        summary = workforce_queries.workforce_summary(current_user.organisation_id)
+        summary = workforce_queries.workforce_summary(org_id)
+        recruitment = recruitment_queries.open_counts(org_id)
+        compliance = recruitment_queries.panel_compliance(org_id)
+    elif current_user.has_role(Role.RECRUITING_MANAGER):
+        recruitment = recruitment_queries.open_counts(org_id, current_user.id)
     return render_template(
-        "home/index.html", summary=summary, staff=staff_record_for(current_user), Role=Role
+        "home/index.html",
+        summary=summary,
+        recruitment=recruitment,
+        compliance=compliance,
+        staff=staff_record_for(current_user),
+        Role=Role,
     )
 
 

@@ -199,3 +199,25 @@ def pool_query(organisation_id: int) -> Select:
         .where(PoolMember.organisation_id == organisation_id, PoolMember.active.is_(True))
         .order_by(Staff.full_name)
     )
+
+
+def open_counts(organisation_id: int, manager_id: int | None = None) -> dict[str, int]:
+    """Open vacancies and batches, for a manager's or HR's home page."""
+    vacancies = (
+        select(func.count())
+        .select_from(Vacancy)
+        .where(
+            Vacancy.organisation_id == organisation_id,
+            Vacancy.status == "open",
+            Vacancy.batch_id.is_(None),
+        )
+    )
+    batches = (
+        select(func.count())
+        .select_from(Batch)
+        .where(Batch.organisation_id == organisation_id, Batch.status == "open")
+    )
+    if manager_id is not None:
+        vacancies = vacancies.where(Vacancy.recruiting_manager_id == manager_id)
+        batches = batches.where(Batch.recruiting_manager_id == manager_id)
+    return {"vacancies": db.session.scalar(vacancies), "batches": db.session.scalar(batches)}

@@ -112,7 +112,8 @@ def _single_code_in(data: bytes) -> str | None:
 )
 def seed_demo(if_empty: bool, staff_count: int) -> None:
     """Make a believable synthetic trust with one login per role."""
-    from app.workforce import demo
+    from app import demo
+    from app.workforce.demo import LOGINS, ORG_CODE, PASSWORD
 
     if if_empty and db.session.scalar(select(Organisation.id).limit(1)) is not None:
         click.echo("The database already has data; demo data not added.", err=True)
@@ -120,10 +121,12 @@ def seed_demo(if_empty: bool, staff_count: int) -> None:
         summary = demo.seed(staff_count)
         db.session.commit()
         click.echo(
-            f"Made demo trust {demo.ORG_CODE} with {summary['staff']} staff "
-            f"({summary['bme_share']:.1%} BME of known ethnicities).",
+            f"Made demo trust {ORG_CODE} with {summary['staff']} staff "
+            f"({summary['bme_share']:.1%} BME of known ethnicities), {summary['vacancies']} "
+            f"vacancies in {summary['batches']} batches and alone, "
+            f"{summary['applications']} applications.",
             err=True,
         )
-    click.echo("Demo logins (password for each: " + demo.PASSWORD + "):")
-    for email, role in demo.LOGINS:
+    click.echo("Demo logins (password for each: " + PASSWORD + "):")
+    for email, role in LOGINS:
         click.echo(f"  {email:32} {role}")

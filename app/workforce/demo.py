@@ -252,6 +252,7 @@ def seed(staff_count: int = 6000, seed_value: int = 2028) -> dict:
     groups = [group_of(r["ethnic_category"] or None) for r in rows]
     known = [g for g in groups if g != WresGroup.UNKNOWN]
     return {
+        "organisation": organisation,
         "staff": len(rows),
         "bme_share": sum(g == WresGroup.BME for g in known) / max(1, len(known)),
     }

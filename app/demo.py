@@ -1,0 +1,14 @@
+"""The demo trust for `make run`: staff and logins first, then each feature's own records."""
+
+import random
+from datetime import date
+
+from app.recruitment import demo as recruitment_demo
+from app.workforce import demo as workforce_demo
+
+
+def seed(staff_count: int) -> dict:
+    summary = workforce_demo.seed(staff_count)
+    rng = random.Random(2019)
+    summary |= recruitment_demo.seed(summary["organisation"], rng, date.today())
+    return summary
