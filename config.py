@@ -70,9 +70,22 @@ class Config:
     INVITATION_DAYS = _env_int("INVITATION_DAYS", 7)
     PAGE_SIZE = 50
 
+    # Email: "smtp" sends through MAIL_SERVER; "log" writes each email to the log instead.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "WRES Workflow <no-reply@wres-workflow.invalid>")
+    # The site's address, for links in emails (e.g. https://wres.example.nhs.uk).
+    SERVICE_URL = os.environ.get("SERVICE_URL", "")
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
+    SERVICE_URL = os.environ.get("SERVICE_URL", "http://127.0.0.1:5000")
     # Served on plain http://127.0.0.1 by `make run`; a Secure cookie would never come back.
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
 

@@ -57,6 +57,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
     from app.home.routes import bp as home_bp
+    from app.justifications.routes import bp as justifications_bp
+    from app.notifications.routes import bp as notifications_bp
     from app.recruitment.routes import bp as recruitment_bp
     from app.workforce.routes import bp as workforce_bp
 
@@ -64,6 +66,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(workforce_bp)
     app.register_blueprint(recruitment_bp)
+    app.register_blueprint(justifications_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -153,7 +157,9 @@ def register_security_headers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
+    from app.justifications.cli import audit_cli, justifications_cli
     from app.recruitment.cli import panels_cli, recruitment_cli
+    from app.scheduler import scheduler_cli
     from app.workforce.cli import orgs_cli, seed_demo, staff_cli
 
     app.cli.add_command(orgs_cli)
@@ -162,3 +168,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(recruitment_cli)
     app.cli.add_command(panels_cli)
+    app.cli.add_command(justifications_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(scheduler_cli)

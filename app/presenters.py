@@ -6,6 +6,7 @@ from flask import Flask, g, request, url_for
 from flask_login import current_user
 
 from app.accounts.roles import ROLE_NAMES, Role
+from app.notifications.services import unread_count
 from app.timeutil import to_london
 from app.workforce.bands import BOARD_ROLE_NAMES, STAFF_GROUP_NAMES, band_name
 
@@ -26,6 +27,8 @@ def navigation() -> list[dict]:
     items = [("Home", "home.index", None)]
     if current_user.has_role(Role.RECRUITING_MANAGER, Role.HR_ADMIN):
         items.append(("Vacancies", "recruitment.vacancy_list", "/vacancies"))
+    if current_user.has_role(Role.RECRUITING_MANAGER, Role.HR_ADMIN, Role.CHAIR):
+        items.append(("Justifications", "justifications.queue", "/justifications"))
     if current_user.has_role(Role.HR_ADMIN):
         items += [
             ("Staff", "workforce.staff_list", "/staff"),
@@ -33,6 +36,10 @@ def navigation() -> list[dict]:
             ("Users", "accounts.user_list", "/users"),
             ("Settings", "workforce.settings", "/settings"),
         ]
+    unread = unread_count(current_user)
+    items.append(
+        (f"Messages ({unread})" if unread else "Messages", "notifications.inbox", "/inbox")
+    )
     items.append(("Your account", "accounts.account", "/account"))
     path = request.path
     return [
@@ -57,6 +64,12 @@ AUDIT_ACTIONS = {
     "panel.member_removed": "Panel member removed",
     "panel.confirmed": "Panel confirmed",
     "panel.imported": "Panel imported",
+    "justification.created": "Justification to the chair needed",
+    "justification.updated": "Justification updated after the decision changed",
+    "justification.submitted": "Justification submitted",
+    "justification.accepted": "Justification accepted by the chair",
+    "justification.more-information-requested": "Chair asked for more information",
+    "justification.referred": "Justification referred by the chair",
 }
 
 

@@ -80,9 +80,9 @@ def app(database_url):
         if _db.engine.dialect.name == "sqlite":
             with _db.engine.connect() as connection:
                 sqlite_triggers = [
-                    row[0]
+                    (row.name, row.sql)
                     for row in connection.execute(
-                        text("SELECT sql FROM sqlite_master WHERE type = 'trigger'")
+                        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
                     )
                 ]
         app.config["TEST_SQLITE_TRIGGERS"] = sqlite_triggers
@@ -98,14 +98,14 @@ def _empty_tables(app) -> None:
         with _db.engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         return
-    # SQLite: the append-only guard on the audit trail would refuse the DELETE, so it is lifted
-    # for the clean-up and put back exactly as the migration made it.
+    # SQLite: the guards on the audit trail and on submitted justifications would refuse the
+    # DELETE, so they are lifted for the clean-up and put back exactly as the migrations made them.
     with _db.engine.begin() as connection:
-        for name in ("audit_event_no_update", "audit_event_no_delete"):
+        for name, _sql in app.config["TEST_SQLITE_TRIGGERS"]:
             connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
         for table in tables:
             connection.execute(table.delete())
-        for sql in app.config["TEST_SQLITE_TRIGGERS"]:
+        for _name, sql in app.config["TEST_SQLITE_TRIGGERS"]:
             connection.execute(text(sql))
 
 

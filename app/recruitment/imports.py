@@ -2,7 +2,6 @@
 references so a second import of the same file changes nothing."""
 
 from collections import defaultdict
-from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -10,13 +9,10 @@ from app import audit
 from app.csvimport import ImportRefused, Problem
 from app.extensions import db
 from app.import_history import DataImport, start_import
-from app.recruitment import files
+from app.recruitment import events, files
 from app.recruitment.models import Applicant, Application, Batch, PanelMember, Vacancy
 from app.timeutil import today_london
 from app.workforce.models import Staff
-
-# Hooks other features register to react to imported decisions (the justification trigger).
-decision_listeners: list[Callable] = []
 
 
 def _by_reference(model, organisation_id: int, references: set[str]) -> dict:
@@ -111,8 +107,8 @@ def import_recruitment(
             "unchanged": record.rows_unchanged,
         },
     )
-    for listener in decision_listeners:
-        listener(list(decided), actor)
+    for owner in decided:
+        events.decision_recorded(owner, actor)
     return record
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app import audit
 from app.extensions import db
-from app.recruitment import panel_rules
+from app.recruitment import events, panel_rules
 from app.recruitment.models import (
     MEMBER_ROLES,
     STAGES,
@@ -312,11 +312,14 @@ def record_decision(owner, decision_date: date | None, version: int | None, acto
         owner.id,
         {**_owner_ref(owner), "decision_date": decision_date, "previous_decision_date": before},
     )
+    events.decision_recorded(owner, actor)
 
 
 def close(owner, actor) -> None:
     if owner.status != "decided":
         raise RecruitmentError("Record the decision before closing")
+    if refused := events.close_refused(owner):
+        raise RecruitmentError(refused)
     owner.status = "closed"
     if owner.kind == "batch":
         for vacancy in owner.vacancies:

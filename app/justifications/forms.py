@@ -1,0 +1,28 @@
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+
+class WriteForm(FlaskForm):
+    """CSRF and version; the reasons per applicant are read by the route."""
+
+    version = HiddenField()
+
+
+class ReviewForm(FlaskForm):
+    version = HiddenField()
+    outcome = RadioField(
+        "Your decision",
+        choices=[
+            SelectChoice("accepted", "Accept the justification"),
+            SelectChoice("more-information-requested", "Ask the manager for more information"),
+            SelectChoice("referred", "Refer it"),
+        ],
+        validate_choice=False,
+    )
+    note = TextAreaField("Note to the manager", validators=[Optional(), Length(max=4000)])
+    referred_to = StringField(
+        "Referred to",
+        validators=[Optional(), Length(max=200)],
+        description="For example: the chief people officer, or the board's people committee",
+    )

@@ -1,0 +1,74 @@
+"""Read-only selects for the chair's queue, managers' lists, the register and the command."""
+
+from datetime import date
+
+from sqlalchemy import Select, case, func, or_, select
+
+from app.extensions import db
+from app.justifications.models import DECIDED, OPEN_FOR_MANAGER, Justification
+from app.recruitment.models import Batch, Vacancy
+from app.timeutil import today_london
+
+BUCKETS = {
+    "due": "Due",
+    "overdue": "Overdue",
+    "submitted": "Waiting for the chair",
+    "more-information-requested": "More information requested",
+    "decided": "Decided",
+}
+
+
+def bucket_clause(bucket: str, today: date):
+    if bucket == "due":
+        return (Justification.status == "due") & (Justification.due_date >= today)
+    if bucket == "overdue":
+        return Justification.status.in_(OPEN_FOR_MANAGER) & (Justification.due_date < today)
+    if bucket == "decided":
+        return Justification.status.in_(DECIDED)
+    return Justification.status == bucket
+
+
+def bucket_counts(base: Select, today: date | None = None) -> dict[str, int]:
+    """One query: how many justifications fall in each bucket."""
+    today = today or today_london()
+    subquery = base.subquery()
+    row = db.session.execute(
+        select(
+            *[
+                func.count().filter(bucket_clause(name, today)).label(name.replace("-", "_"))
+                for name in BUCKETS
+            ]
+        ).select_from(subquery.join(Justification, Justification.id == subquery.c.id))
+    ).one()
+    return dict(zip(BUCKETS, row, strict=True))
+
+
+def queue_query(base: Select, bucket: str, search: str, today: date | None = None) -> Select:
+    today = today or today_london()
+    query = base.outerjoin(Vacancy, Justification.vacancy_id == Vacancy.id).outerjoin(
+        Batch, Justification.batch_id == Batch.id
+    )
+    if bucket in BUCKETS:
+        query = query.where(bucket_clause(bucket, today))
+    if search:
+        like = f"%{search.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Vacancy.reference).like(like),
+                func.lower(Batch.reference).like(like),
+                func.lower(Vacancy.title).like(like),
+                func.lower(Batch.name).like(like),
+            )
+        )
+    overdue_first = case((Justification.status.in_(OPEN_FOR_MANAGER), 0), else_=1)
+    return query.order_by(overdue_first, Justification.due_date, Justification.id)
+
+
+def mine_clause(user_id: int):
+    return or_(
+        Justification.manager_id == user_id,
+        Justification.vacancy_id.in_(
+            select(Vacancy.id).where(Vacancy.recruiting_manager_id == user_id)
+        ),
+        Justification.batch_id.in_(select(Batch.id).where(Batch.recruiting_manager_id == user_id)),
+    )

@@ -1,0 +1,241 @@
+"""The chair's queue, the manager's writing page, the chair's review, the register."""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from app.accounts.permissions import roles_required
+from app.accounts.roles import Role
+from app.accounts.scoping import get_scoped_or_404, scoped
+from app.exports import csv_bytes
+from app.extensions import db
+from app.justifications import queries, services
+from app.justifications.forms import ReviewForm, WriteForm
+from app.justifications.models import OPEN_FOR_MANAGER, STATUSES, Justification
+from app.pagination import paginate
+from app.timeutil import today_london
+
+bp = Blueprint("justifications", __name__, template_folder="templates")
+READERS = (Role.CHAIR, Role.HR_ADMIN, Role.RECRUITING_MANAGER)
+
+
+def _visible():
+    base = scoped(Justification)
+    if not current_user.has_role(Role.CHAIR, Role.HR_ADMIN):
+        base = base.where(queries.mine_clause(current_user.id))
+    return base
+
+
+@bp.route("/justifications")
+@roles_required(*READERS)
+def queue():
+    bucket = request.args.get("status", "")
+    bucket = bucket if bucket in queries.BUCKETS else ""
+    search = request.args.get("q", "").strip()
+    base = _visible()
+    page = paginate(queries.queue_query(base, bucket, search), current_app.config["PAGE_SIZE"])
+    return render_template(
+        "justifications/queue.html",
+        page=page,
+        bucket=bucket,
+        search=search,
+        counts=queries.bucket_counts(base),
+        buckets=queries.BUCKETS,
+        statuses=STATUSES,
+        today=today_london(),
+    )
+
+
+def _load(justification_id: int) -> Justification:
+    justification = get_scoped_or_404(Justification, justification_id)
+    if not services.can_view(current_user, justification):
+        abort(403)
+    return justification
+
+
+@bp.route("/justifications/<int:justification_id>")
+@roles_required(*READERS)
+def detail(justification_id: int):
+    justification = _load(justification_id)
+    form = ReviewForm(formdata=None, version=justification.version)
+    return _detail_page(justification, form)
+
+
+def _detail_page(justification, form, status=200):
+    owner = justification.owner
+    live_process = (
+        services.process_followed(justification)
+        if justification.status in OPEN_FOR_MANAGER
+        else None
+    )
+    panels = {
+        stage: services.recruitment.panel_for(owner, stage, create=False)
+        for stage in ("shortlisting", "interview")
+    }
+    return render_template(
+        "justifications/detail.html",
+        justification=justification,
+        owner=owner,
+        live_process=live_process,
+        panels=panels,
+        statuses=STATUSES,
+        form=form,
+        can_write=services.can_write(current_user, justification),
+        can_review=services.can_review(current_user, justification),
+        today=today_london(),
+    ), status
+
+
+def _posted_reasons(justification) -> dict[int, services.Reason]:
+    return {
+        entry.application_id: services.Reason(
+            request.form.get(f"reason-{entry.application_id}", ""),
+            request.form.get(f"feedback-{entry.application_id}", ""),
+        )
+        for entry in justification.applicants
+    }
+
+
+@bp.route("/justifications/<int:justification_id>/write", methods=["GET", "POST"])
+@roles_required(Role.RECRUITING_MANAGER)
+def write(justification_id: int):
+    justification = _load(justification_id)
+    if not services.can_write(current_user, justification):
+        abort(403)
+    if justification.status not in OPEN_FOR_MANAGER:
+        flash("This justification has been submitted and can no longer be changed.")
+        return redirect(url_for("justifications.detail", justification_id=justification.id))
+    form = WriteForm()
+    draft = justification.draft
+    reasons = {
+        r.application_id: services.Reason(r.reason, r.feedback)
+        for r in (draft.reasons if draft else [])
+    }
+    problems: dict[int, str] = {}
+    message = None
+    if request.method == "GET":
+        form.version.data = justification.version
+    elif form.validate_on_submit():
+        reasons = _posted_reasons(justification)
+        submitting = request.form.get("action") == "submit"
+        try:
+            if submitting:
+                problems = services.reason_problems(justification, reasons)
+                services.submit(justification, current_user, reasons, form.version.data)
+            else:
+                services.save_draft(justification, current_user, reasons, form.version.data)
+        except services.JustificationError as exc:
+            db.session.rollback()
+            message = str(exc)
+        else:
+            db.session.commit()
+            flash("Submitted to the chair." if submitting else "Draft saved.")
+            if submitting:
+                return redirect(url_for("justifications.detail", justification_id=justification.id))
+            return redirect(url_for("justifications.write", justification_id=justification.id))
+    else:
+        message = "The form could not be read. Reload the page and try again."
+    return render_template(
+        "justifications/write.html",
+        justification=justification,
+        owner=justification.owner,
+        form=form,
+        reasons=reasons,
+        problems=problems,
+        message=message,
+        process=services.process_followed(justification),
+        last_review=justification.reviews[-1] if justification.reviews else None,
+    ), 400 if (problems or message) else 200
+
+
+@bp.route("/justifications/<int:justification_id>/review", methods=["POST"])
+@roles_required(Role.CHAIR)
+def review(justification_id: int):
+    justification = _load(justification_id)
+    if not services.can_review(current_user, justification):
+        abort(403)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            services.review(
+                justification,
+                current_user,
+                form.outcome.data or "",
+                form.note.data or "",
+                form.referred_to.data or "",
+                form.version.data,
+            )
+        except services.JustificationError as exc:
+            db.session.rollback()
+            justification = _load(justification_id)
+            field = getattr(form, exc.field, None) if exc.field else None
+            if field is not None:
+                field.errors = [*field.errors, str(exc)]
+            else:
+                form.form_errors.append(str(exc))
+            return _detail_page(justification, form, 400)
+        db.session.commit()
+        flash(f"Recorded: {STATUSES[justification.status].lower()}.")
+        return redirect(url_for("justifications.queue"))
+    return _detail_page(justification, form, 400)
+
+
+@bp.route("/justifications/register.csv")
+@roles_required(Role.CHAIR, Role.HR_ADMIN)
+def register():
+    rows = []
+    query = queries.queue_query(scoped(Justification), "", "")
+    for justification in db.session.scalars(query):
+        owner = justification.owner
+        last = justification.reviews[-1] if justification.reviews else None
+        on_time = (
+            justification.first_submitted_at is not None
+            and justification.first_submitted_at.date() <= justification.due_date
+        )
+        rows.append(
+            [
+                justification.vacancy.reference if justification.vacancy else "",
+                justification.batch.reference if justification.batch else "",
+                owner.title if owner.kind == "vacancy" else owner.name,
+                len(justification.applicants),
+                STATUSES[justification.status],
+                justification.decision_date,
+                justification.due_date,
+                justification.first_submitted_at.date() if justification.first_submitted_at else "",
+                "yes" if on_time else "no",
+                len(justification.submitted_versions),
+                last.referred_to if last else "",
+                last.note if last else "",
+            ]
+        )
+    header = [
+        "vacancy_reference",
+        "batch_reference",
+        "title",
+        "applicants",
+        "status",
+        "decision_date",
+        "due_date",
+        "first_submitted",
+        "submitted_on_time",
+        "versions",
+        "referred_to",
+        "chair_note",
+    ]
+    return Response(
+        csv_bytes(header, rows),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f"attachment; filename=justification-register-"
+            f"{today_london().isoformat()}.csv"
+        },
+    )

@@ -1,0 +1,430 @@
+"""The justification lifecycle: triggered by a decision, written by the manager, reviewed by
+the chair. Services flush and never commit; nothing submitted is ever changed."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app import audit
+from app.accounts.models import User, UserRole
+from app.accounts.roles import Role
+from app.extensions import db
+from app.justifications import trigger
+from app.justifications.models import (
+    OPEN_FOR_MANAGER,
+    Justification,
+    JustificationApplicant,
+    JustificationReason,
+    JustificationReview,
+    JustificationVersion,
+)
+from app.justifications.working_days import add_working_days
+from app.notifications.services import notify
+from app.recruitment import events
+from app.recruitment import services as recruitment
+from app.recruitment.models import InterviewScore, PanelMember
+from app.timeutil import today_london, utcnow
+from app.workforce.ethnicity import group_of
+from app.workforce.models import OrganisationSettings
+
+MIN_REASON_WORDS = 6
+
+
+class JustificationError(ValueError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class StaleJustification(JustificationError):
+    def __init__(self):
+        super().__init__(
+            "Someone else changed this since you opened it. What you typed has "
+            "been kept: check the page, then save again."
+        )
+
+
+def _check_version(justification: Justification, version) -> None:
+    if version not in (None, "") and int(version) != justification.version:
+        raise StaleJustification()
+    justification.version += 1
+
+
+def for_owner(owner) -> Justification | None:
+    column = Justification.vacancy_id if owner.kind == "vacancy" else Justification.batch_id
+    return db.session.scalar(select(Justification).where(column == owner.id))
+
+
+def _link(justification: Justification) -> str:
+    # A plain path: the trigger also runs from the command line, outside any request.
+    return f"/justifications/{justification.id}"
+
+
+def _chairs(organisation_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole)
+            .where(
+                User.organisation_id == organisation_id,
+                User.disabled.is_(False),
+                UserRole.role == Role.CHAIR.value,
+            )
+        )
+    )
+
+
+def _responsible_manager(owner) -> User | None:
+    manager_id = owner.recruiting_manager_id
+    return db.session.get(User, manager_id) if manager_id else None
+
+
+# The trigger
+
+
+def on_decision(owner, actor) -> None:
+    """Called in the decision's own transaction, for recorded and imported decisions alike."""
+    if owner.kind == "vacancy" and owner.batch_id:
+        return  # a batch's vacancies are justified together, on the batch
+    settings = db.session.get(OrganisationSettings, owner.organisation_id)
+    applications = recruitment.applications_of(owner)
+    wanted = trigger.concerned(
+        [
+            trigger.Candidate(
+                a.id, group_of(a.applicant.ethnic_category), a.interviewed, a.appointed, a.withdrawn
+            )
+            for a in applications
+        ],
+        settings.justification_policy,
+    )
+    justification = for_owner(owner)
+    decided_on = owner.decision_date or today_london()
+    due = add_working_days(decided_on, settings.justification_due_working_days)
+    if justification is None:
+        if not wanted:
+            return
+        justification = Justification(
+            organisation_id=owner.organisation_id,
+            status="due",
+            decision_date=decided_on,
+            due_date=due,
+            manager_id=owner.recruiting_manager_id,
+            **{f"{owner.kind}_id": owner.id},
+        )
+        justification.applicants = [JustificationApplicant(application_id=i) for i in wanted]
+        db.session.add(justification)
+        db.session.flush()
+        audit.record(
+            owner.organisation_id,
+            actor,
+            "justification.created",
+            "justification",
+            justification.id,
+            {"reference": owner.reference, "due_date": due, "applicants": len(wanted)},
+        )
+        manager = _responsible_manager(owner)
+        if manager:
+            notify(
+                manager,
+                f"Justification to the chair due by {due:%-d %B %Y}",
+                f"The decision for {owner.label} needs a justification to the chair: "
+                f"{len(wanted)} interviewed applicant{'s' if len(wanted) != 1 else ''} "
+                "were not appointed. Write it by the due date.",
+                _link(justification),
+            )
+        return
+    _decision_changed(justification, owner, actor, wanted, decided_on, due)
+
+
+def _decision_changed(justification, owner, actor, wanted, decided_on, due) -> None:
+    current = sorted(a.application_id for a in justification.applicants)
+    if justification.status not in (*OPEN_FOR_MANAGER, "not-needed"):
+        if current != sorted(wanted) or justification.decision_date != decided_on:
+            audit.record(
+                owner.organisation_id,
+                actor,
+                "justification.decision_changed_after",
+                "justification",
+                justification.id,
+                {"status": justification.status, "applicants_now": len(wanted)},
+                reason="The decision changed after the justification was submitted",
+            )
+        return
+    before = {
+        "status": justification.status,
+        "applicants": len(current),
+        "decision_date": justification.decision_date,
+    }
+    if sorted(wanted) != current:
+        justification.applicants = [JustificationApplicant(application_id=i) for i in wanted]
+    justification.decision_date = decided_on
+    justification.due_date = due
+    if not wanted:
+        justification.status = "not-needed"
+    elif justification.status == "not-needed":
+        justification.status = "due"
+    justification.version += 1
+    db.session.flush()
+    after = {"status": justification.status, "applicants": len(wanted), "decision_date": decided_on}
+    if before != after:
+        audit.record(
+            owner.organisation_id,
+            actor,
+            "justification.updated",
+            "justification",
+            justification.id,
+            {"before": before, "after": after},
+            reason="The decision was changed",
+        )
+
+
+def close_guard(owner) -> str | None:
+    justification = for_owner(owner)
+    if justification is not None and justification.status in OPEN_FOR_MANAGER:
+        return "The justification to the chair must be submitted before this can be closed"
+    return None
+
+
+events.decision_listeners.append(on_decision)
+events.close_guards.append(close_guard)
+
+
+# What the chair sees of the process
+
+
+def process_followed(justification: Justification) -> str:
+    """The process as the record shows it: panels, exceptions, methods, scores, outcomes."""
+    owner = justification.owner
+    lines = []
+    for stage in ("shortlisting", "interview"):
+        panel = recruitment.panel_for(owner, stage, create=False)
+        title = f"{stage.capitalize()} panel"
+        if panel is None or not panel.members:
+            lines.append(f"{title}: not recorded.")
+            continue
+        members = ", ".join(f"{m.name} ({m.role})" for m in panel.members)
+        state = "confirmed" if panel.status == "confirmed" else "draft, not confirmed"
+        lines.append(f"{title} ({state}): {members}.")
+        needs = recruitment.panel_needs(panel)
+        if not needs:
+            lines.append("  The panel met the organisation's composition rule.")
+        else:
+            lines.append("  The panel did not meet the composition rule: " + "; ".join(needs) + ".")
+            lines.append("  Exception recorded: " + (panel.exception_reason or "none (a breach)"))
+        if panel.method:
+            label = "Shortlisting method" if stage == "shortlisting" else "Interview format"
+            lines.append(f"  {label}: {panel.method}")
+        if panel.assessment:
+            lines.append(f"  Assessment methods: {panel.assessment}")
+    applications = recruitment.applications_of(owner)
+    lines.append(
+        f"Outcomes: {len(applications)} applied, "
+        f"{sum(a.shortlisted and not a.withdrawn for a in applications)} shortlisted, "
+        f"{sum(a.interviewed and not a.withdrawn for a in applications)} interviewed, "
+        f"{sum(a.appointed for a in applications)} appointed."
+    )
+    scores = _scores(justification)
+    if scores:
+        lines.append("Interview scores (average across the panel):")
+        lines.extend(f"  {ref}: {score}" for ref, score in scores)
+    return "\n".join(lines)
+
+
+def _scores(justification: Justification) -> list[tuple[str, str]]:
+    owner = justification.owner
+    applications = recruitment.applications_of(owner)
+    by_id = {a.id: a for a in applications}
+    rows = db.session.execute(
+        select(InterviewScore.application_id, InterviewScore.score, InterviewScore.out_of)
+        .join(PanelMember, InterviewScore.panel_member_id == PanelMember.id)
+        .where(InterviewScore.application_id.in_(list(by_id)))
+    ).all()
+    totals: dict[int, list] = {}
+    for application_id, score, out_of in rows:
+        totals.setdefault(application_id, []).append(float(score) / float(out_of))
+    return [
+        (by_id[i].applicant.reference, f"{100 * sum(v) / len(v):.0f}%")
+        for i, v in sorted(totals.items(), key=lambda kv: by_id[kv[0]].applicant.reference)
+    ]
+
+
+# The manager writes
+
+
+@dataclass
+class Reason:
+    reason: str = ""
+    feedback: str = ""
+
+
+def reason_problems(justification: Justification, reasons: dict[int, Reason]) -> dict[int, str]:
+    problems = {}
+    for entry in justification.applicants:
+        text = (reasons.get(entry.application_id) or Reason()).reason.strip()
+        if not text:
+            problems[entry.application_id] = "Give the reasons this applicant was not appointed"
+        elif len(text.split()) < MIN_REASON_WORDS:
+            problems[entry.application_id] = (
+                "Be specific: say how the applicant compared against the person specification "
+                "and the other candidates, in a sentence or more"
+            )
+    return problems
+
+
+def _writable(justification: Justification) -> None:
+    if justification.status not in OPEN_FOR_MANAGER:
+        raise JustificationError(
+            "This justification has been submitted and can no longer be changed"
+        )
+
+
+def save_draft(
+    justification: Justification, actor, reasons: dict[int, Reason], version
+) -> JustificationVersion:
+    _writable(justification)
+    _check_version(justification, version)
+    draft = justification.draft
+    if draft is None:
+        draft = JustificationVersion(number=len(justification.versions) + 1, author_id=actor.id)
+        justification.versions.append(draft)
+        db.session.flush()
+    existing = {r.application_id: r for r in draft.reasons}
+    for entry in justification.applicants:
+        given = reasons.get(entry.application_id) or Reason()
+        row = existing.get(entry.application_id)
+        if row is None:
+            row = JustificationReason(application_id=entry.application_id)
+            draft.reasons.append(row)
+        row.reason, row.feedback = given.reason.strip(), given.feedback.strip()
+    draft.author_id = actor.id
+    draft.updated_at = utcnow()
+    db.session.flush()
+    return draft
+
+
+def submit(justification: Justification, actor, reasons: dict[int, Reason], version) -> None:
+    _writable(justification)
+    problems = reason_problems(justification, reasons)
+    if problems:
+        raise JustificationError("Some reasons are missing or too short")
+    draft = save_draft(justification, actor, reasons, version)
+    draft.process_followed = process_followed(justification)
+    draft.submitted_at = utcnow()
+    justification.status = "submitted"
+    justification.submitted_at = draft.submitted_at
+    justification.first_submitted_at = justification.first_submitted_at or draft.submitted_at
+    db.session.flush()
+    owner = justification.owner
+    audit.record(
+        justification.organisation_id,
+        actor,
+        "justification.submitted",
+        "justification",
+        justification.id,
+        {"reference": owner.reference, "version": draft.number},
+    )
+    for chair in _chairs(justification.organisation_id):
+        notify(
+            chair,
+            f"Justification submitted: {owner.reference}",
+            f"{actor.display_name} has submitted a justification for {owner.label} "
+            f"(version {draft.number}). Review it in your queue.",
+            _link(justification),
+        )
+
+
+# The chair reviews
+
+OUTCOMES = ("accepted", "more-information-requested", "referred")
+
+
+def review(
+    justification: Justification, actor, outcome: str, note: str, referred_to: str, version
+) -> JustificationReview:
+    if justification.status != "submitted":
+        raise JustificationError(
+            "Only a submitted justification can be reviewed; this one is not waiting for you"
+        )
+    if outcome not in OUTCOMES:
+        raise JustificationError("Choose accept, ask for more information, or refer", "outcome")
+    note, referred_to = note.strip(), referred_to.strip()
+    if outcome == "more-information-requested" and not note:
+        raise JustificationError("Say what more information you need", "note")
+    if outcome == "referred":
+        if not referred_to:
+            raise JustificationError("Say who you are referring it to", "referred_to")
+        if not note:
+            raise JustificationError("Say why you are referring it", "note")
+    _check_version(justification, version)
+    latest = justification.submitted_versions[-1]
+    decision = JustificationReview(
+        version_id=latest.id,
+        outcome=outcome,
+        note=note,
+        referred_to=referred_to,
+        reviewer_id=actor.id,
+    )
+    justification.reviews.append(decision)
+    justification.status = outcome
+    if outcome in ("accepted", "referred"):
+        justification.decided_at = utcnow()
+    db.session.flush()
+    owner = justification.owner
+    audit.record(
+        justification.organisation_id,
+        actor,
+        f"justification.{outcome}",
+        "justification",
+        justification.id,
+        {
+            "reference": owner.reference,
+            "version": latest.number,
+            "referred_to": referred_to or None,
+        },
+        reason=note or None,
+    )
+    manager = justification.manager or _responsible_manager(owner)
+    if manager:
+        words = {
+            "accepted": "accepted",
+            "more-information-requested": "asked for more information on",
+            "referred": "referred",
+        }[outcome]
+        notify(
+            manager,
+            f"The chair {words} the justification for {owner.reference}",
+            note or f"The justification for {owner.label} was {words}.",
+            _link(justification),
+        )
+    return decision
+
+
+# Who may do what
+
+
+def responsible(user, owner) -> bool:
+    """The recruiting manager of the vacancy, or of the batch it belongs to."""
+    if owner.recruiting_manager_id == user.id:
+        return True
+    batch = getattr(owner, "batch", None)
+    return batch is not None and batch.recruiting_manager_id == user.id
+
+
+def can_view(user, justification: Justification) -> bool:
+    if user.organisation_id != justification.organisation_id:
+        return False
+    if user.has_role(Role.CHAIR, Role.HR_ADMIN):
+        return True
+    return user.has_role(Role.RECRUITING_MANAGER) and responsible(user, justification.owner)
+
+
+def can_write(user, justification: Justification) -> bool:
+    return (
+        user.organisation_id == justification.organisation_id
+        and user.has_role(Role.RECRUITING_MANAGER)
+        and responsible(user, justification.owner)
+    )
+
+
+def can_review(user, justification: Justification) -> bool:
+    return user.organisation_id == justification.organisation_id and user.has_role(Role.CHAIR)

@@ -1,0 +1,38 @@
+"""Working days in England and Wales: Monday to Friday, less bank holidays (the `holidays`
+package, offline, with substitute days). Pure: no Flask, no database."""
+
+from datetime import date, timedelta
+from functools import cache
+
+import holidays
+
+
+@cache
+def _bank_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The date `days` working days after `start` (the start day itself is not counted)."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    day = start
+    remaining = days
+    while remaining:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end` (negative when end is earlier)."""
+    if end < start:
+        return -working_days_between(end, start)
+    return sum(
+        1 for n in range(1, (end - start).days + 1) if is_working_day(start + timedelta(days=n))
+    )

@@ -1,0 +1,25 @@
+"""Points where other features react to recruitment without recruitment knowing them.
+
+The justification feature registers here: a recorded or imported decision may need a
+justification to the chair, and a vacancy may not close while one is still due.
+"""
+
+from collections.abc import Callable
+
+# listener(owner, actor) -> None, called in the same transaction as the decision
+decision_listeners: list[Callable] = []
+# guard(owner) -> a reason closing is refused, or None
+close_guards: list[Callable] = []
+
+
+def decision_recorded(owner, actor) -> None:
+    for listener in decision_listeners:
+        listener(owner, actor)
+
+
+def close_refused(owner) -> str | None:
+    for guard in close_guards:
+        reason = guard(owner)
+        if reason:
+            return reason
+    return None
