@@ -9,13 +9,14 @@ reminders are claimed in a table before they are sent.
 import contextlib
 import fcntl
 import logging
-import time
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
@@ -137,7 +138,7 @@ def run(for_seconds: float | None, run_now: bool) -> None:
         if run_now:
             for job in JOBS:
                 run_job(app, job)
-        scheduler = BlockingScheduler(timezone="UTC")
+        scheduler = BackgroundScheduler(timezone="UTC")
         for job in JOBS:
             scheduler.add_job(
                 run_job,
@@ -149,21 +150,13 @@ def run(for_seconds: float | None, run_now: bool) -> None:
                 max_instances=1,
                 misfire_grace_time=300,
             )
-        if for_seconds is not None:
-            scheduler.add_job(
-                scheduler.shutdown,
-                "date",
-                run_date=_in_seconds(for_seconds),
-                kwargs={"wait": False},
-            )
-        with contextlib.suppress(KeyboardInterrupt, SystemExit):
-            scheduler.start()
-
-
-def _in_seconds(seconds: float):
-    from datetime import UTC, datetime, timedelta
-
-    return datetime.now(UTC) + timedelta(seconds=seconds)
+        scheduler.start()
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait(for_seconds)
+        scheduler.shutdown(wait=True)
+        click.echo("Scheduler stopped.", err=True)
 
 
 @scheduler_cli.command("jobs")
@@ -183,4 +176,3 @@ def run_one(job_id: str) -> None:
     app = current_app._get_current_object()
     with scheduler_lock(app):
         run_job(app, job)
-    time.sleep(0)

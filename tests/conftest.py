@@ -159,3 +159,51 @@ def login_as(client, db, organisation):
 @pytest.fixture
 def examples() -> Path:
     return EXAMPLES
+
+
+class _Inbox:
+    """What a real SMTP server on loopback received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real aiosmtpd server on a free loopback port, with the app pointed at it."""
+    from aiosmtpd.controller import Controller
+
+    inbox = _Inbox()
+    port = _free_port()
+    state = {"controller": None}
+
+    def start():
+        state["controller"] = Controller(inbox, hostname="127.0.0.1", port=port)
+        state["controller"].start()
+
+    def stop():
+        state["controller"].stop()
+        state["controller"] = None
+
+    inbox.start, inbox.stop, inbox.port = start, stop, port
+    start()
+    saved = {k: app.config[k] for k in ("MAIL_BACKEND", "MAIL_SERVER", "MAIL_PORT")}
+    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield inbox
+    if state["controller"] is not None:
+        stop()
+    app.config.update(saved)
