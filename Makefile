@@ -35,9 +35,11 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
 	@echo
-	@echo "WRES Workflow is at http://127.0.0.1:5000  (Ctrl+C to stop)"
+	@echo "WRES Workflow is at http://127.0.0.1:5000  (Ctrl+C to stop; the scheduler runs beside it)"
 	@echo
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask scheduler run & scheduler=$$!; \
+	  trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -3,6 +3,7 @@
 import random
 from datetime import date
 
+from app.justifications import demo as justifications_demo
 from app.recruitment import demo as recruitment_demo
 from app.workforce import demo as workforce_demo
 
@@ -10,5 +11,7 @@ from app.workforce import demo as workforce_demo
 def seed(staff_count: int) -> dict:
     summary = workforce_demo.seed(staff_count)
     rng = random.Random(2019)
-    summary |= recruitment_demo.seed(summary["organisation"], rng, date.today())
+    organisation, today = summary["organisation"], date.today()
+    summary |= recruitment_demo.seed(organisation, rng, today)
+    summary |= justifications_demo.seed(organisation, rng, today)
     return summary

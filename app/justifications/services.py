@@ -302,14 +302,17 @@ def save_draft(
     return draft
 
 
-def submit(justification: Justification, actor, reasons: dict[int, Reason], version) -> None:
+def submit(
+    justification: Justification, actor, reasons: dict[int, Reason], version, at=None
+) -> None:
+    """Final: the version is frozen. `at` backdates it (demo data only)."""
     _writable(justification)
     problems = reason_problems(justification, reasons)
     if problems:
         raise JustificationError("Some reasons are missing or too short")
     draft = save_draft(justification, actor, reasons, version)
     draft.process_followed = process_followed(justification)
-    draft.submitted_at = utcnow()
+    draft.submitted_at = at or utcnow()
     justification.status = "submitted"
     justification.submitted_at = draft.submitted_at
     justification.first_submitted_at = justification.first_submitted_at or draft.submitted_at
@@ -339,8 +342,15 @@ OUTCOMES = ("accepted", "more-information-requested", "referred")
 
 
 def review(
-    justification: Justification, actor, outcome: str, note: str, referred_to: str, version
+    justification: Justification,
+    actor,
+    outcome: str,
+    note: str,
+    referred_to: str,
+    version,
+    at=None,
 ) -> JustificationReview:
+    """The chair's decision on the latest version. `at` backdates it (demo data only)."""
     if justification.status != "submitted":
         raise JustificationError(
             "Only a submitted justification can be reviewed; this one is not waiting for you"
@@ -363,11 +373,12 @@ def review(
         note=note,
         referred_to=referred_to,
         reviewer_id=actor.id,
+        reviewed_at=at or utcnow(),
     )
     justification.reviews.append(decision)
     justification.status = outcome
     if outcome in ("accepted", "referred"):
-        justification.decided_at = utcnow()
+        justification.decided_at = at or utcnow()
     db.session.flush()
     owner = justification.owner
     audit.record(

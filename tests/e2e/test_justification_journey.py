@@ -1,0 +1,104 @@
+"""A decision triggers a justification; the manager writes it, the chair is emailed, asks for
+more, the manager resubmits, the chair accepts; both versions stay visible."""
+
+import re
+from datetime import date
+
+import pytest
+
+from app.notifications.services import deliver_outbox
+from app.recruitment import services as recruitment
+from tests import factories
+from tests.e2e.conftest import sign_in
+
+pytestmark = pytest.mark.e2e
+
+FIRST = (
+    "Scored 18 of 40 at interview against 31 for the appointed candidate, with little "
+    "evidence of leading change"
+)
+SECOND = (
+    FIRST + ". Since the chair asked: a feedback call took place on 20 November and a "
+    "mentor from the inclusion network starts in December"
+)
+
+
+def test_justification_round_trip(browser, live_server, db, organisation, smtp_server):
+    manager = factories.UserFactory(
+        organisation=organisation, roles=("recruiting-manager",), email="manager@example.nhs.uk"
+    )
+    factories.UserFactory(
+        organisation=organisation,
+        roles=("chair",),
+        email="chair@example.nhs.uk",
+        full_name="Pat Chair",
+    )
+    vacancy = recruitment.create_vacancy(
+        organisation.id, manager, reference="V-501", title="Head of Finance", pay_band="8b"
+    )
+    for reference, category, appointed in [("NJ-1", "A", True), ("NJ-2", "N", False)]:
+        application = recruitment.add_applicant(vacancy, reference, manager)
+        application.applicant.ethnic_category = category
+        application.shortlisted = application.interviewed = True
+        application.appointed = appointed
+    vacancy_id = vacancy.id
+    db.session.commit()
+    db.session.close()
+
+    manager_page = browser.new_context(base_url=live_server).new_page()
+    manager_page.set_default_timeout(10_000)
+    sign_in(manager_page, "manager@example.nhs.uk")
+    manager_page.goto(f"/vacancies/{vacancy_id}/decision")
+    manager_page.get_by_label("Date of the decision").fill(date.today().isoformat())
+    manager_page.get_by_role("button", name="Record decision").click()
+    manager_page.get_by_text("Decision recorded.").wait_for()
+    manager_page.get_by_role("link", name=re.compile("^Messages")).click()
+    manager_page.get_by_role("link", name=re.compile("Justification to the chair due")).click()
+    manager_page.get_by_role("link", name="Write the justification").click()
+    manager_page.get_by_label("Reasons NJ-2 was not appointed").fill(FIRST)
+    manager_page.get_by_label("Feedback or development offered to NJ-2").fill(
+        "Offered a feedback call"
+    )
+    manager_page.get_by_role("button", name="Submit to the chair").click()
+    manager_page.get_by_text("Submitted to the chair.").wait_for()
+
+    deliver_outbox()  # what the scheduler's every-minute job does
+    db.session.close()
+    to_chair = [m for m in smtp_server.messages if m["To"] == "chair@example.nhs.uk"]
+    assert len(to_chair) == 1
+    assert to_chair[0]["Subject"] == "Justification submitted: V-501"
+    link = re.search(r"/justifications/\d+", to_chair[0].get_content()).group(0)
+
+    chair_page = browser.new_context(base_url=live_server).new_page()
+    chair_page.set_default_timeout(10_000)
+    sign_in(chair_page, "chair@example.nhs.uk")
+    chair_page.get_by_role("link", name="Justifications").first.click()
+    chair_page.get_by_role("link", name=re.compile("Waiting for the chair: 1")).click()
+    chair_page.get_by_role("link", name="V-501: Head of Finance").click()
+    assert chair_page.url.endswith(link)
+    chair_page.get_by_text(FIRST).wait_for()
+    chair_page.get_by_label("Ask the manager for more information").check(force=True)
+    chair_page.get_by_label("Note to the manager").fill(
+        "What feedback and development were offered, and when?"
+    )
+    chair_page.get_by_role("button", name="Record decision").click()
+    chair_page.get_by_text("Recorded: more information requested.").wait_for()
+
+    manager_page.goto(link)
+    manager_page.get_by_role("link", name="Continue writing").click()
+    manager_page.get_by_text("What feedback and development were offered, and when?").wait_for()
+    manager_page.get_by_label("Reasons NJ-2 was not appointed").fill(SECOND)
+    manager_page.get_by_role("button", name="Submit to the chair").click()
+    manager_page.get_by_text("Submitted to the chair.").wait_for()
+
+    chair_page.goto(link)
+    chair_page.get_by_label("Accept the justification").check(force=True)
+    chair_page.get_by_role("button", name="Record decision").click()
+    chair_page.get_by_text("Recorded: accepted.").wait_for()
+    chair_page.goto(link)
+    assert chair_page.locator("#version-1").get_by_text(FIRST, exact=True).is_visible()
+    assert chair_page.locator("#version-2").get_by_text(SECOND).is_visible()
+    assert chair_page.locator("#reviews tbody tr").count() == 2
+    manager_page.goto(link)
+    assert manager_page.locator("#version-1").is_visible()
+    assert manager_page.locator("#version-2").is_visible()
