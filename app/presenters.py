@@ -36,6 +36,7 @@ def navigation() -> list[dict]:
             ("Users", "accounts.user_list", "/users"),
             ("Settings", "workforce.settings", "/settings"),
         ]
+    items.append(("Mentoring", "mentoring.mine", "/mentoring"))
     unread = unread_count(current_user)
     items.append(
         (f"Messages ({unread})" if unread else "Messages", "notifications.inbox", "/inbox")
@@ -64,6 +65,9 @@ AUDIT_ACTIONS = {
     "panel.member_removed": "Panel member removed",
     "panel.confirmed": "Panel confirmed",
     "panel.imported": "Panel imported",
+    "mentoring.created": "Relationship recorded",
+    "mentoring.changed": "Relationship changed",
+    "mentoring.ended": "Relationship ended",
     "justification.created": "Justification to the chair needed",
     "justification.updated": "Justification updated after the decision changed",
     "justification.submitted": "Justification submitted",

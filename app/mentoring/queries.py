@@ -1,0 +1,261 @@
+"""Coverage, appraisal evidence and outcomes, aggregated in the database."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, or_, select
+
+from app.extensions import db
+from app.mentoring.eligibility import COUNTING_AFC_BANDS, active_during, counts, leader_role
+from app.mentoring.models import MentoringGoal, MentoringRelationship, MentoringSession
+from app.workforce.bands import band_order
+from app.workforce.ethnicity import BME_CODES, WresGroup, group_of, sql_group
+from app.workforce.models import BandChange, OrganisationSettings, Staff, in_post_clause
+from app.workforce.wres_year import WresYear
+
+
+def _settings(organisation_id: int) -> OrganisationSettings:
+    return db.session.get(OrganisationSettings, organisation_id)
+
+
+def _counts(row, include_ncg: bool) -> bool:
+    return counts(row.kind, row.pay_band, group_of(row.ethnic_category), include_ncg).counts
+
+
+@dataclass
+class LeaderCoverage:
+    staff_id: int
+    staff_number: str
+    name: str
+    role: str
+    counting_relationships: int = 0
+    other_relationships: int = 0
+    sessions_in_year: int = 0
+
+    @property
+    def met(self) -> bool:
+        return self.counting_relationships > 0 and self.sessions_in_year > 0
+
+    def as_json(self) -> dict:
+        return {
+            "staff_number": self.staff_number,
+            "name": self.name,
+            "role": self.role,
+            "counting_relationships": self.counting_relationships,
+            "sessions_in_year": self.sessions_in_year,
+            "met": self.met,
+        }
+
+
+@dataclass
+class Coverage:
+    year: int
+    leaders: list[LeaderCoverage] = field(default_factory=list)
+
+    @property
+    def leaders_met(self) -> int:
+        return sum(leader.met for leader in self.leaders)
+
+    def as_json(self) -> dict:
+        return {
+            "year": self.year,
+            "leaders_total": len(self.leaders),
+            "leaders_met": self.leaders_met,
+            "leaders": [leader.as_json() for leader in self.leaders],
+        }
+
+
+def coverage(organisation_id: int, year: int) -> Coverage:
+    """Each VSM and board member in post at the year's end: three queries, any size."""
+    wres_year = WresYear(year)
+    include_ncg = _settings(organisation_id).mentoring_counts_non_consultant_medical
+    leaders = db.session.execute(
+        select(Staff.id, Staff.staff_number, Staff.full_name, Staff.pay_band, Staff.board_role)
+        .where(
+            Staff.organisation_id == organisation_id,
+            in_post_clause(wres_year.end),
+            or_(Staff.pay_band == "VSM", Staff.board_role.is_not(None)),
+        )
+        .order_by(Staff.full_name, Staff.staff_number)
+    ).all()
+    result = Coverage(
+        year,
+        [
+            LeaderCoverage(r.id, r.staff_number, r.full_name, leader_role(r.pay_band, r.board_role))
+            for r in leaders
+        ],
+    )
+    by_id = {leader.staff_id: leader for leader in result.leaders}
+    colleague = Staff.__table__.alias("colleague")
+    relationships = db.session.execute(
+        select(
+            MentoringRelationship.id,
+            MentoringRelationship.leader_id,
+            MentoringRelationship.kind,
+            colleague.c.pay_band,
+            colleague.c.ethnic_category,
+        )
+        .join(colleague, colleague.c.id == MentoringRelationship.colleague_id)
+        .where(
+            MentoringRelationship.organisation_id == organisation_id,
+            MentoringRelationship.start_date <= wres_year.end,
+            or_(
+                MentoringRelationship.end_date.is_(None),
+                MentoringRelationship.end_date >= wres_year.start,
+            ),
+        )
+    ).all()
+    sessions = dict(
+        db.session.execute(
+            select(MentoringSession.relationship_id, func.count())
+            .join(MentoringRelationship)
+            .where(
+                MentoringRelationship.organisation_id == organisation_id,
+                MentoringSession.held_on.between(wres_year.start, wres_year.end),
+            )
+            .group_by(MentoringSession.relationship_id)
+        ).all()
+    )
+    for row in relationships:
+        leader = by_id.get(row.leader_id)
+        if leader is None:
+            continue
+        if _counts(row, include_ncg):
+            leader.counting_relationships += 1
+            leader.sessions_in_year += sessions.get(row.id, 0)
+        else:
+            leader.other_relationships += 1
+    return result
+
+
+@dataclass
+class EvidenceRelationship:
+    relationship: MentoringRelationship
+    counts: bool
+    reason: str | None
+    sessions: list[MentoringSession]
+    minutes: int
+    goals: list[MentoringGoal]
+
+
+def evidence(leader: Staff, year: int) -> list[EvidenceRelationship]:
+    """The leader's relationships active in the appraisal year, with that year's sessions and
+    every goal. Never private notes: this never touches that table."""
+    wres_year = WresYear(year)
+    include_ncg = _settings(leader.organisation_id).mentoring_counts_non_consultant_medical
+    rows = db.session.scalars(
+        select(MentoringRelationship)
+        .where(MentoringRelationship.leader_id == leader.id)
+        .order_by(MentoringRelationship.start_date)
+    ).all()
+    result = []
+    for relationship in rows:
+        if not active_during(
+            relationship.start_date, relationship.end_date, wres_year.start, wres_year.end
+        ):
+            continue
+        colleague = relationship.colleague
+        verdict = counts(relationship.kind, colleague.pay_band, colleague.wres_group, include_ncg)
+        sessions = [s for s in relationship.sessions if wres_year.contains(s.held_on)]
+        result.append(
+            EvidenceRelationship(
+                relationship,
+                verdict.counts,
+                verdict.reason,
+                sorted(sessions, key=lambda s: s.held_on),
+                sum(s.minutes or 0 for s in sessions),
+                list(relationship.goals),
+            )
+        )
+    return result
+
+
+def eligible_colleagues(organisation_id: int, search: str, today: date, limit: int = 20):
+    """Staff in post whom a relationship with would count, by name or staff number."""
+    include_ncg = _settings(organisation_id).mentoring_counts_non_consultant_medical
+    bands = list(COUNTING_AFC_BANDS) + (["non-consultant-career-grade"] if include_ncg else [])
+    like = f"%{search.lower()}%"
+    return list(
+        db.session.scalars(
+            select(Staff)
+            .where(
+                Staff.organisation_id == organisation_id,
+                in_post_clause(today),
+                Staff.pay_band.in_(bands),
+                sql_group(Staff.ethnic_category) == WresGroup.BME.value,
+                or_(func.lower(Staff.full_name).like(like), Staff.staff_number == search.strip()),
+            )
+            .order_by(Staff.full_name)
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Progression:
+    group: str
+    people: int
+    promoted: int
+
+    @property
+    def share(self) -> float | None:
+        return self.promoted / self.people if self.people else None
+
+
+def outcomes(organisation_id: int, today: date) -> list[Progression]:
+    """Mentees' moves up a band since their relationship started, against BME staff in post at
+    the same bands who had no relationship, over the same period (from the earliest start)."""
+    relationships = db.session.execute(
+        select(MentoringRelationship.colleague_id, func.min(MentoringRelationship.start_date))
+        .where(MentoringRelationship.organisation_id == organisation_id)
+        .group_by(MentoringRelationship.colleague_id)
+    ).all()
+    if not relationships:
+        return [
+            Progression("Mentees", 0, 0),
+            Progression("Other BME staff at the same bands", 0, 0),
+        ]
+    started = dict(relationships)
+    since = min(started.values())
+    changes = db.session.execute(
+        select(
+            BandChange.staff_id, BandChange.from_band, BandChange.to_band, BandChange.recorded_on
+        )
+        .join(Staff)
+        .where(Staff.organisation_id == organisation_id, BandChange.recorded_on >= since)
+    ).all()
+
+    def promoted_after(staff_id: int, after: date) -> bool:
+        return any(
+            c.staff_id == staff_id
+            and c.recorded_on >= after
+            and band_order(c.to_band) > band_order(c.from_band)
+            for c in changes
+        )
+
+    mentees = db.session.execute(
+        select(Staff.id, Staff.pay_band).where(Staff.id.in_(list(started)))
+    ).all()
+    bands = {band for _id, band in mentees}
+    for staff_id, from_band, _to, recorded_on in changes:  # the band they were at the start
+        if staff_id in started and recorded_on >= started[staff_id]:
+            bands.add(from_band)
+    others = db.session.scalars(
+        select(Staff.id).where(
+            Staff.organisation_id == organisation_id,
+            in_post_clause(today),
+            func.substr(Staff.ethnic_category, 1, 1).in_(sorted(BME_CODES)),
+            Staff.pay_band.in_([b for b in bands if b]),
+            Staff.id.not_in(list(started)),
+        )
+    ).all()
+    return [
+        Progression(
+            "Mentees", len(mentees), sum(promoted_after(i, started[i]) for i, _band in mentees)
+        ),
+        Progression(
+            "Other BME staff at the same bands",
+            len(others),
+            sum(promoted_after(i, since) for i in others),
+        ),
+    ]
