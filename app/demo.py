@@ -4,6 +4,7 @@ import random
 from datetime import date
 
 from app.justifications import demo as justifications_demo
+from app.mentoring import demo as mentoring_demo
 from app.recruitment import demo as recruitment_demo
 from app.workforce import demo as workforce_demo
 
@@ -14,4 +15,5 @@ def seed(staff_count: int) -> dict:
     organisation, today = summary["organisation"], date.today()
     summary |= recruitment_demo.seed(organisation, rng, today)
     summary |= justifications_demo.seed(organisation, rng, today)
+    summary |= mentoring_demo.seed(organisation, rng, today)
     return summary
