@@ -59,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
     from app.home.routes import bp as home_bp
     from app.justifications.routes import bp as justifications_bp
     from app.mentoring.routes import bp as mentoring_bp
+    from app.metrics.routes import bp as metrics_bp
     from app.notifications.routes import bp as notifications_bp
     from app.recruitment.routes import bp as recruitment_bp
     from app.workforce.routes import bp as workforce_bp
@@ -70,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(justifications_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(mentoring_bp)
+    app.register_blueprint(metrics_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -161,6 +163,7 @@ def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
     from app.justifications.cli import audit_cli, justifications_cli
     from app.mentoring.cli import mentoring_cli
+    from app.metrics.cli import export_cli, metrics_cli
     from app.recruitment.cli import panels_cli, recruitment_cli
     from app.scheduler import scheduler_cli
     from app.workforce.cli import orgs_cli, seed_demo, staff_cli
@@ -175,3 +178,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(mentoring_cli)
+    app.cli.add_command(metrics_cli)
+    app.cli.add_command(export_cli)

@@ -36,6 +36,10 @@ def navigation() -> list[dict]:
             ("Users", "accounts.user_list", "/users"),
             ("Settings", "workforce.settings", "/settings"),
         ]
+    if current_user.has_role(Role.HR_ADMIN, Role.CHAIR):
+        items.append(("Figures", "metrics.dashboard", "/dashboard"))
+    if current_user.has_role(Role.REGIONAL_VIEWER):
+        items.append(("Regional figures", "metrics.regional", "/regional"))
     items.append(("Mentoring", "mentoring.mine", "/mentoring"))
     unread = unread_count(current_user)
     items.append(
@@ -90,6 +94,22 @@ def audit_summary(event) -> str:
     return text
 
 
+def percent(value, places: int = 1) -> str:
+    if value is None:
+        return "not available"
+    if isinstance(value, str):
+        return value  # already masked for publication
+    return f"{100 * value:.{places}f}%"
+
+
+def ratio(value) -> str:
+    if value is None:
+        return "not available"
+    if isinstance(value, str):
+        return value
+    return f"{value:.2f}"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
@@ -97,6 +117,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["staff_group"] = lambda slug: STAFF_GROUP_NAMES.get(slug, slug or "")
     app.jinja_env.filters["board_role"] = lambda slug: BOARD_ROLE_NAMES.get(slug, "")
     app.jinja_env.filters["audit_summary"] = audit_summary
+    app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["ratio"] = ratio
     app.jinja_env.filters["role_name"] = lambda role: ROLE_NAMES[Role(role)]
 
     @app.context_processor

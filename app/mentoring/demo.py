@@ -73,7 +73,7 @@ def seed(organisation, rng: random.Random, today: date) -> dict:
         relationship = services.create_relationship(
             leader, colleague, kind, start, None, agreement="Meet monthly for an hour"
         )
-        session_day = max(start, year_start) + timedelta(days=rng.randint(5, 40))
+        session_day = start + timedelta(days=rng.randint(5, 40))
         while roll > 0.2 and session_day <= today:
             services.log_session(
                 relationship,

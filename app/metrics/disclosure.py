@@ -11,8 +11,9 @@ Key = Hashable
 MASK = "*"
 
 
-def suppress(cells: Mapping[Key, int], groups: Iterable[Iterable[Key]],
-             threshold: int = 7) -> set[Key]:
+def suppress(
+    cells: Mapping[Key, int], groups: Iterable[Iterable[Key]], threshold: int = 7
+) -> set[Key]:
     """The keys to publish as `*`. `groups`: each the cells of a sum and its total's cell."""
     hidden = {key for key, value in cells.items() if 1 <= value <= threshold}
     if not hidden:
@@ -26,8 +27,9 @@ def suppress(cells: Mapping[Key, int], groups: Iterable[Iterable[Key]],
             if len(in_group) != 1:
                 continue
             # Hide the smallest other non-zero cell, so the hidden one cannot be derived.
-            candidates = sorted((cells[key], str(key), key) for key in group
-                                if key not in hidden and cells[key] > 0)
+            candidates = sorted(
+                (cells[key], str(key), key) for key in group if key not in hidden and cells[key] > 0
+            )
             if candidates:
                 hidden.add(candidates[0][2])
                 changed = True

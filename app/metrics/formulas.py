@@ -44,8 +44,9 @@ def classify(ratio: float, low: float = 0.80, high: float = 1.25) -> str:
     return "non-adverse"
 
 
-def confidence_interval(a_w: int, n_w: int, a_b: int, n_b: int,
-                        ratio: float) -> tuple[float | None, float | None]:
+def confidence_interval(
+    a_w: int, n_w: int, a_b: int, n_b: int, ratio: float
+) -> tuple[float | None, float | None]:
     """95% interval for a ratio of two proportions, log method; None where it is undefined."""
     if not (a_w and a_b and n_w and n_b) or ratio <= 0:
         return None, None
@@ -54,43 +55,76 @@ def confidence_interval(a_w: int, n_w: int, a_b: int, n_b: int,
     return math.exp(log_ratio - Z_95 * se), math.exp(log_ratio + Z_95 * se)
 
 
-def indicator2(white_shortlisted: int, white_appointed: int, bme_shortlisted: int,
-               bme_appointed: int, unknown_shortlisted: int = 0, unknown_appointed: int = 0,
-               low: float = 0.80, high: float = 1.25) -> Indicator2:
+def indicator2(
+    white_shortlisted: int,
+    white_appointed: int,
+    bme_shortlisted: int,
+    bme_appointed: int,
+    unknown_shortlisted: int = 0,
+    unknown_appointed: int = 0,
+    low: float = 0.80,
+    high: float = 1.25,
+) -> Indicator2:
     white_rate = _rate(white_appointed, white_shortlisted)
     bme_rate = _rate(bme_appointed, bme_shortlisted)
-    counts = (white_shortlisted, white_appointed, bme_shortlisted, bme_appointed,
-              unknown_shortlisted, unknown_appointed)
+    counts = (
+        white_shortlisted,
+        white_appointed,
+        bme_shortlisted,
+        bme_appointed,
+        unknown_shortlisted,
+        unknown_appointed,
+    )
 
     def result(ratio, ci, classification, note):
         return Indicator2(*counts, white_rate, bme_rate, ratio, *ci, classification, note)
 
-    missing = [name for name, n in (("white", white_shortlisted), ("BME", bme_shortlisted))
-               if n == 0]
+    missing = [
+        name for name, n in (("white", white_shortlisted), ("BME", bme_shortlisted)) if n == 0
+    ]
     if missing:
-        return result(None, (None, None), "not-available",
-                      f"Not available: no {' or '.join(missing)} applicants were shortlisted")
+        return result(
+            None,
+            (None, None),
+            "not-available",
+            f"Not available: no {' or '.join(missing)} applicants were shortlisted",
+        )
     if white_appointed == 0 and bme_appointed == 0:
-        return result(None, (None, None), "not-available",
-                      "Not available: neither white nor BME shortlisted applicants were "
-                      "appointed")
-    small = [name for name, n in (("white", white_shortlisted), ("BME", bme_shortlisted))
-             if n < SMALL_NUMBERS]
-    small_note = (f"Small numbers: fewer than {SMALL_NUMBERS} {' and '.join(small)} "
-                  "applicants were shortlisted, so the figure can swing widely"
-                  if small else None)
+        return result(
+            None,
+            (None, None),
+            "not-available",
+            "Not available: neither white nor BME shortlisted applicants were appointed",
+        )
+    small = [
+        name
+        for name, n in (("white", white_shortlisted), ("BME", bme_shortlisted))
+        if n < SMALL_NUMBERS
+    ]
+    small_note = (
+        f"Small numbers: fewer than {SMALL_NUMBERS} {' and '.join(small)} "
+        "applicants were shortlisted, so the figure can swing widely"
+        if small
+        else None
+    )
     if bme_appointed == 0:
-        return result(None, (None, None), "adverse-to-bme",
-                      "No BME applicant appointed: white shortlisted applicants were appointed "
-                      "and no BME shortlisted applicant was, so the ratio has no upper bound"
-                      + (f". {small_note}" if small_note else ""))
+        return result(
+            None,
+            (None, None),
+            "adverse-to-bme",
+            "No BME applicant appointed: white shortlisted applicants were appointed "
+            "and no BME shortlisted applicant was, so the ratio has no upper bound"
+            + (f". {small_note}" if small_note else ""),
+        )
     ratio = white_rate / bme_rate
-    ci = confidence_interval(white_appointed, white_shortlisted, bme_appointed,
-                             bme_shortlisted, ratio)
+    ci = confidence_interval(
+        white_appointed, white_shortlisted, bme_appointed, bme_shortlisted, ratio
+    )
     note = small_note
     if white_appointed == 0:
-        note = ("No white applicant appointed: the ratio is 0 and its interval is not "
-                "defined" + (f". {small_note}" if small_note else ""))
+        note = "No white applicant appointed: the ratio is 0 and its interval is not defined" + (
+            f". {small_note}" if small_note else ""
+        )
     return result(ratio, ci, classify(ratio, low, high), note)
 
 
@@ -106,8 +140,7 @@ def share_after(years: int, p0: float, recruit_share: float, turnover: float) ->
     return recruit_share + (p0 - recruit_share) * (1 - turnover) ** years
 
 
-def required_recruit_share(p0: float, target: float, turnover: float,
-                           years: int) -> float | None:
+def required_recruit_share(p0: float, target: float, turnover: float, years: int) -> float | None:
     """r* = (T - p0 (1-t)^N) / (1 - (1-t)^N); None when no recruitment can change the share
     (no years left, or no turnover)."""
     if years <= 0:
@@ -140,49 +173,104 @@ class Aspiration:
     note: str | None
 
 
-def aspiration(headcount: int, p0: float | None, target: float | None, turnover: float,
-               years: int, observed: float | None, target_year: int) -> Aspiration:
+def aspiration(
+    headcount: int,
+    p0: float | None,
+    target: float | None,
+    turnover: float,
+    years: int,
+    observed: float | None,
+    target_year: int,
+) -> Aspiration:
     """One row of the leadership aspiration, with the guards of DOMAIN.md section 7."""
     if headcount == 0:
-        return Aspiration(years, None, None, "not-available", None, None,
-                          "No staff in post in this band")
+        return Aspiration(
+            years, None, None, "not-available", None, None, "No staff in post in this band"
+        )
     if p0 is None:
-        return Aspiration(years, None, None, "not-available", None, None,
-                          "Every ethnicity in this band is unknown, so its BME share cannot "
-                          "be measured")
+        return Aspiration(
+            years,
+            None,
+            None,
+            "not-available",
+            None,
+            None,
+            "Every ethnicity in this band is unknown, so its BME share cannot be measured",
+        )
     if target is None:
-        return Aspiration(years, None, None, "not-available", None, None,
-                          "The organisation's BME share cannot be measured: every ethnicity "
-                          "is unknown")
+        return Aspiration(
+            years,
+            None,
+            None,
+            "not-available",
+            None,
+            None,
+            "The organisation's BME share cannot be measured: every ethnicity is unknown",
+        )
     if years <= 0:
         met = p0 >= target
-        return Aspiration(years, None, None, "target-met" if met else "behind", met, None,
-                          f"The target year {target_year} has passed: the target was "
-                          f"{'met' if met else 'not met'}")
+        return Aspiration(
+            years,
+            None,
+            None,
+            "target-met" if met else "behind",
+            met,
+            None,
+            f"The target year {target_year} has passed: the target was "
+            f"{'met' if met else 'not met'}",
+        )
     if p0 >= target:
         needed = recruits_per_year(target, turnover, headcount)
         on_track = observed is None or observed >= target
-        return Aspiration(years, target, needed, "target-met", on_track, None,
-                          "Target met: recruits need to keep the BME share at the target")
+        return Aspiration(
+            years,
+            target,
+            needed,
+            "target-met",
+            on_track,
+            None,
+            "Target met: recruits need to keep the BME share at the target",
+        )
     required = required_recruit_share(p0, target, turnover, years)
     if required is None:
-        return Aspiration(years, None, None, "unreachable", False, None,
-                          "With no turnover the share cannot change by recruitment")
+        return Aspiration(
+            years,
+            None,
+            None,
+            "unreachable",
+            False,
+            None,
+            "With no turnover the share cannot change by recruitment",
+        )
     needed = recruits_per_year(required, turnover, headcount)
     if required > 1:
-        return Aspiration(years, required, needed, "unreachable", False, None,
-                          f"Not reachable by {target_year} even if every recruit were BME "
-                          f"(it would take {required:.0%} of recruits)")
+        return Aspiration(
+            years,
+            required,
+            needed,
+            "unreachable",
+            False,
+            None,
+            f"Not reachable by {target_year} even if every recruit were BME "
+            f"(it would take {required:.0%} of recruits)",
+        )
     if observed is None:
-        return Aspiration(years, required, needed, "behind", False, needed,
-                          "No appointments into this band in the last 12 months to compare")
+        return Aspiration(
+            years,
+            required,
+            needed,
+            "behind",
+            False,
+            needed,
+            "No appointments into this band in the last 12 months to compare",
+        )
     on_track = observed >= required
     additional = 0 if on_track else recruits_per_year(required - observed, turnover, headcount)
-    return Aspiration(years, required, needed, "on-track" if on_track else "behind", on_track,
-                      additional, None)
+    return Aspiration(
+        years, required, needed, "on-track" if on_track else "behind", on_track, additional, None
+    )
 
 
-def trajectory(p0: float, recruit_share: float, turnover: float,
-               years: int) -> list[float]:
+def trajectory(p0: float, recruit_share: float, turnover: float, years: int) -> list[float]:
     """The share year by year from now (year 0) to the target year along the required path."""
     return [share_after(n, p0, recruit_share, turnover) for n in range(max(years, 0) + 1)]

@@ -77,7 +77,7 @@ def _applicant_code(rng: random.Random, bme_share: float) -> str:
     )
 
 
-def seed(organisation, rng: random.Random, today: date) -> dict:
+def seed(organisation, rng: random.Random, today: date, vacancies: int = 260) -> dict:
     staff = list(
         db.session.scalars(
             select(Staff).where(
@@ -97,7 +97,7 @@ def seed(organisation, rng: random.Random, today: date) -> dict:
     applicant_number = 0
     batch_number = 0
     vacancy_number = 0
-    for index in range(260):
+    for index in range(vacancies):
         band = rng.choices(bands, weights)[0]
         group = GROUP_BY_BAND.get(band) or rng.choice(list(TITLES))
         decided = index >= 12

@@ -22,10 +22,11 @@ PROGRESS_FROM_ROWS = 2000
 @orgs_cli.command("add")
 @click.argument("code")
 @click.option("--name", required=True, help="The organisation's name.")
-def add_org(code: str, name: str) -> None:
+@click.option("--region", default="", help="NHS England region, for regional viewers.")
+def add_org(code: str, name: str, region: str) -> None:
     """Create an organisation with the default settings."""
     try:
-        organisation = services.create_organisation(code, name)
+        organisation = services.create_organisation(code, name, region)
     except services.OrganisationError as exc:
         fail(str(exc))
     db.session.commit()

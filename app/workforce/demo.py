@@ -19,6 +19,12 @@ from app.workforce.staff_file import COLUMNS
 
 ORG_CODE = "DEMO1"
 ORG_NAME = "Demo Valley NHS Foundation Trust"
+REGION = "Midlands"
+REGIONAL_TEAM = ("DEMOR", "NHS England Midlands regional team (demo)")
+NEIGHBOURS = [
+    ("DEMO2", "Demo Hills Community Health NHS Trust", 1800, 31),
+    ("DEMO3", "Demo Coast Hospitals NHS Trust", 2600, 37),
+]
 PASSWORD = "demo-password-2026"  # noqa: S105 (demo trust only; printed by make run)
 DOMAIN = "demo.nhs.uk"
 LOGINS = [
@@ -145,10 +151,10 @@ def _staff_group(rng: random.Random, fixed: str | None) -> str:
     return "clinical-non-medical" if rng.random() < 0.55 else "non-clinical"
 
 
-def _row(number, name, code, band, staff_group, start, leaving, **board) -> dict[str, str]:
+def _row(org, number, name, code, band, staff_group, start, leaving, **board) -> dict[str, str]:
     return {
         "staff_number": str(number),
-        "organisation_code": ORG_CODE,
+        "organisation_code": org,
         "full_name": name,
         "email": "",
         "ethnic_category": code,
@@ -161,7 +167,7 @@ def _row(number, name, code, band, staff_group, start, leaving, **board) -> dict
     }
 
 
-def _rows(staff_count: int, rng: random.Random, today: date) -> list[dict[str, str]]:
+def _rows(staff_count: int, rng: random.Random, today: date, org: str) -> list[dict[str, str]]:
     rows = []
     number = 30_000_000
     for band, (share, bme_share, fixed_group) in BAND_MIX.items():
@@ -176,6 +182,7 @@ def _rows(staff_count: int, rng: random.Random, today: date) -> list[dict[str, s
                     leaving = ""
             rows.append(
                 _row(
+                    org,
                     number,
                     _name(rng, code),
                     code,
@@ -195,6 +202,7 @@ def _rows(staff_count: int, rng: random.Random, today: date) -> list[dict[str, s
         start = today - timedelta(days=rng.randint(200, 6 * 365))
         rows.append(
             _row(
+                org,
                 number,
                 _name(rng, code),
                 code,
@@ -209,28 +217,39 @@ def _rows(staff_count: int, rng: random.Random, today: date) -> list[dict[str, s
     return rows
 
 
-def seed(staff_count: int = 6000, seed_value: int = 2028) -> dict:
+def seed(
+    staff_count: int = 6000,
+    seed_value: int = 2028,
+    code: str = ORG_CODE,
+    name: str = ORG_NAME,
+    logins: bool = True,
+) -> dict:
+    """A trust and its staff; with `logins`, the demo accounts for each trust role."""
     rng = random.Random(seed_value)
     today = date.today()
-    organisation = services.create_organisation(ORG_CODE, ORG_NAME)
-    rows = _rows(staff_count, rng, today)
+    organisation = services.create_organisation(code, name, REGION)
+    rows = _rows(staff_count, rng, today, code)
 
     # Give the demo logins staff records: the chair is a non-executive, the leader a VSM.
     def first(predicate):
         return next(r for r in rows if predicate(r))
 
-    people = {
-        f"hr@{DOMAIN}": first(lambda r: r["pay_band"] == "8b" and not r["leaving_date"]),
-        f"manager@{DOMAIN}": first(
-            lambda r: (
-                r["pay_band"] == "7"
-                and r["staff_group"] == "clinical-non-medical"
-                and not r["leaving_date"]
-            )
-        ),
-        f"chair@{DOMAIN}": first(lambda r: r["board_member"] == "Non-executive"),
-        f"leader@{DOMAIN}": first(lambda r: r["board_member"] == "Executive"),
-    }
+    people = (
+        {}
+        if not logins
+        else {
+            f"hr@{DOMAIN}": first(lambda r: r["pay_band"] == "8b" and not r["leaving_date"]),
+            f"manager@{DOMAIN}": first(
+                lambda r: (
+                    r["pay_band"] == "7"
+                    and r["staff_group"] == "clinical-non-medical"
+                    and not r["leaving_date"]
+                )
+            ),
+            f"chair@{DOMAIN}": first(lambda r: r["board_member"] == "Non-executive"),
+            f"leader@{DOMAIN}": first(lambda r: r["board_member"] == "Executive"),
+        }
+    )
     for email, row in people.items():
         row["email"] = email
     buffer = io.StringIO()
@@ -240,13 +259,15 @@ def seed(staff_count: int = 6000, seed_value: int = 2028) -> dict:
     services.import_staff(
         organisation, buffer.getvalue().encode(), "demo-esr-extract.csv", "demo data"
     )
-    for email, role in LOGINS:
+    for email, role in LOGINS if logins else []:
         row = people.get(email)
+        if row is None:
+            continue  # the regional viewer belongs to the regional team, not a trust
         accounts.create_user(
             organisation.id,
             email,
             [Role(role)],
-            row["full_name"] if row else "Regional Analyst",
+            row["full_name"],
             PASSWORD,
         )
     groups = [group_of(r["ethnic_category"] or None) for r in rows]

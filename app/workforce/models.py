@@ -29,6 +29,8 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(10), unique=True)  # ODS code
     name: Mapped[str] = mapped_column(String(200))
+    # NHS England region, e.g. "London": regional viewers see the organisations of their own.
+    region: Mapped[str] = mapped_column(String(100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     settings: Mapped["OrganisationSettings"] = relationship(

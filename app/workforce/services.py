@@ -27,7 +27,7 @@ class OrganisationError(ValueError):
     """An organisation that cannot be created or found, with a message for the person."""
 
 
-def create_organisation(code: str, name: str) -> Organisation:
+def create_organisation(code: str, name: str, region: str = "") -> Organisation:
     code = code.strip().upper()
     name = name.strip()
     if not _ODS_CODE.match(code):
@@ -39,7 +39,9 @@ def create_organisation(code: str, name: str) -> Organisation:
         raise OrganisationError("Give the organisation a name")
     if db.session.scalar(select(Organisation).where(Organisation.code == code)):
         raise OrganisationError(f"Organisation {code} already exists")
-    organisation = Organisation(code=code, name=name, settings=OrganisationSettings())
+    organisation = Organisation(
+        code=code, name=name, region=region.strip(), settings=OrganisationSettings()
+    )
     db.session.add(organisation)
     db.session.flush()
     audit.record(

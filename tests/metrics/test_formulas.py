@@ -40,9 +40,16 @@ def test_indicator2_by_hand():
     assert (result.unknown_shortlisted, result.unknown_appointed) == (12, 3)
 
 
-@pytest.mark.parametrize(("ratio", "expected"), [
-    (1.25, "non-adverse"), (0.80, "non-adverse"), (1.2501, "adverse-to-bme"),
-    (0.7999, "adverse-to-white"), (1.0, "non-adverse")])
+@pytest.mark.parametrize(
+    ("ratio", "expected"),
+    [
+        (1.25, "non-adverse"),
+        (0.80, "non-adverse"),
+        (1.2501, "adverse-to-bme"),
+        (0.7999, "adverse-to-white"),
+        (1.0, "non-adverse"),
+    ],
+)
 def test_classification_bounds_are_inclusive(ratio, expected):
     assert classify(ratio) == expected
 
@@ -94,8 +101,12 @@ def test_indicator2_never_raises_and_never_inf(n_w, a_w, n_b, a_b):
     result = indicator2(n_w, a_w, n_b, a_b)
     for value in (result.relative_likelihood, result.ci_low, result.ci_high):
         assert value is None or math.isfinite(value)
-    assert result.classification in {"adverse-to-bme", "non-adverse", "adverse-to-white",
-                                      "not-available"}
+    assert result.classification in {
+        "adverse-to-bme",
+        "non-adverse",
+        "adverse-to-white",
+        "not-available",
+    }
 
 
 def test_confidence_interval_undefined_without_appointments():

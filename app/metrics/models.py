@@ -1,0 +1,27 @@
+"""Headline figures stored as they were reported, so trends show what was known at the time."""
+
+import json
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.timeutil import utcnow
+
+
+class MetricSnapshot(db.Model):
+    __tablename__ = "metric_snapshot"
+    __table_args__ = (UniqueConstraint("organisation_id", "taken_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    taken_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    figures: Mapped[str] = mapped_column(Text)  # JSON
+
+    @property
+    def data(self) -> dict:
+        return json.loads(self.figures)

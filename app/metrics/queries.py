@@ -1,0 +1,515 @@
+"""Every figure the metrics pages, commands and export show, aggregated in the database.
+
+Each function issues a fixed number of GROUP BY queries, whatever the number of staff or
+applications, and shapes the result with plain Python over the grouped rows (or pandas where a
+table is wanted). One query layer serves the pages, the commands and the export.
+"""
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import Integer, and_, case, cast, extract, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from app.extensions import db
+from app.metrics import formulas
+from app.recruitment.models import Applicant, Application, Batch, Vacancy
+from app.workforce.bands import SENIOR_BANDS, STAFF_GROUPS, band_order
+from app.workforce.ethnicity import sql_group
+from app.workforce.models import OrganisationSettings, Staff, in_post_clause
+from app.workforce.wres_year import WresYear
+
+GROUPS = ("white", "bme", "unknown")
+
+
+def _settings(organisation_id: int) -> OrganisationSettings:
+    return db.session.get(OrganisationSettings, organisation_id)
+
+
+# Applications, with the facts indicator 2 needs, as SQL expressions
+
+AppointedVacancy = aliased(Vacancy, name="appointed_vacancy")
+
+
+def _batch_first(column):
+    """For a batch application not tied to one post: the batch's first vacancy's value."""
+    first = aliased(Vacancy, name="batch_vacancy")
+    return (
+        select(getattr(first, column))
+        .where(first.batch_id == Batch.id)
+        .order_by(first.reference)
+        .limit(1)
+        .correlate(Batch)
+        .scalar_subquery()
+    )
+
+
+DECISION = func.coalesce(Vacancy.decision_date, Batch.decision_date)
+BAND = func.coalesce(AppointedVacancy.pay_band, Vacancy.pay_band, _batch_first("pay_band"))
+STAFF_GROUP = func.coalesce(
+    AppointedVacancy.staff_group, Vacancy.staff_group, _batch_first("staff_group"), "not-recorded"
+)
+INTERNATIONAL = or_(
+    Application.international_recruit,
+    func.coalesce(Vacancy.international_recruitment, False),
+    func.coalesce(AppointedVacancy.international_recruitment, False),
+)
+GROUP = sql_group(Applicant.ethnic_category)
+SHORTLISTED = and_(Application.shortlisted, ~Application.withdrawn)
+
+
+def _applications(organisation_id: int, *columns):
+    return (
+        select(*columns)
+        .select_from(Application)
+        .join(Applicant, Application.applicant_id == Applicant.id)
+        .outerjoin(Vacancy, Application.vacancy_id == Vacancy.id)
+        .outerjoin(Batch, Application.batch_id == Batch.id)
+        .outerjoin(AppointedVacancy, Application.appointed_vacancy_id == AppointedVacancy.id)
+        .where(Application.organisation_id == organisation_id)
+    )
+
+
+def _wres_year_of(column):
+    """The WRES year a date falls in, in SQL: April onwards belongs to the next year."""
+    return cast(extract("year", column), Integer) + case(
+        (extract("month", column) >= 4, 1), else_=0
+    )
+
+
+# Indicator 2
+
+
+@dataclass
+class Counts:
+    applied: dict = field(default_factory=lambda: dict.fromkeys(GROUPS, 0))
+    shortlisted: dict = field(default_factory=lambda: dict.fromkeys(GROUPS, 0))
+    appointed: dict = field(default_factory=lambda: dict.fromkeys(GROUPS, 0))
+
+
+def _indicator2_json(year: WresYear, counts: Counts, low: float, high: float) -> dict:
+    result = formulas.indicator2(
+        counts.shortlisted["white"],
+        counts.appointed["white"],
+        counts.shortlisted["bme"],
+        counts.appointed["bme"],
+        counts.shortlisted["unknown"],
+        counts.appointed["unknown"],
+        low,
+        high,
+    )
+    document = {
+        "year": year.year,
+        "period_start": year.start.isoformat(),
+        "period_end": year.end.isoformat(),
+    }
+    document |= {k: v for k, v in asdict(result).items()}
+    return document
+
+
+def shares_2e(counts: Counts) -> dict:
+    """EDI improvement plan measure 2e: BME share (known ethnicities) at each stage."""
+    return {
+        stage: formulas.share(
+            getattr(counts, stage)["bme"],
+            getattr(counts, stage)["bme"] + getattr(counts, stage)["white"],
+        )
+        for stage in ("applied", "shortlisted", "appointed")
+    }
+
+
+def indicator2_counts(
+    organisation_id: int, year: int, by: str | None = None, exclude_international: bool = False
+) -> dict[str | None, Counts]:
+    wres_year = WresYear(year)
+    key = {"band": BAND, "staff-group": STAFF_GROUP}.get(by, literal(None))
+    query = (
+        _applications(
+            organisation_id,
+            key.label("key"),
+            GROUP.label("grp"),
+            func.count().label("applied"),
+            func.count().filter(SHORTLISTED).label("shortlisted"),
+            func.count().filter(Application.appointed).label("appointed"),
+        )
+        .where(DECISION.between(wres_year.start, wres_year.end))
+        .group_by(key, GROUP)
+    )
+    if exclude_international:
+        query = query.where(~INTERNATIONAL)
+    result: dict[str | None, Counts] = defaultdict(Counts)
+    for row in db.session.execute(query):
+        counts = result[row.key]
+        counts.applied[row.grp] += row.applied
+        counts.shortlisted[row.grp] += row.shortlisted
+        counts.appointed[row.grp] += row.appointed
+    return result
+
+
+def indicator2(
+    organisation_id: int, year: int, by: str | None = None, exclude_international: bool = False
+) -> dict:
+    """The JSON document of INTERFACES.md: one object, or {"groups": [...]} with --by."""
+    settings = _settings(organisation_id)
+    low, high = float(settings.non_adverse_low), float(settings.non_adverse_high)
+    wres_year = WresYear(year)
+    counts = indicator2_counts(organisation_id, year, by, exclude_international)
+    if by is None:
+        return _indicator2_json(wres_year, counts.get(None, Counts()), low, high)
+    name = "band" if by == "band" else "staff_group"
+    keys = sorted(counts, key=band_order) if by == "band" else sorted(counts, key=str)
+    return {
+        "year": year,
+        "period_start": wres_year.start.isoformat(),
+        "period_end": wres_year.end.isoformat(),
+        "groups": [
+            {name: key, **_indicator2_json(wres_year, counts[key], low, high)} for key in keys
+        ],
+    }
+
+
+def indicator2_trend(organisation_id: int) -> list[dict]:
+    """Indicator 2 for every WRES year with decisions recorded: one grouped query."""
+    settings = _settings(organisation_id)
+    low, high = float(settings.non_adverse_low), float(settings.non_adverse_high)
+    year_expr = _wres_year_of(DECISION)
+    query = (
+        _applications(
+            organisation_id,
+            year_expr.label("year"),
+            GROUP.label("grp"),
+            func.count().label("applied"),
+            func.count().filter(SHORTLISTED).label("shortlisted"),
+            func.count().filter(Application.appointed).label("appointed"),
+        )
+        .where(DECISION.is_not(None))
+        .group_by(year_expr, GROUP)
+    )
+    by_year: dict[int, Counts] = defaultdict(Counts)
+    for row in db.session.execute(query):
+        counts = by_year[int(row.year)]
+        counts.applied[row.grp] += row.applied
+        counts.shortlisted[row.grp] += row.shortlisted
+        counts.appointed[row.grp] += row.appointed
+    return [
+        _indicator2_json(WresYear(y), by_year[y], low, high) | {"shares": shares_2e(by_year[y])}
+        for y in sorted(by_year)
+    ]
+
+
+# Indicators 1 and 9
+
+
+def _in_post_counts(organisation_id: int, day: date, *keys, where=()):
+    group = sql_group(Staff.ethnic_category)
+    query = (
+        select(*keys, group.label("grp"), func.count().label("n"))
+        .where(Staff.organisation_id == organisation_id, in_post_clause(day), *where)
+        .group_by(*keys, group)
+    )
+    return db.session.execute(query).all()
+
+
+def _row(counts: dict) -> dict:
+    known = counts["white"] + counts["bme"]
+    return {
+        **counts,
+        "total": counts["white"] + counts["bme"] + counts["unknown"],
+        "bme_share": formulas.share(counts["bme"], known),
+    }
+
+
+def indicator1(organisation_id: int, year: int) -> dict:
+    """Headcount in post at 31 March by staff group and band, White / BME / Unknown."""
+    snapshot = WresYear(year).snapshot
+    table: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(GROUPS, 0))
+    for staff_group, band, grp, n in _in_post_counts(
+        organisation_id,
+        snapshot,
+        Staff.staff_group,
+        Staff.pay_band,
+        where=(Staff.pay_band.is_not(None),),
+    ):
+        table[(staff_group, band)][grp] += n
+    rows = []
+    totals: dict[str, dict] = defaultdict(lambda: dict.fromkeys(GROUPS, 0))
+    for (staff_group, band), counts in sorted(
+        table.items(), key=lambda kv: (STAFF_GROUPS.index(kv[0][0]), band_order(kv[0][1]))
+    ):
+        rows.append({"staff_group": staff_group, "band": band, **_row(counts)})
+        for grp in GROUPS:
+            totals[staff_group][grp] += counts[grp]
+            totals["all"][grp] += counts[grp]
+    return {
+        "year": year,
+        "snapshot": snapshot.isoformat(),
+        "rows": rows,
+        "staff_groups": [
+            {"staff_group": sg, **_row(totals[sg])} for sg in STAFF_GROUPS if sg in totals
+        ],
+        "total": _row(totals["all"]),
+    }
+
+
+def indicator9(organisation_id: int, year: int) -> dict:
+    """Board BME share minus workforce BME share, in percentage points."""
+    snapshot = WresYear(year).snapshot
+    counts = {
+        name: dict.fromkeys(GROUPS, 0) for name in ("board-voting", "board-executive", "workforce")
+    }
+    for voting, board_role, has_band, grp, n in _in_post_counts(
+        organisation_id,
+        snapshot,
+        Staff.board_voting,
+        Staff.board_role,
+        Staff.pay_band.is_not(None).label("has_band"),
+    ):
+        if has_band:
+            counts["workforce"][grp] += n
+        if board_role is not None and voting:
+            counts["board-voting"][grp] += n
+        if board_role == "executive":
+            counts["board-executive"][grp] += n
+    rows = {name: _row(c) for name, c in counts.items()}
+    workforce = rows["workforce"]["bme_share"]
+
+    def gap(board):
+        share = rows[board]["bme_share"]
+        return None if share is None or workforce is None else 100 * (share - workforce)
+
+    return {
+        "year": year,
+        "snapshot": snapshot.isoformat(),
+        **rows,
+        "voting_gap_points": gap("board-voting"),
+        "executive_gap_points": gap("board-executive"),
+    }
+
+
+# Leadership aspiration
+
+
+def _window(as_at: date) -> tuple[date, date]:
+    """The 12 months ending on as_at: after the same day a year earlier, up to as_at."""
+    try:
+        start = as_at.replace(year=as_at.year - 1)
+    except ValueError:  # 29 February
+        start = as_at - timedelta(days=365)
+    return start, as_at
+
+
+def aspiration(
+    organisation_id: int,
+    as_at: date,
+    target_year: int | None = None,
+    turnover_override: float | None = None,
+) -> dict:
+    settings = _settings(organisation_id)
+    target_year = target_year or settings.target_year
+    default_turnover = float(settings.default_turnover)
+    start, end = _window(as_at)
+    senior = list(SENIOR_BANDS)
+
+    workforce = dict.fromkeys(GROUPS, 0)
+    bands: dict[str, dict] = {b: dict.fromkeys(GROUPS, 0) for b in [*senior, "board"]}
+    for band, board_role, voting, grp, n in _in_post_counts(
+        organisation_id, as_at, Staff.pay_band, Staff.board_role, Staff.board_voting
+    ):
+        if band is not None:
+            workforce[grp] += n
+        if band in bands:
+            bands[band][grp] += n
+        if board_role is not None and voting:
+            bands["board"][grp] += n
+    bands["8a+"] = {g: sum(bands[b][g] for b in senior) for g in GROUPS}
+    target = formulas.share(workforce["bme"], workforce["bme"] + workforce["white"])
+
+    start_heads = dict(
+        db.session.execute(
+            select(Staff.pay_band, func.count())
+            .where(
+                Staff.organisation_id == organisation_id,
+                in_post_clause(start),
+                Staff.pay_band.in_(senior),
+            )
+            .group_by(Staff.pay_band)
+        ).all()
+    )
+    leavers = dict(
+        db.session.execute(
+            select(Staff.pay_band, func.count())
+            .where(
+                Staff.organisation_id == organisation_id,
+                Staff.pay_band.in_(senior),
+                Staff.leaving_date > start,
+                Staff.leaving_date <= end,
+            )
+            .group_by(Staff.pay_band)
+        ).all()
+    )
+    board_leavers, board_start = db.session.execute(
+        select(
+            func.count().filter(and_(Staff.leaving_date > start, Staff.leaving_date <= end)),
+            func.count().filter(in_post_clause(start)),
+        ).where(
+            Staff.organisation_id == organisation_id,
+            Staff.board_role.is_not(None),
+            Staff.board_voting,
+        )
+    ).one()
+    start_heads["8a+"] = sum(start_heads.get(b, 0) for b in senior)
+    leavers["8a+"] = sum(leavers.get(b, 0) for b in senior)
+    start_heads["board"], leavers["board"] = board_start, board_leavers
+
+    observed_counts: dict[str, dict] = defaultdict(lambda: dict.fromkeys(GROUPS, 0))
+    for band, grp, n in db.session.execute(
+        _applications(organisation_id, BAND.label("band"), GROUP.label("grp"), func.count())
+        .where(Application.appointed, start < DECISION, end >= DECISION)
+        .group_by(BAND, GROUP)
+    ):
+        if band in senior:
+            observed_counts[band][grp] += n
+            observed_counts["8a+"][grp] += n
+
+    years = target_year - as_at.year
+    rows = []
+    for name in [*senior, "8a+", "board"]:
+        counts = bands[name]
+        headcount = sum(counts.values())
+        p0 = formulas.share(counts["bme"], counts["bme"] + counts["white"])
+        if turnover_override is not None:
+            turnover, source = turnover_override, "override"
+        else:
+            measured = formulas.measured_turnover(
+                leavers.get(name, 0), start_heads.get(name, 0), headcount
+            )
+            if leavers.get(name, 0) and measured is not None:
+                turnover, source = min(measured, 1.0), "measured"
+            else:
+                turnover, source = default_turnover, "default"
+        observed_group = observed_counts.get(name)
+        observed = (
+            formulas.share(observed_group["bme"], observed_group["bme"] + observed_group["white"])
+            if observed_group
+            else None
+        )
+        model = formulas.aspiration(headcount, p0, target, turnover, years, observed, target_year)
+        rows.append(
+            {
+                "band": name,
+                "headcount": headcount,
+                "bme": counts["bme"],
+                "white": counts["white"],
+                "unknown": counts["unknown"],
+                "bme_share": p0,
+                "turnover": turnover,
+                "turnover_source": source,
+                "years": years,
+                "required_recruit_share": model.required_recruit_share,
+                "required_bme_recruits_per_year": model.required_bme_recruits_per_year,
+                "observed_recruit_share": observed,
+                "on_track": model.on_track,
+                "status": model.status,
+                "additional_bme_recruits_per_year": model.additional_bme_recruits_per_year,
+                "note": model.note,
+            }
+        )
+    return {
+        "as_at": as_at.isoformat(),
+        "target_year": target_year,
+        "target_share": target,
+        "target_snapshot": as_at.isoformat(),
+        "workforce": _row(workforce),
+        "bands": rows,
+    }
+
+
+def senior_shares_history(organisation_id: int, snapshots: list[date]) -> pd.DataFrame:
+    """BME share (known) of the 8a-and-above pipeline at past 31 Marches, from today's staff
+    records (bands as recorded now): one query per snapshot, a handful of snapshots."""
+    rows = []
+    for day in snapshots:
+        counts = dict.fromkeys(GROUPS, 0)
+        for grp, n in db.session.execute(
+            select(sql_group(Staff.ethnic_category), func.count())
+            .where(
+                Staff.organisation_id == organisation_id,
+                in_post_clause(day),
+                Staff.pay_band.in_(list(SENIOR_BANDS)),
+            )
+            .group_by(sql_group(Staff.ethnic_category))
+        ):
+            counts[grp] += n
+        rows.append(
+            {
+                "as_at": day,
+                "bme_share": formulas.share(counts["bme"], counts["bme"] + counts["white"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# Operational commitments
+
+
+def operational(organisation_id: int, year: int, today: date) -> dict:
+    """Panel compliance, justifications on time, mentoring coverage, for a WRES year."""
+    from app.justifications.models import OPEN_FOR_MANAGER, Justification
+    from app.mentoring.queries import coverage
+    from app.recruitment.queries import panel_compliance
+
+    wres_year = WresYear(year)
+    compliance = panel_compliance(organisation_id, year, today)
+    pairs = pd.DataFrame(
+        db.session.execute(
+            select(
+                Justification.due_date,
+                Justification.decision_date,
+                Justification.first_submitted_at,
+            ).where(
+                Justification.organisation_id == organisation_id,
+                Justification.status != "not-needed",
+                Justification.due_date.between(wres_year.start, min(wres_year.end, today)),
+            )
+        ).all(),
+        columns=["due", "decided", "submitted"],
+    )
+    if len(pairs):
+        submitted = pairs.dropna(subset=["submitted"])
+        on_time = (submitted["submitted"].dt.date <= submitted["due"]).sum()
+        days = (
+            pd.to_datetime(submitted["submitted"]).dt.normalize()
+            - pd.to_datetime(submitted["decided"])
+        ).dt.days
+        median = float(days.median()) if len(days) else None
+    else:
+        on_time, median = 0, None
+    overdue = db.session.scalar(
+        select(func.count())
+        .select_from(Justification)
+        .where(
+            Justification.organisation_id == organisation_id,
+            Justification.status.in_(OPEN_FOR_MANAGER),
+            Justification.due_date < today,
+        )
+    )
+    mentoring = coverage(organisation_id, year)
+    return {
+        "panels_total": compliance.panels_total,
+        "panels_compliant": compliance.panels_compliant,
+        "panel_compliance_share": formulas.share(
+            compliance.panels_compliant, compliance.panels_total
+        ),
+        "panel_exceptions": len(compliance.exceptions),
+        "panel_breaches": len(compliance.breaches),
+        "justifications_due": len(pairs),
+        "justifications_on_time": int(on_time),
+        "justifications_on_time_share": formulas.share(int(on_time), len(pairs)),
+        "justification_median_days": median,
+        "justifications_overdue_now": overdue,
+        "leaders_total": len(mentoring.leaders),
+        "leaders_met": mentoring.leaders_met,
+        "mentoring_coverage_share": formulas.share(mentoring.leaders_met, len(mentoring.leaders)),
+    }

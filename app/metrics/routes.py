@@ -1,0 +1,232 @@
+"""Dashboards for HR and the chair, charts, the WRES return download, the regional view."""
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.accounts.permissions import roles_required
+from app.accounts.roles import Role
+from app.extensions import db
+from app.metrics import charts, export, formulas, queries
+from app.metrics.models import MetricSnapshot
+from app.timeutil import today_london
+from app.workforce.bands import SENIOR_BANDS, band_name
+from app.workforce.models import Organisation, OrganisationSettings
+from app.workforce.wres_year import WresYear, year_containing
+
+bp = Blueprint("metrics", __name__, template_folder="templates")
+BOARD = (Role.HR_ADMIN, Role.CHAIR)
+
+
+def _year() -> int:
+    current = year_containing(today_london()).year
+    raw = request.args.get("year", "")
+    return int(raw) if raw.isdigit() and 2001 <= int(raw) <= current else current
+
+
+def _years() -> list[int]:
+    current = year_containing(today_london()).year
+    return list(range(current, current - 6, -1))
+
+
+def _turnover_override() -> tuple[float | None, str | None]:
+    raw = request.args.get("turnover", "").strip().rstrip("%")
+    if not raw:
+        return None, None
+    try:
+        value = float(raw) / 100
+    except ValueError:
+        return None, "Enter turnover as a percentage, for example 12.5"
+    if not 0 <= value <= 1:
+        return None, "Enter a turnover between 0 and 100 per cent"
+    return value, None
+
+
+def _as_at(year: int) -> date:
+    """The snapshot for a year: 31 March, or today while that year is still running."""
+    return min(WresYear(year).snapshot, today_london())
+
+
+@bp.route("/dashboard")
+@roles_required(*BOARD)
+def dashboard():
+    org_id = current_user.organisation_id
+    year = _year()
+    settings = db.session.get(OrganisationSettings, org_id)
+    override, override_error = _turnover_override()
+    as_at = _as_at(year)
+    scenarios = {
+        target: queries.aspiration(org_id, as_at, target, override)
+        for target in sorted({2023, 2028, 2033, settings.target_year})
+    }
+    return render_template(
+        "metrics/dashboard.html",
+        year=WresYear(year),
+        years=_years(),
+        indicator2=queries.indicator2(org_id, year),
+        by_band=queries.indicator2(org_id, year, "band"),
+        by_group=queries.indicator2(org_id, year, "staff-group"),
+        domestic=queries.indicator2(org_id, year, exclude_international=True),
+        shares=queries.shares_2e(
+            queries.indicator2_counts(org_id, year).get(None, queries.Counts())
+        ),
+        trend=queries.indicator2_trend(org_id),
+        indicator1=queries.indicator1(org_id, year),
+        indicator9=queries.indicator9(org_id, year),
+        scenarios=scenarios,
+        aspiration=scenarios[settings.target_year],
+        target_year=settings.target_year,
+        operational=queries.operational(org_id, year, today_london()),
+        override=request.args.get("turnover", ""),
+        override_error=override_error,
+        band_name=band_name,
+        as_at=as_at,
+    )
+
+
+@bp.route("/dashboard/charts/<name>.svg")
+@roles_required(*BOARD)
+def chart(name: str):
+    org_id = current_user.organisation_id
+    year = _year()
+    settings = db.session.get(OrganisationSettings, org_id)
+    if name == "indicator2-trend":
+        svg = charts.indicator2_trend(
+            queries.indicator2_trend(org_id),
+            float(settings.non_adverse_low),
+            float(settings.non_adverse_high),
+        )
+    elif name == "senior-shares":
+        aspiration = queries.aspiration(org_id, _as_at(year))
+        svg = charts.band_shares(
+            [
+                {
+                    "label": band_name(b["band"]) if b["band"] in SENIOR_BANDS else b["band"],
+                    "bme_share": b["bme_share"],
+                }
+                for b in aspiration["bands"]
+            ],
+            aspiration["target_share"],
+        )
+    elif name == "trajectory":
+        path, actual, target = trajectory(org_id, year, _turnover_override()[0])
+        svg = charts.trajectory(path, actual, target)
+    else:
+        abort(404)
+    return Response(svg, mimetype="image/svg+xml")
+
+
+def trajectory(org_id: int, year: int, override: float | None):
+    """The 8a-and-above pipeline: required path to the target year, against actual shares
+    at each 31 March (as reported in stored snapshots where there are any)."""
+    settings = db.session.get(OrganisationSettings, org_id)
+    as_at = _as_at(year)
+    aspiration = queries.aspiration(org_id, as_at, settings.target_year, override)
+    pipeline = next(b for b in aspiration["bands"] if b["band"] == "8a+")
+    path = []
+    if pipeline["bme_share"] is not None and pipeline["required_recruit_share"] is not None:
+        steps = formulas.trajectory(
+            pipeline["bme_share"],
+            pipeline["required_recruit_share"],
+            pipeline["turnover"],
+            pipeline["years"],
+        )
+        path = [(as_at.year + n, value) for n, value in enumerate(steps)]
+    stored = {
+        s.taken_on: s.data.get("band_bme_shares", {}).get("8a+")
+        for s in db.session.scalars(
+            select(MetricSnapshot).where(
+                MetricSnapshot.organisation_id == org_id,
+                db.extract("month", MetricSnapshot.taken_on) == 3,
+                db.extract("day", MetricSnapshot.taken_on) == 31,
+            )
+        )
+    }
+    marches = [
+        date(y, 3, 31)
+        for y in range(as_at.year - 4, as_at.year + 1)
+        if date(y, 3, 31) <= today_london()
+    ]
+    history = queries.senior_shares_history(org_id, [d for d in marches if d not in stored])
+    actual = {d: v for d, v in stored.items() if v is not None}
+    for row in history.itertuples():
+        if row.bme_share is not None:
+            actual.setdefault(row.as_at, row.bme_share)
+    return path, sorted(actual.items()), aspiration["target_share"]
+
+
+@bp.route("/dashboard/export.<fmt>")
+@roles_required(*BOARD)
+def download(fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    organisation = current_user.organisation
+    year = _year()
+    publish = request.args.get("publish") == "1"
+    threshold = db.session.get(OrganisationSettings, organisation.id).suppression_threshold
+    build = export.csv_export if fmt == "csv" else export.xlsx_export
+    data = build(organisation, year, publish, threshold)
+    name = f"wres-{organisation.code}-{year}{'-published' if publish else ''}.{fmt}"
+    mimetype = (
+        "text/csv"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return Response(
+        data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"}
+    )
+
+
+@bp.route("/regional")
+@roles_required(Role.REGIONAL_VIEWER)
+def regional():
+    """Aggregates for the organisations in the viewer's region, with disclosure control."""
+    region = current_user.organisation.region
+    year = _year()
+    organisations = (
+        list(
+            db.session.scalars(
+                select(Organisation)
+                .where(Organisation.region == region, Organisation.region != "")
+                .order_by(Organisation.name)
+            )
+        )
+        if region
+        else []
+    )
+    rows = [regional_row(o, year) for o in organisations]
+    rows = [r for r in rows if r["has_data"]]
+    return render_template(
+        "metrics/regional.html", rows=rows, region=region, year=WresYear(year), years=_years()
+    )
+
+
+def regional_row(organisation, year: int) -> dict:
+    threshold = db.session.get(OrganisationSettings, organisation.id).suppression_threshold
+    one = queries.indicator1(organisation.id, year)["total"]
+    two = queries.indicator2(organisation.id, year)
+    operational = queries.operational(organisation.id, year, today_london())
+
+    def count(value):
+        return "*" if 1 <= value <= threshold else value
+
+    small = any(
+        1 <= two[k] <= threshold
+        for k in ("white_shortlisted", "white_appointed", "bme_shortlisted", "bme_appointed")
+    )
+    bme_hidden = count(one["bme"]) == "*" or count(one["white"]) == "*"
+    return {
+        "organisation": organisation,
+        "has_data": one["total"] > 0,
+        "headcount": count(one["total"]),
+        "bme": count(one["bme"]),
+        "bme_share": "*" if bme_hidden else one["bme_share"],
+        "indicator2": "*" if small else two["relative_likelihood"],
+        "classification": two["classification"],
+        "indicator2_note": two["note"],
+        "panel_compliance": operational["panel_compliance_share"],
+        # shares of leaders are about commitments kept, not people's ethnicity
+        "mentoring_coverage": operational["mentoring_coverage_share"],
+    }
