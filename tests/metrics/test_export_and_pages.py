@@ -64,7 +64,7 @@ def test_csv_export_is_the_long_table(trust, runner, tmp_path):  # noqa: F811
 
 def test_published_export_hides_small_counts_and_what_reveals_them(
     trust,
-    runner,  # noqa: F811
+    runner,
     tmp_path,
 ):
     out = tmp_path / "published.csv"
@@ -95,7 +95,7 @@ def test_published_export_hides_small_counts_and_what_reveals_them(
 
 def test_xlsx_export_has_a_sheet_per_indicator_and_no_formulas(
     trust,
-    runner,  # noqa: F811
+    runner,
     tmp_path,
 ):
     out = tmp_path / "wres.xlsx"
