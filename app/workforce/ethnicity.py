@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, literal_column
 
 
 class WresGroup(StrEnum):
@@ -116,10 +116,16 @@ def sql_group(code_column):
 
     Built from the same code sets as group_of so SQL and Python cannot disagree.
     """
-    first = func.substr(code_column, 1, 1)
+
+    # Constants are written into the SQL rather than bound, so the same expression in SELECT
+    # and GROUP BY is textually identical (PostgreSQL matches GROUP BY expressions by text).
+    def sql(text: str):
+        return literal_column(f"'{text}'")
+
+    first = func.substr(code_column, literal_column("1"), literal_column("1"))
     return case(
-        (code_column == NOT_KNOWN, WresGroup.UNKNOWN.value),
-        (first.in_(sorted(WHITE_CODES)), WresGroup.WHITE.value),
-        (first.in_(sorted(BME_CODES)), WresGroup.BME.value),
-        else_=WresGroup.UNKNOWN.value,
+        (code_column == sql(NOT_KNOWN), sql(WresGroup.UNKNOWN.value)),
+        (first.in_([sql(c) for c in sorted(WHITE_CODES)]), sql(WresGroup.WHITE.value)),
+        (first.in_([sql(c) for c in sorted(BME_CODES)]), sql(WresGroup.BME.value)),
+        else_=sql(WresGroup.UNKNOWN.value),
     )

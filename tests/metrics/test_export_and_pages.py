@@ -12,7 +12,6 @@ from app.extensions import db as _db
 from app.recruitment.models import Applicant, Application, Vacancy
 from tests import factories
 from tests.conftest import sign_in
-from tests.metrics.test_figures import trust  # noqa: F401  (the hand-computed trust)
 
 COLUMNS = [
     "organisation_code",
@@ -32,7 +31,7 @@ def _rows(path):
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_csv_export_is_the_long_table(trust, runner, tmp_path):  # noqa: F811
+def test_csv_export_is_the_long_table(trust, runner, tmp_path):
     out = tmp_path / "wres.csv"
     result = runner.invoke(
         args=["export", "wres", "--year", "2026", "--format", "csv", "--out", str(out)]
@@ -126,7 +125,7 @@ def test_dashboard_for_hr_and_chair_and_not_for_managers(
     app,
     client,
     db,
-    trust,  # noqa: F811
+    trust,
     login_as,
 ):
     login_as("chair")
@@ -150,7 +149,7 @@ def test_dashboard_for_hr_and_chair_and_not_for_managers(
     assert manager.get("/dashboard/export.csv").status_code == 403
 
 
-def test_regional_view_suppresses_small_counts(app, client, db, trust):  # noqa: F811
+def test_regional_view_suppresses_small_counts(app, client, db, trust):
     trust.region = "London"
     team = factories.OrganisationFactory(code="Y56", region="London")
     viewer = factories.UserFactory(organisation=team, roles=("regional-viewer",))
