@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 ASSETS := app/static/nhsuk/nhsuk-frontend.min.css
 export FLASK_APP := wsgi_dev.py
 
-.PHONY: install run test lint format clean
+.PHONY: install run test bench lint format clean
 
 install: $(STAMP) $(ASSETS)
 
@@ -43,6 +43,9 @@ run: install
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/bench.py
 
 lint: install
 	$(BIN)/ruff check .

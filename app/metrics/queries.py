@@ -476,14 +476,11 @@ def operational(organisation_id: int, year: int, today: date) -> dict:
         ).all(),
         columns=["due", "decided", "submitted"],
     )
-    if len(pairs):
-        submitted = pairs.dropna(subset=["submitted"])
-        on_time = (submitted["submitted"].dt.date <= submitted["due"]).sum()
-        days = (
-            pd.to_datetime(submitted["submitted"]).dt.normalize()
-            - pd.to_datetime(submitted["decided"])
-        ).dt.days
-        median = float(days.median()) if len(days) else None
+    submitted = pairs.dropna(subset=["submitted"])
+    if len(submitted):
+        submitted_on = pd.to_datetime(submitted["submitted"]).dt.normalize()
+        on_time = int((submitted_on <= pd.to_datetime(submitted["due"])).sum())
+        median = float((submitted_on - pd.to_datetime(submitted["decided"])).dt.days.median())
     else:
         on_time, median = 0, None
     overdue = db.session.scalar(

@@ -66,6 +66,7 @@ def import_recruitment(
             applicants[row.applicant_reference] = applicant
     db.session.flush()
 
+    existing = _existing_applications([a.id for a in applicants.values()])
     for row in rows:
         changed: list[str] = []
         batch = batches.get(row.batch_reference)
@@ -85,7 +86,9 @@ def import_recruitment(
         applicant = applicants[row.applicant_reference]
         if row.ethnic_category and (row.ethnic_category != "99" or applicant.id is None):
             _set(applicant, "ethnic_category", row.ethnic_category, changed)
-        record_outcome(row, applicant, batch, vacancies.get(row.vacancy_reference), record, changed)
+        record_outcome(
+            row, applicant, batch, vacancies.get(row.vacancy_reference), record, changed, existing
+        )
 
     for owner, decision_date in decided.items():
         if owner.decision_date != decision_date or owner.status == "open":
@@ -112,19 +115,33 @@ def import_recruitment(
     return record
 
 
-def record_outcome(row, applicant, batch, vacancy, record: DataImport, changed: list) -> None:
-    if batch is not None:
-        application = db.session.scalar(
-            select(Application).where(
-                Application.applicant_id == applicant.id, Application.batch_id == batch.id
-            )
-        )
-    else:
-        application = db.session.scalar(
-            select(Application).where(
-                Application.applicant_id == applicant.id, Application.vacancy_id == vacancy.id
-            )
-        )
+def _chunks(values: list, size: int = 5000):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _existing_applications(applicant_ids: list[int]) -> dict[tuple, Application]:
+    """The applications these people already have, keyed by (person, vacancy, batch): a few
+    queries for the whole file instead of one per row."""
+    found = {}
+    for chunk in _chunks(applicant_ids):
+        for application in db.session.scalars(
+            select(Application).where(Application.applicant_id.in_(chunk))
+        ):
+            key = (application.applicant_id, application.vacancy_id, application.batch_id)
+            found[key] = application
+    return found
+
+
+def record_outcome(
+    row, applicant, batch, vacancy, record: DataImport, changed: list, existing: dict
+) -> None:
+    key = (
+        applicant.id,
+        None if batch is not None else vacancy.id,
+        batch.id if batch is not None else None,
+    )
+    application = existing.get(key)
     if application is None:
         application = Application(
             organisation_id=applicant.organisation_id,
@@ -133,6 +150,7 @@ def record_outcome(row, applicant, batch, vacancy, record: DataImport, changed: 
             vacancy_id=vacancy.id if batch is None else None,
         )
         db.session.add(application)
+        existing[key] = application
         record.rows_added += 1
         changed = None
     appointed_vacancy_id = vacancy.id if (batch is not None and row.appointed) else None
@@ -154,20 +172,20 @@ def record_outcome(row, applicant, batch, vacancy, record: DataImport, changed: 
 
 
 def _fit_posts(vacancies) -> None:
-    """A vacancy has at least as many posts as it has appointments."""
-    for vacancy in vacancies:
-        appointed = db.session.scalar(
-            select(db.func.count())
-            .select_from(Application)
-            .where(
-                db.or_(
-                    db.and_(Application.vacancy_id == vacancy.id, Application.appointed),
-                    Application.appointed_vacancy_id == vacancy.id,
-                )
-            )
-        )
-        if appointed > vacancy.posts:
-            vacancy.posts = appointed
+    """A vacancy has at least as many posts as it has appointments (two grouped queries)."""
+    by_id = {vacancy.id: vacancy for vacancy in vacancies}
+    appointed: dict[int, int] = defaultdict(int)
+    for chunk in _chunks(list(by_id)):
+        for column in (Application.vacancy_id, Application.appointed_vacancy_id):
+            for vacancy_id, count in db.session.execute(
+                select(column, db.func.count())
+                .where(column.in_(chunk), Application.appointed)
+                .group_by(column)
+            ):
+                appointed[vacancy_id] += count
+    for vacancy_id, count in appointed.items():
+        if count > by_id[vacancy_id].posts:
+            by_id[vacancy_id].posts = count
 
 
 def import_panels(organisation, data: bytes, filename: str, source: str, actor=None) -> DataImport:

@@ -232,3 +232,34 @@ def test_the_dashboard_issues_a_bounded_number_of_queries(client, db, organisati
             event.remove(_db.engine, "before_cursor_execute", count)
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+def test_operational_figures_with_justifications_due_but_none_submitted(db, organisation):
+    from app.justifications.models import Justification
+    from app.metrics import queries
+
+    vacancy = Vacancy(
+        organisation_id=organisation.id,
+        reference="V-J",
+        title="J",
+        pay_band="5",
+        decision_date=date(2025, 6, 2),
+        status="decided",
+    )
+    db.session.add(vacancy)
+    db.session.flush()
+    db.session.add(
+        Justification(
+            organisation_id=organisation.id,
+            vacancy_id=vacancy.id,
+            status="due",
+            decision_date=date(2025, 6, 2),
+            due_date=date(2025, 6, 16),
+        )
+    )
+    db.session.commit()
+    figures = queries.operational(organisation.id, 2026, date(2026, 11, 27))
+    assert figures["justifications_due"] == 1
+    assert figures["justifications_on_time"] == 0
+    assert figures["justification_median_days"] is None
+    assert figures["justifications_overdue_now"] == 1
