@@ -35,10 +35,37 @@ class DataImport(db.Model):
     imported_by = relationship("User")
 
     @property
+    def rows(self) -> int:
+        return self.rows_added + self.rows_updated + self.rows_unchanged
+
+    @property
     def summary(self) -> str:
         return (
-            f"{self.rows_added} added, {self.rows_updated} updated, {self.rows_unchanged} unchanged"
+            f"{self.rows} rows: {self.rows_added} added, {self.rows_updated} updated, "
+            f"{self.rows_unchanged} unchanged"
         )
+
+
+def finish_import(record: DataImport, actor, **detail) -> DataImport:
+    """Flush the import's changes and put it in the audit trail with its counts."""
+    from app import audit
+
+    db.session.flush()
+    audit.record(
+        record.organisation_id,
+        actor,
+        f"{record.kind}.imported",
+        "data_import",
+        record.id,
+        {
+            "file": record.filename,
+            "added": record.rows_added,
+            "updated": record.rows_updated,
+            "unchanged": record.rows_unchanged,
+            **detail,
+        },
+    )
+    return record
 
 
 def start_import(organisation_id: int, kind: str, filename: str, source: str, actor) -> DataImport:

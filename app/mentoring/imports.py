@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app import audit
 from app.csvimport import ImportRefused, Problem
 from app.extensions import db
-from app.import_history import DataImport, start_import
+from app.import_history import DataImport, finish_import, start_import
 from app.mentoring import services
 from app.mentoring.files import parse_mentoring_file
 from app.mentoring.models import MentoringRelationship, MentoringSession
@@ -110,18 +110,5 @@ def import_mentoring(
             ):
                 record.rows_unchanged -= 1
                 record.rows_updated += 1
-    db.session.flush()
-    audit.record(
-        organisation.id,
-        actor,
-        "mentoring.imported",
-        "data_import",
-        record.id,
-        {
-            "file": record.filename,
-            "added": record.rows_added,
-            "updated": record.rows_updated,
-            "unchanged": record.rows_unchanged,
-        },
-    )
+    finish_import(record, actor)
     return record

@@ -18,7 +18,6 @@ from app.accounts.permissions import login_required, roles_required
 from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
 from app.accounts.services import staff_record_for
-from app.csvimport import ImportRefused
 from app.exports import csv_bytes
 from app.extensions import db
 from app.import_history import DataImport
@@ -37,6 +36,7 @@ from app.mentoring.models import MentoringGoal, MentoringRelationship
 from app.pagination import paginate
 from app.recruitment.forms import UploadForm
 from app.timeutil import today_london
+from app.uploads import run_upload
 from app.workforce.models import Staff
 from app.workforce.wres_year import WresYear, year_containing
 
@@ -495,21 +495,8 @@ def imports_page():
     form = UploadForm()
     problems = None
     if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            record = import_mentoring(
-                current_user.organisation,
-                upload.read(),
-                upload.filename or "mentoring.csv",
-                "upload",
-                current_user,
-            )
-        except ImportRefused as refused:
-            db.session.rollback()
-            problems = refused.problems
-        else:
-            db.session.commit()
-            flash(f"Imported {record.filename}: {record.summary}.")
+        done, problems = run_upload(form, import_mentoring)
+        if done:
             return redirect(url_for("mentoring.imports_page"))
     history = paginate(
         scoped(DataImport).where(DataImport.kind == "mentoring").order_by(DataImport.id.desc()),

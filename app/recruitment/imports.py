@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app import audit
 from app.csvimport import ImportRefused, Problem
 from app.extensions import db
-from app.import_history import DataImport, start_import
+from app.import_history import DataImport, finish_import, start_import
 from app.recruitment import events, files
 from app.recruitment.models import Applicant, Application, Batch, PanelMember, Vacancy
 from app.timeutil import today_london
@@ -96,20 +96,7 @@ def import_recruitment(
             owner.status = "decided" if owner.status == "open" else owner.status
     db.session.flush()
     _fit_posts(vacancies.values())
-    db.session.flush()
-    audit.record(
-        org_id,
-        actor,
-        "recruitment.imported",
-        "data_import",
-        record.id,
-        {
-            "file": record.filename,
-            "added": record.rows_added,
-            "updated": record.rows_updated,
-            "unchanged": record.rows_unchanged,
-        },
-    )
+    finish_import(record, actor)
     for owner in decided:
         events.decision_recorded(owner, actor)
     return record
@@ -248,20 +235,7 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
         wanted[(owner, row.stage)].append(row)
     for (owner, stage), members in wanted.items():
         _apply_panel(owner, stage, members, staff, record, actor)
-    db.session.flush()
-    audit.record(
-        org_id,
-        actor,
-        "panels.imported",
-        "data_import",
-        record.id,
-        {
-            "file": record.filename,
-            "added": record.rows_added,
-            "updated": record.rows_updated,
-            "unchanged": record.rows_unchanged,
-        },
-    )
+    finish_import(record, actor)
     return record
 
 

@@ -18,7 +18,6 @@ from app.accounts.models import User, UserRole
 from app.accounts.permissions import roles_required
 from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
-from app.csvimport import ImportRefused
 from app.extensions import db
 from app.import_history import DataImport
 from app.pagination import paginate
@@ -50,6 +49,7 @@ from app.recruitment.models import (
 )
 from app.recruitment.permissions import load_owner
 from app.timeutil import today_london
+from app.uploads import run_upload
 from app.workforce.bands import BANDS, band_name
 from app.workforce.models import Staff, in_post_clause
 from app.workforce.wres_year import year_containing
@@ -719,22 +719,9 @@ def imports_page():
     forms = {"recruitment": UploadForm(prefix="recruitment"), "panels": UploadForm(prefix="panels")}
     problems = None
     if request.method == "POST" and kind in forms and forms[kind].validate_on_submit():
-        upload = forms[kind].file.data
         apply = imports.import_recruitment if kind == "recruitment" else imports.import_panels
-        try:
-            record = apply(
-                current_user.organisation,
-                upload.read(),
-                upload.filename or f"{kind}.csv",
-                "upload",
-                current_user,
-            )
-        except ImportRefused as refused:
-            db.session.rollback()
-            problems = refused.problems
-        else:
-            db.session.commit()
-            flash(f"Imported {record.filename}: {record.summary}.")
+        done, problems = run_upload(forms[kind], apply)
+        if done:
             return redirect(url_for("recruitment.imports_page"))
     history = paginate(
         scoped(DataImport).where(DataImport.kind.in_(forms)).order_by(DataImport.id.desc()),

@@ -70,27 +70,26 @@ def import_staff(file: Path, org_code: str | None, as_json: bool) -> None:
             with click.progressbar(
                 length=lines, label="Checking and importing rows", file=sys.stderr
             ) as bar:
-                result = services.import_staff(
+                record = services.import_staff(
                     organisation, data, file.name, "command line", progress=bar.update
                 )
         else:
-            result = services.import_staff(organisation, data, file.name, "command line")
+            record = services.import_staff(organisation, data, file.name, "command line")
     except ImportRefused as refused:
         fail("the file was not imported; nothing was changed", refused.problems, as_json)
     db.session.commit()
-    record = result.record
     if as_json:
         emit_json(
             {
                 "organisation_code": organisation.code,
                 "file": file.name,
-                "rows": result.rows,
+                "rows": record.rows,
                 "added": record.rows_added,
                 "updated": record.rows_updated,
                 "unchanged": record.rows_unchanged,
             }
         )
-    click.echo(f"Imported {file.name} into {organisation.code}: {result.summary}", err=True)
+    click.echo(f"Imported {file.name} into {organisation.code}: {record.summary}", err=True)
 
 
 def _single_code_in(data: bytes) -> str | None:

@@ -10,10 +10,10 @@ from app import audit
 from app.accounts.permissions import can_view_staff, roles_required
 from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
-from app.csvimport import ImportRefused
 from app.extensions import db
 from app.import_history import IMPORT_KINDS, DataImport
 from app.pagination import paginate
+from app.uploads import run_upload
 from app.workforce import queries, services
 from app.workforce.bands import BANDS, BOARD_ROLE_NAMES, STAFF_GROUP_NAMES, band_name
 from app.workforce.forms import SettingsForm, StaffUploadForm
@@ -73,21 +73,8 @@ def import_history():
     form = StaffUploadForm()
     problems = None
     if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            result = services.import_staff(
-                current_user.organisation,
-                upload.read(),
-                upload.filename or "upload.csv",
-                "upload",
-                current_user,
-            )
-        except ImportRefused as refused:
-            db.session.rollback()
-            problems = refused.problems
-        else:
-            db.session.commit()
-            flash(f"Imported {result.record.filename}: {result.summary}.")
+        done, problems = run_upload(form, services.import_staff)
+        if done:
             return redirect(url_for("workforce.import_history"))
     history = paginate(
         scoped(DataImport).order_by(DataImport.imported_at.desc(), DataImport.id.desc()),

@@ -2,7 +2,6 @@
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -10,7 +9,7 @@ from sqlalchemy import select
 from app import audit
 from app.csvimport import ImportRefused, Problem
 from app.extensions import db
-from app.import_history import DataImport, start_import
+from app.import_history import DataImport, finish_import, start_import
 from app.timeutil import today_london
 from app.workforce.models import (
     BandChange,
@@ -137,20 +136,6 @@ _STAFF_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    record: DataImport
-    rows: int
-
-    @property
-    def summary(self) -> str:
-        r = self.record
-        return (
-            f"{self.rows} rows: {r.rows_added} added, {r.rows_updated} updated, "
-            f"{r.rows_unchanged} unchanged"
-        )
-
-
 def file_organisation_codes(rows: list[StaffRow]) -> set[str]:
     return {row.organisation_code for row in rows if row.organisation_code}
 
@@ -175,7 +160,7 @@ def import_staff(
     source: str,
     actor=None,
     progress: Callable[[int], None] | None = None,
-) -> ImportResult:
+) -> DataImport:
     """Import an ESR extract: all rows or none. Rows are matched on staff number and updated in
     place, so importing the same file again changes nothing. Raises ImportRefused."""
     rows, problems = parse_staff_file(data, progress)
@@ -218,19 +203,4 @@ def import_staff(
             setattr(staff, name, value)
         updated += 1
     record.rows_added, record.rows_updated, record.rows_unchanged = added, updated, unchanged
-    db.session.flush()
-    audit.record(
-        organisation.id,
-        actor,
-        "staff.imported",
-        "data_import",
-        record.id,
-        {
-            "file": record.filename,
-            "source": source,
-            "added": added,
-            "updated": updated,
-            "unchanged": unchanged,
-        },
-    )
-    return ImportResult(record, len(rows))
+    return finish_import(record, actor, source=source)

@@ -36,7 +36,7 @@ def test_example_extract_imports_with_its_quirks(db, organisation, examples):
         organisation, (examples / "staff.csv").read_bytes(), "staff.csv", "test"
     )
     db.session.commit()
-    assert (result.record.rows_added, result.record.rows_updated, result.record.rows_unchanged) == (
+    assert (result.rows_added, result.rows_updated, result.rows_unchanged) == (
         9,
         0,
         0,
@@ -62,7 +62,7 @@ def test_importing_the_same_file_twice_changes_nothing(db, organisation, example
     before = [(s.id, s.updated_at, s.pay_band) for s in Staff.query.order_by(Staff.id)]
     second = services.import_staff(organisation, data, "staff.csv", "test")
     db.session.commit()
-    assert (second.record.rows_added, second.record.rows_updated, second.record.rows_unchanged) == (
+    assert (second.rows_added, second.rows_updated, second.rows_unchanged) == (
         0,
         0,
         9,
@@ -85,10 +85,10 @@ def test_a_band_change_is_kept_in_the_band_history(db, organisation):
         "test",
     )
     db.session.commit()
-    assert result.record.rows_updated == 1
+    assert result.rows_updated == 1
     change = BandChange.query.one()
     assert (change.from_band, change.to_band, change.staff.pay_band) == ("7", "8a", "8a")
-    assert change.data_import_id == result.record.id
+    assert change.data_import_id == result.id
 
 
 def test_unknown_band_is_refused_with_line_and_column(db, organisation):
