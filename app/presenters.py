@@ -63,6 +63,7 @@ AUDIT_ACTIONS = {
     "batch.created": "Batch created",
     "application.added": "Applicant added",
     "outcomes.recorded": "Outcomes recorded",
+    "scores.recorded": "Interview scores recorded",
     "decision.recorded": "Decision recorded",
     "recruitment.closed": "Closed",
     "panel.member_added": "Panel member added",

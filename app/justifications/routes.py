@@ -13,6 +13,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from app import audit
 from app.accounts.permissions import roles_required
 from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
@@ -67,6 +68,16 @@ def _load(justification_id: int) -> Justification:
 def detail(justification_id: int):
     justification = _load(justification_id)
     form = ReviewForm(formdata=None, version=justification.version)
+    if not services.responsible(current_user, justification.owner):
+        # The applicants it concerns are, by definition, BME: a read of person-level ethnicity.
+        audit.record(
+            justification.organisation_id,
+            current_user,
+            "justification.viewed",
+            "justification",
+            justification.id,
+        )
+        db.session.commit()
     return _detail_page(justification, form)
 
 

@@ -1,5 +1,7 @@
 """Recruiting managers' and HR's recruitment pages. Thin: parse, call a service, commit once."""
 
+from decimal import Decimal, InvalidOperation
+
 from flask import (
     Blueprint,
     abort,
@@ -392,6 +394,68 @@ def outcomes(kind: str, owner_id: int):
         owner=owner,
         applications=applications,
         shown=shown,
+        form=form,
+        errors=errors,
+    ), 400 if errors else 200
+
+
+def _posted_scores(applications, members) -> tuple[dict, Decimal | None, list[str]]:
+    scores, errors = {}, []
+    for application in applications:
+        for member in members:
+            raw = request.form.get(f"score-{application.id}-{member.id}", "").strip()
+            try:
+                scores[(application.id, member.id)] = Decimal(raw) if raw else None
+            except InvalidOperation:
+                errors.append(
+                    f"{application.applicant.reference}, {member.name}: {raw!r} is not a number"
+                )
+    raw_out_of = request.form.get("out_of", "").strip()
+    try:
+        out_of = Decimal(raw_out_of) if raw_out_of else None
+    except InvalidOperation:
+        out_of = None
+        errors.append(f"Highest possible score: {raw_out_of!r} is not a number")
+    return scores, out_of, errors
+
+
+@bp.route("/<any(vacancies, batches):kind>/<int:owner_id>/scores", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def scores(kind: str, owner_id: int):
+    """Optional interview scores; they appear in the process followed that the chair reads."""
+    owner = _recruiting_owner(kind, owner_id)
+    panel = services.panel_for(owner, "interview", create=False)
+    members = panel.members if panel else []
+    applications = [a for a in services.applications_of(owner) if a.interviewed]
+    form = OutcomesForm()
+    saved = services.scores_of(owner)
+    shown = {key: str(score.score.normalize()) for key, score in saved.items()}
+    out_of = next((str(s.out_of.normalize()) for s in saved.values()), "10")
+    errors: list[str] = []
+    if request.method == "GET":
+        form.version.data = owner.version
+    elif form.validate_on_submit():
+        posted, out_of_value, errors = _posted_scores(applications, members)
+        shown = {k: request.form.get(f"score-{k[0]}-{k[1]}", "") for k in posted}
+        out_of = request.form.get("out_of", "")
+        if not errors:
+            try:
+                services.record_scores(owner, posted, out_of_value, form.version.data, current_user)
+            except services.RecruitmentError as exc:
+                db.session.rollback()
+                errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash("Interview scores saved.")
+                return redirect(_detail_url(owner))
+    return render_template(
+        "recruitment/scores.html",
+        owner=owner,
+        panel=panel,
+        members=members,
+        applications=applications,
+        shown=shown,
+        out_of=out_of,
         form=form,
         errors=errors,
     ), 400 if errors else 200

@@ -4,6 +4,7 @@ panels and the panel pool. Services take plain arguments, flush and never commit
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -16,6 +17,7 @@ from app.recruitment.models import (
     Applicant,
     Application,
     Batch,
+    InterviewScore,
     Panel,
     PanelMember,
     PoolMember,
@@ -313,6 +315,75 @@ def record_decision(owner, decision_date: date | None, version: int | None, acto
         {**_owner_ref(owner), "decision_date": decision_date, "previous_decision_date": before},
     )
     events.decision_recorded(owner, actor)
+
+
+def record_scores(
+    owner,
+    scores: dict[tuple[int, int], Decimal | None],
+    out_of: Decimal,
+    version: int | None,
+    actor,
+) -> int:
+    """Interview scores per (application, interview panel member); None clears a score.
+
+    Only interviewed applicants and members of the confirmed interview panel can be scored.
+    """
+    panel = panel_for(owner, "interview", create=False)
+    if panel is None or panel.status != "confirmed":
+        raise RecruitmentError("Confirm the interview panel before recording scores")
+    if out_of is None or out_of <= 0:
+        raise RecruitmentError("Enter the highest possible score, above 0", "out_of")
+    interviewed = {a.id for a in applications_of(owner) if a.interviewed}
+    members = {m.id for m in panel.members}
+    for (application_id, member_id), score in scores.items():
+        if application_id not in interviewed or member_id not in members:
+            raise RecruitmentError(
+                "Scores can be recorded only for interviewed applicants and "
+                "members of the interview panel"
+            )
+        if score is not None and not 0 <= score <= out_of:
+            raise RecruitmentError(f"Each score must be between 0 and {out_of}", "out_of")
+    _check_version(owner, version)
+    existing = {
+        (s.application_id, s.panel_member_id): s
+        for s in db.session.scalars(
+            select(InterviewScore).where(InterviewScore.application_id.in_(interviewed))
+        )
+    }
+    saved = 0
+    for key, score in scores.items():
+        row = existing.get(key)
+        if score is None:
+            if row is not None:
+                db.session.delete(row)
+            continue
+        if row is None:
+            row = InterviewScore(application_id=key[0], panel_member_id=key[1])
+            db.session.add(row)
+        row.score, row.out_of = score, out_of
+        saved += 1
+    db.session.flush()
+    audit.record(
+        owner.organisation_id,
+        actor,
+        "scores.recorded",
+        owner.kind,
+        owner.id,
+        {**_owner_ref(owner), "scores": saved},
+    )
+    return saved
+
+
+def scores_of(owner) -> dict[tuple[int, int], InterviewScore]:
+    ids = [a.id for a in applications_of(owner)]
+    if not ids:
+        return {}
+    return {
+        (s.application_id, s.panel_member_id): s
+        for s in db.session.scalars(
+            select(InterviewScore).where(InterviewScore.application_id.in_(ids))
+        )
+    }
 
 
 def close(owner, actor) -> None:

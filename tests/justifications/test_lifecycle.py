@@ -382,3 +382,49 @@ def test_queue_counts_and_filters(app, client, db, organisation, people):
         as_text=True
     )
     assert Justification.query.count() == 1
+
+
+def test_interview_scores_feed_the_process_the_chair_reads(app, client, db, organisation, people):
+    manager, chair = people
+    vacancy = recruitment.create_vacancy(
+        organisation.id, manager, reference="V-S", title="Sister", pay_band="7"
+    )
+    panel = recruitment.panel_for(vacancy, "interview")
+    for name in ("Tom Walsh", "Jo Marsh"):
+        recruitment.add_member(
+            panel, manager, version=None, external_name=name, external_ethnic_category="N"
+        )
+    recruitment.confirm_panel(panel, manager, version=None, method="Structured interview")
+    for reference, category in (("P-1", "N"), ("P-2", "A")):
+        application = recruitment.add_applicant(vacancy, reference, manager)
+        application.applicant.ethnic_category = category
+        application.shortlisted = application.interviewed = True
+    db.session.commit()
+    from tests.conftest import sign_in
+
+    sign_in(client, manager.email)
+    apps = {a.applicant.reference: a.id for a in recruitment.applications_of(vacancy)}
+    members = [m.id for m in panel.members]
+    form = {
+        "version": vacancy.version,
+        "out_of": "40",
+        f"score-{apps['P-1']}-{members[0]}": "18",
+        f"score-{apps['P-1']}-{members[1]}": "22",
+        f"score-{apps['P-2']}-{members[0]}": "31",
+        f"score-{apps['P-2']}-{members[1]}": "",
+    }
+    bad = client.post(f"/vacancies/{vacancy.id}/scores", data={**form, "out_of": "10"})
+    assert bad.status_code == 400 and "between 0 and 10" in bad.get_data(as_text=True)
+    assert 'value="18"' in bad.get_data(as_text=True)
+    assert client.post(f"/vacancies/{vacancy.id}/scores", data=form).status_code == 302
+    recruitment.record_decision(vacancy, date(2026, 1, 19), None, manager)
+    db.session.commit()
+    justification = services.for_owner(vacancy)
+    process = services.process_followed(justification)
+    assert "P-1: 50%" in process and "P-2: 78%" in process
+    assert "Interview format: Structured interview" in process
+
+    chair_client = app.test_client()
+    sign_in(chair_client, chair.email)
+    chair_client.get(f"/justifications/{justification.id}")
+    assert AuditEvent.query.filter_by(action="justification.viewed", actor_id=chair.id).count() == 1
