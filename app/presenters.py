@@ -40,7 +40,8 @@ def navigation() -> list[dict]:
         items.append(("Figures", "metrics.dashboard", "/dashboard"))
     if current_user.has_role(Role.REGIONAL_VIEWER):
         items.append(("Regional figures", "metrics.regional", "/regional"))
-    items.append(("Mentoring", "mentoring.mine", "/mentoring"))
+    if current_user.roles - {Role.REGIONAL_VIEWER}:  # staff of a trust, not a regional team
+        items.append(("Mentoring", "mentoring.mine", "/mentoring"))
     unread = unread_count(current_user)
     items.append(
         (f"Messages ({unread})" if unread else "Messages", "notifications.inbox", "/inbox")

@@ -185,8 +185,24 @@ def close_guard(owner) -> str | None:
     return None
 
 
+def related_link(owner) -> list[tuple[str, str]]:
+    from app.justifications.models import STATUSES
+
+    justification = for_owner(owner)
+    if justification is None:
+        return []
+    return [
+        (
+            f"Justification to the chair: {STATUSES[justification.status].lower()}, due "
+            f"{justification.due_date:%-d %B %Y}",
+            _link(justification),
+        )
+    ]
+
+
 events.decision_listeners.append(on_decision)
 events.close_guards.append(close_guard)
+events.related_links.append(related_link)
 
 
 # What the chair sees of the process

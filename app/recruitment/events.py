@@ -23,3 +23,11 @@ def close_refused(owner) -> str | None:
         if reason:
             return reason
     return None
+
+
+# related(owner) -> list of (text, path) shown on the vacancy or batch page
+related_links: list[Callable] = []
+
+
+def related(owner) -> list[tuple[str, str]]:
+    return [link for provider in related_links for link in provider(owner)]

@@ -90,7 +90,7 @@ class DecisionForm(_Versioned, FlaskForm):
 
 class StaffMemberForm(_Versioned, FlaskForm):
     staff_id = HiddenField()
-    role = SelectField("Role on the panel", choices=ROLE_CHOICES)
+    role = SelectField("Role on the panel", choices=ROLE_CHOICES, default="member")
     reason = TextAreaField("Reason for the change", validators=[Optional(), Length(max=2000)])
     exception_reason = TextAreaField("Exception reason", validators=[Optional(), Length(max=4000)])
 
@@ -103,7 +103,7 @@ class ExternalMemberForm(_Versioned, FlaskForm):
     external_ethnic_category = SelectField(
         "Ethnic category (as the member declared it)", choices=ETHNICITY_CHOICES
     )
-    role = SelectField("Role on the panel", choices=ROLE_CHOICES)
+    role = SelectField("Role on the panel", choices=ROLE_CHOICES, default="member")
     reason = TextAreaField("Reason for the change", validators=[Optional(), Length(max=2000)])
     exception_reason = TextAreaField("Exception reason", validators=[Optional(), Length(max=4000)])
 

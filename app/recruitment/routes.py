@@ -23,7 +23,7 @@ from app.accounts.scoping import get_scoped_or_404, scoped
 from app.extensions import db
 from app.import_history import DataImport
 from app.pagination import paginate
-from app.recruitment import imports, queries, services
+from app.recruitment import events, imports, queries, services
 from app.recruitment.forms import (
     ApplicantEthnicityForm,
     ApplicantForm,
@@ -241,6 +241,7 @@ def _owner_page(owner):
         counts=queries.outcome_counts(owner),
         history=_history(owner),
         statuses=VACANCY_STATUSES,
+        related=events.related(owner),
     )
 
 

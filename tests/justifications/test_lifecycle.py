@@ -190,6 +190,10 @@ def test_the_whole_cycle_through_the_pages(app, client, db, organisation, people
     from tests.conftest import sign_in
 
     sign_in(client, manager.email)
+    vacancy_page = client.get(f"/vacancies/{vacancy.id}").get_data(as_text=True)
+    assert (
+        f'href="/justifications/{justification.id}">Justification to the chair: due' in vacancy_page
+    )
     page = client.get(f"/justifications/{justification.id}/write").get_data(as_text=True)
     assert "P-1" in page and "Outcomes: 1 applied" in page
     empty = _write(client, justification, reason="")
