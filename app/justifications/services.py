@@ -24,6 +24,7 @@ from app.recruitment import events
 from app.recruitment import services as recruitment
 from app.recruitment.models import InterviewScore, PanelMember
 from app.timeutil import today_london, utcnow
+from app.versioning import check_and_bump
 from app.workforce.ethnicity import group_of
 from app.workforce.models import OrganisationSettings
 
@@ -44,10 +45,8 @@ class StaleJustification(JustificationError):
         )
 
 
-def _check_version(justification: Justification, version) -> None:
-    if version not in (None, "") and int(version) != justification.version:
-        raise StaleJustification()
-    justification.version += 1
+def _check_version(justification, version) -> None:
+    check_and_bump(justification, version, StaleJustification)
 
 
 def for_owner(owner) -> Justification | None:

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.mentoring.eligibility import FORMATS, TYPES, Verdict, counts, is_senior_leader
 from app.mentoring.models import MentoringGoal, MentoringRelationship, MentoringSession, PrivateNote
 from app.timeutil import today_london
+from app.versioning import check_and_bump
 from app.workforce.models import OrganisationSettings, Staff
 
 
@@ -127,10 +128,8 @@ def create_relationship(
     return relationship
 
 
-def _check_version(relationship: MentoringRelationship, version) -> None:
-    if version not in (None, "") and int(version) != relationship.version:
-        raise StaleRelationship()
-    relationship.version += 1
+def _check_version(relationship, version) -> None:
+    check_and_bump(relationship, version, StaleRelationship)
 
 
 def change_relationship(

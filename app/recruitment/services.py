@@ -24,6 +24,7 @@ from app.recruitment.models import (
     Vacancy,
 )
 from app.timeutil import today_london, utcnow
+from app.versioning import check_and_bump
 from app.workforce.ethnicity import WresGroup, group_of
 from app.workforce.models import OrganisationSettings, Staff
 
@@ -46,10 +47,8 @@ class StaleEdit(RecruitmentError):
         )
 
 
-def _check_version(row, version: int | None) -> None:
-    if version is not None and int(version) != row.version:
-        raise StaleEdit()
-    row.version += 1
+def _check_version(row, version) -> None:
+    check_and_bump(row, version, StaleEdit)
 
 
 def _owner_ref(owner) -> dict:
