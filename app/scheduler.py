@@ -52,6 +52,24 @@ JOBS = [
         "when overdue",
     ),
     Job(
+        "mentoring-quiet",
+        "app.mentoring.jobs:remind_quiet_relationships",
+        CronTrigger(day_of_week="mon", hour=8, minute=0, timezone="Europe/London"),
+        "Remind senior leaders of relationships with no session for 8 weeks",
+    ),
+    Job(
+        "mentoring-quarterly",
+        "app.mentoring.jobs:remind_leaders_without_relationship",
+        CronTrigger(day=1, month="1,4,7,10", hour=8, minute=0, timezone="Europe/London"),
+        "At each quarter's start, remind leaders who have no counting relationship",
+    ),
+    Job(
+        "metric-snapshots",
+        "app.metrics.jobs:take_snapshots",
+        CronTrigger(hour=2, minute=0, timezone="Europe/London"),
+        "Store each organisation's headline figures as reported today",
+    ),
+    Job(
         "chair-digest",
         "app.justifications.jobs:send_chair_digest",
         CronTrigger(day_of_week="mon", hour=7, minute=30, timezone="Europe/London"),

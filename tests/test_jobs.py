@@ -129,3 +129,27 @@ def test_nightly_snapshots_are_taken_once_a_day(db, organisation):
     snapshot = MetricSnapshot.query.one()
     assert snapshot.data["band_bme_shares"]["8a"] == 1.0
     assert snapshot.data["year"] == 2026
+
+
+def test_the_one_list_of_jobs_has_every_job_and_each_resolves(runner):
+    from app.scheduler import JOBS, _resolve
+
+    assert [job.id for job in JOBS] == [
+        "deliver-outbox",
+        "justification-reminders",
+        "mentoring-quiet",
+        "mentoring-quarterly",
+        "metric-snapshots",
+        "chair-digest",
+    ]
+    for job in JOBS:
+        assert callable(_resolve(job.func)), job.id
+    listed = runner.invoke(args=["scheduler", "jobs"]).output
+    assert all(job.id in listed for job in JOBS)
+
+
+def test_run_job_runs_one_job_under_the_lock(runner, db, organisation):
+    result = runner.invoke(args=["scheduler", "run-job", "metric-snapshots"])
+    assert result.exit_code == 0, result.output
+    assert MetricSnapshot.query.count() == 1
+    assert runner.invoke(args=["scheduler", "run-job", "no-such-job"]).exit_code == 2

@@ -427,11 +427,12 @@ def test_training_and_independent_member_settings(db, manager, organisation):
 
 
 @pytest.mark.parametrize("version", ["abc", "-1", "1.5", "999999"])
-def test_a_tampered_version_is_a_stale_edit_not_a_crash(client, db, manager, organisation,
-                                                        version):
+def test_a_tampered_version_is_a_stale_edit_not_a_crash(client, db, manager, organisation, version):
     vacancy = _vacancy(db, organisation, manager)
     _applicants(db, vacancy, ("P-1", WHITE))
-    response = client.post(f"/vacancies/{vacancy.id}/decision",
-                           data={"version": version, "decision_date": "2026-01-05"})
+    response = client.post(
+        f"/vacancies/{vacancy.id}/decision",
+        data={"version": version, "decision_date": "2026-01-05"},
+    )
     assert response.status_code == 400
     assert "Someone else changed this" in response.get_data(as_text=True)
