@@ -316,10 +316,6 @@ def end(relationship_id: int):
 # Appraisal evidence
 
 
-def _evidence_for(leader: Staff, year: int):
-    return queries.evidence(leader, year)
-
-
 def _evidence_leader(staff_id: int | None) -> Staff:
     if staff_id is None:
         return _leader_or_403()
@@ -339,7 +335,7 @@ def evidence(staff_id: int | None = None):
         "mentoring/evidence.html",
         leader=leader,
         year=WresYear(year),
-        items=_evidence_for(leader, year),
+        items=queries.evidence(leader, year),
         types=TYPES,
         formats=FORMATS,
         years=_years(),
@@ -359,7 +355,7 @@ def evidence_document(staff_id: int | None = None):
         "mentoring/evidence_document.html",
         leader=leader,
         year=WresYear(year),
-        items=_evidence_for(leader, year),
+        items=queries.evidence(leader, year),
         types=TYPES,
         formats=FORMATS,
     )
@@ -378,7 +374,7 @@ def evidence_csv(staff_id: int | None = None):
     leader = _evidence_leader(staff_id)
     year = _year()
     rows = []
-    for item in _evidence_for(leader, year):
+    for item in queries.evidence(leader, year):
         relationship = item.relationship
         base = [
             relationship.colleague.full_name,

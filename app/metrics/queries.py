@@ -14,8 +14,11 @@ from sqlalchemy import Integer, and_, case, cast, extract, func, literal, or_, s
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
+from app.justifications.models import OPEN_FOR_MANAGER, Justification
+from app.mentoring.queries import coverage
 from app.metrics import formulas
 from app.recruitment.models import Applicant, Application, Batch, Vacancy
+from app.recruitment.queries import panel_compliance
 from app.workforce.bands import SENIOR_BANDS, STAFF_GROUPS, band_order
 from app.workforce.ethnicity import sql_group
 from app.workforce.models import OrganisationSettings, Staff, in_post_clause
@@ -456,10 +459,6 @@ def senior_shares_history(organisation_id: int, snapshots: list[date]) -> pd.Dat
 
 def operational(organisation_id: int, year: int, today: date) -> dict:
     """Panel compliance, justifications on time, mentoring coverage, for a WRES year."""
-    from app.justifications.models import OPEN_FOR_MANAGER, Justification
-    from app.mentoring.queries import coverage
-    from app.recruitment.queries import panel_compliance
-
     wres_year = WresYear(year)
     compliance = panel_compliance(organisation_id, year, today)
     pairs = pd.DataFrame(

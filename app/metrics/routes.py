@@ -57,6 +57,7 @@ def dashboard():
     settings = db.session.get(OrganisationSettings, org_id)
     override, override_error = _turnover_override()
     as_at = _as_at(year)
+    trend = queries.indicator2_trend(org_id)  # also carries this year's stage shares
     scenarios = {
         target: queries.aspiration(org_id, as_at, target, override)
         for target in sorted({2023, 2028, 2033, settings.target_year})
@@ -69,10 +70,12 @@ def dashboard():
         by_band=queries.indicator2(org_id, year, "band"),
         by_group=queries.indicator2(org_id, year, "staff-group"),
         domestic=queries.indicator2(org_id, year, exclude_international=True),
-        shares=queries.shares_2e(
-            queries.indicator2_counts(org_id, year).get(None, queries.Counts())
+        shares=next(
+            (t["shares"] for t in trend if t["year"] == year),
+            queries.shares_2e(queries.Counts()),
         ),
-        trend=queries.indicator2_trend(org_id),
+        trend=trend,
+        threshold=settings.suppression_threshold,
         indicator1=queries.indicator1(org_id, year),
         indicator9=queries.indicator9(org_id, year),
         scenarios=scenarios,
@@ -198,8 +201,14 @@ def regional():
     )
     rows = [regional_row(o, year) for o in organisations]
     rows = [r for r in rows if r["has_data"]]
+    thresholds = sorted({r["threshold"] for r in rows})
     return render_template(
-        "metrics/regional.html", rows=rows, region=region, year=WresYear(year), years=_years()
+        "metrics/regional.html",
+        rows=rows,
+        region=region,
+        year=WresYear(year),
+        years=_years(),
+        thresholds=thresholds,
     )
 
 
@@ -219,6 +228,7 @@ def regional_row(organisation, year: int) -> dict:
     bme_hidden = count(one["bme"]) == "*" or count(one["white"]) == "*"
     return {
         "organisation": organisation,
+        "threshold": threshold,
         "has_data": one["total"] > 0,
         "headcount": count(one["total"]),
         "bme": count(one["bme"]),

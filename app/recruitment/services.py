@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
@@ -692,11 +692,4 @@ def staff_by_number(organisation_id: int, staff_number: str) -> Staff | None:
         select(Staff).where(
             Staff.organisation_id == organisation_id, Staff.staff_number == staff_number.strip()
         )
-    )
-
-
-def appointed_count(owner) -> int:
-    column = Application.vacancy_id if owner.kind == "vacancy" else Application.batch_id
-    return db.session.scalar(
-        select(func.count()).where(column == owner.id, Application.appointed.is_(True))
     )

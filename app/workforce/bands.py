@@ -127,7 +127,3 @@ def band_order(slug: str | None) -> int:
     if slug in BANDS:
         return BANDS.index(slug)
     return len(BANDS)
-
-
-def is_senior(slug: str | None) -> bool:
-    return slug in SENIOR_BANDS

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.cli_support import emit_json, fail
-from app.csvimport import ImportRefused
+from app.csvimport import ImportRefused, read_rows
 from app.extensions import db
 from app.workforce import services
 from app.workforce.models import Organisation
@@ -93,11 +93,14 @@ def import_staff(file: Path, org_code: str | None, as_json: bool) -> None:
 
 
 def _single_code_in(data: bytes) -> str | None:
-    """The organisation the file itself names, when it names exactly one."""
-    from app.workforce.staff_file import parse_staff_file
+    """The organisation the file itself names, when it names exactly one.
 
-    rows, _problems = parse_staff_file(data)
-    codes = services.file_organisation_codes(rows)
+    Reads only that column; the rows are checked once, by the import itself.
+    """
+    codes = {
+        row.text("organisation_code").upper() for row in read_rows(data, [], ["organisation_code"])
+    }
+    codes.discard("")
     return codes.pop() if len(codes) == 1 else None
 
 

@@ -136,10 +136,6 @@ _STAFF_FIELDS = (
 )
 
 
-def file_organisation_codes(rows: list[StaffRow]) -> set[str]:
-    return {row.organisation_code for row in rows if row.organisation_code}
-
-
 def _organisation_problems(rows: list[StaffRow], organisation: Organisation) -> list[Problem]:
     return [
         Problem(

@@ -267,3 +267,15 @@ def test_upload_without_a_file_says_so(client, login_as):
     login_as("hr-admin")
     response = client.post("/imports", data={}, content_type="multipart/form-data")
     assert "Choose a CSV file" in response.get_data(as_text=True)
+
+
+def test_cli_without_org_uses_the_organisation_the_file_names(runner, db, organisation, examples):
+    factories.OrganisationFactory(code="RXX")
+    db.session.commit()
+    result = runner.invoke(args=["staff", "import", str(examples / "staff.csv"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["organisation_code"] == "RAB"
+    unnamed = runner.invoke(
+        args=["staff", "import", str(examples / "staff.csv").replace("staff.csv", "mentoring.csv")]
+    )
+    assert unnamed.exit_code == 1
