@@ -34,9 +34,9 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _development_secret_key() -> str:
-    """A key kept in instance/ so development sessions survive a restart."""
-    path = INSTANCE_DIR / "secret_key"
+def _development_secret_key(name: str = "secret_key") -> str:
+    """A key kept in instance/ so development sessions (and the audit chain) survive a restart."""
+    path = INSTANCE_DIR / name
     if not path.exists():
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(32))
@@ -81,6 +81,10 @@ class Config:
     # The site's address, for links in emails (e.g. https://wres.example.nhs.uk).
     SERVICE_URL = os.environ.get("SERVICE_URL", "")
 
+    # Signed audit checkpoints are appended to a file here as well as to the database, so that
+    # someone who can rewrite the database cannot also rewrite what the checkpoints recorded.
+    AUDIT_CHECKPOINT_DIR = os.environ.get("AUDIT_CHECKPOINT_DIR") or str(INSTANCE_DIR)
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -91,6 +95,7 @@ class DevelopmentConfig(Config):
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret_key()
+        self.AUDIT_KEY = os.environ.get("AUDIT_KEY") or _development_secret_key("audit_key")
         self.SQLALCHEMY_DATABASE_URI = os.environ.get(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'wres.sqlite3'}"
         )
@@ -106,6 +111,7 @@ class TestingConfig(Config):
 
     def __init__(self) -> None:
         self.SECRET_KEY = "testing-only-" + "x" * 32
+        self.AUDIT_KEY = "testing-only-audit-" + "k" * 32
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
 
 
@@ -113,12 +119,17 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
 
     def __init__(self) -> None:
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        missing = [
+            name for name in ("SECRET_KEY", "DATABASE_URL", "AUDIT_KEY") if not os.environ.get(name)
+        ]
         if missing:
             raise ConfigError(
                 "Production needs these environment variables set: " + ", ".join(missing)
             )
         self.SECRET_KEY = os.environ["SECRET_KEY"]
+        self.AUDIT_KEY = os.environ["AUDIT_KEY"]
+        if self.AUDIT_KEY == self.SECRET_KEY:
+            raise ConfigError("AUDIT_KEY must differ from SECRET_KEY")
         self.SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
 
 

@@ -1,21 +1,42 @@
-"""The append-only audit trail.
+"""The append-only audit trail, and the means to show nobody rewrote it.
 
-Each entry carries the hash of the entry before it in the same organisation, so a row edited or
-deleted behind the product's back breaks the chain and verify_chain() shows where.
+Each entry carries an HMAC, keyed by AUDIT_KEY, over its id, its content and the HMAC of the entry
+before it in the same organisation. The key is configuration, never stored in the database, so
+someone who can write to the database but does not hold the key cannot edit, forge, move or
+renumber an entry and recompute the chain: `verify_all()` names the first entry that does not fit.
+
+A chain cannot show entries removed from its end, or all of it. So signed checkpoints (an
+organisation's number of entries and its newest HMAC, at a moment) are written to their own table
+and appended to a file outside the database, on every `flask audit verify` and every night, and the
+trail must still contain exactly what each checkpoint recorded. Entries written after the newest
+checkpoint are protected by the chain but not yet against removal from the end.
+
+The database refuses UPDATE, DELETE, TRUNCATE and INSERT OR REPLACE on both tables (migrations
+0001 and 0007); the HMAC and the checkpoints are for someone who gets past that.
 """
 
 import hashlib
+import hmac
 import json
+import os
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, select, text
+from flask import current_app
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.timeutil import utcnow
+from app.timeutil import to_london, utcnow
 
 GENESIS = "0" * 64
+CHECKPOINT_FILE = "audit-checkpoints.jsonl"
+
+
+class AuditTrailBroken(RuntimeError):
+    """verify found a problem, so no checkpoint may be signed over what is there now."""
 
 
 class AuditEvent(db.Model):
@@ -34,7 +55,7 @@ class AuditEvent(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))  # HMAC-SHA256 (hex) keyed by AUDIT_KEY
 
     actor = relationship("User")
 
@@ -43,9 +64,33 @@ class AuditEvent(db.Model):
         return json.loads(self.detail)
 
 
-def _digest(event: AuditEvent) -> str:
-    payload = json.dumps(
+class AuditCheckpoint(db.Model):
+    """A signed statement: at `created_at` this organisation's trail had `entries` entries, the
+    newest with HMAC `head`. No foreign key: the statement must outlive whatever it is about."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(Integer, index=True)
+    entries: Mapped[int] = mapped_column(Integer)
+    head: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+def _key() -> bytes:
+    return current_app.config["AUDIT_KEY"].encode()
+
+
+def _sign(parts: list) -> str:
+    payload = json.dumps(parts, separators=(",", ":"))
+    return hmac.new(_key(), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def _mac(event: AuditEvent) -> str:
+    return _sign(
         [
+            event.id,
             event.prev_hash,
             event.organisation_id,
             event.actor_id,
@@ -56,10 +101,13 @@ def _digest(event: AuditEvent) -> str:
             event.detail,
             event.reason,
             event.created_at.isoformat(timespec="microseconds"),
-        ],
-        separators=(",", ":"),
+        ]
     )
-    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _checkpoint_mac(organisation_id: int, entries: int, head: str, created_at: datetime) -> str:
+    moment = created_at.isoformat(timespec="microseconds")
+    return _sign(["checkpoint", organisation_id, entries, head, moment])
 
 
 def _lock_chain(organisation_id: int) -> None:
@@ -73,6 +121,19 @@ def _lock_chain(organisation_id: int) -> None:
             text("SELECT pg_advisory_xact_lock(:space, :key)"),
             {"space": 7_201, "key": organisation_id},
         )
+
+
+def _next_id() -> int:
+    """The entry's id before it is inserted, because the id is part of what is signed.
+
+    Taken after the chain's lock, so ids rise along each organisation's chain.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return db.session.scalar(
+            text("SELECT nextval(pg_get_serial_sequence('audit_event', 'id'))")
+        )
+    # SQLite: this transaction began with BEGIN IMMEDIATE, so no other writer can take it first.
+    return (db.session.scalar(select(func.max(AuditEvent.id))) or 0) + 1
 
 
 def record(
@@ -93,6 +154,7 @@ def record(
         .limit(1)
     )
     event = AuditEvent(
+        id=_next_id(),
         organisation_id=organisation_id,
         actor_id=getattr(actor, "id", None),
         actor_label=getattr(actor, "email", None) or "command line",
@@ -104,14 +166,71 @@ def record(
         created_at=utcnow(),
         prev_hash=previous or GENESIS,
     )
-    event.hash = _digest(event)
+    event.hash = _mac(event)
     db.session.add(event)
     db.session.flush()
     return event
 
 
-def verify_chain(organisation_id: int) -> int | None:
-    """The id of the first entry that does not fit the chain, or None when it is intact."""
+# Verifying
+
+
+@dataclass
+class Trail:
+    """What one organisation's trail holds now."""
+
+    organisation_id: int
+    entries: int = 0
+    head: str = GENESIS
+    first_bad: int | None = None  # id of the first entry that does not fit the chain
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    organisation_id: int
+    entries: int
+    head: str
+    created_at: datetime
+    mac: str
+
+    @property
+    def signed(self) -> bool:
+        expected = _checkpoint_mac(self.organisation_id, self.entries, self.head, self.created_at)
+        return hmac.compare_digest(expected, self.mac)
+
+    def as_line(self) -> str:
+        return json.dumps(
+            {
+                "organisation_id": self.organisation_id,
+                "entries": self.entries,
+                "head": self.head,
+                "created_at": self.created_at.isoformat(timespec="microseconds"),
+                "mac": self.mac,
+            },
+            separators=(",", ":"),
+        )
+
+
+@dataclass
+class Report:
+    trails: dict[int, Trail]
+    problems: list[str]  # about the checkpoints themselves
+    checkpoints: list[Checkpoint]
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems and not any(t.problems for t in self.trails.values())
+
+
+def checkpoint_path() -> Path:
+    return Path(current_app.config["AUDIT_CHECKPOINT_DIR"]) / CHECKPOINT_FILE
+
+
+def _walk(organisation_id: int, positions: set[int]) -> tuple[Trail, dict[int, str]]:
+    """Check every entry's HMAC and link; note the HMAC at each position a checkpoint names."""
+    trail = Trail(organisation_id)
+    at: dict[int, str] = {}
     expected_prev = GENESIS
     events = db.session.scalars(
         select(AuditEvent)
@@ -119,9 +238,167 @@ def verify_chain(organisation_id: int) -> int | None:
         .order_by(AuditEvent.id)
         .execution_options(yield_per=1000)
     )
-    with events:  # closes PostgreSQL's server-side cursor when we stop early
+    with events:
         for event in events:
-            if event.prev_hash != expected_prev or _digest(event) != event.hash:
-                return event.id
-            expected_prev = event.hash
-    return None
+            trail.entries += 1
+            if trail.first_bad is None and (
+                event.prev_hash != expected_prev
+                or not hmac.compare_digest(_mac(event), event.hash or "")
+            ):
+                trail.first_bad = event.id
+            expected_prev = trail.head = event.hash
+            if trail.entries in positions:
+                at[trail.entries] = event.hash
+    return trail, at
+
+
+def verify_chain(organisation_id: int) -> int | None:
+    """The id of the first entry that does not fit the chain, or None when it is intact."""
+    return _walk(organisation_id, set())[0].first_bad
+
+
+def _when(moment: datetime) -> str:
+    return f"{to_london(moment):%d %B %Y %H:%M}"
+
+
+def _file_checkpoints(problems: list[str]) -> list[Checkpoint]:
+    path = checkpoint_path()
+    if not path.exists():
+        return []
+    found = []
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+                found.append(
+                    Checkpoint(
+                        int(raw["organisation_id"]),
+                        int(raw["entries"]),
+                        str(raw["head"]),
+                        datetime.fromisoformat(raw["created_at"]),
+                        str(raw["mac"]),
+                    )
+                )
+            except (ValueError, KeyError, TypeError):
+                problems.append(f"Line {number} of the checkpoint file {path} cannot be read.")
+    return found
+
+
+def _table_checkpoints() -> list[Checkpoint]:
+    return [
+        Checkpoint(row.organisation_id, row.entries, row.head, row.created_at, row.mac)
+        for row in db.session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id))
+    ]
+
+
+def verify_all() -> Report:
+    """Every organisation's chain, held to every signed checkpoint in the table and the file."""
+    problems: list[str] = []
+    in_file = _file_checkpoints(problems)
+    in_table = _table_checkpoints()
+    file_set = set(in_file)
+    missing_from_file = [c for c in in_table if c not in file_set]
+    if missing_from_file:
+        problems.append(
+            f"The checkpoint file {checkpoint_path()} lacks {len(missing_from_file)} "
+            f"checkpoint(s) the database holds (the newest from "
+            f"{_when(missing_from_file[-1].created_at)}): the file was edited, replaced or "
+            "removed, or AUDIT_CHECKPOINT_DIR points somewhere else."
+        )
+    checkpoints = []
+    for checkpoint in dict.fromkeys(in_file + in_table):
+        if checkpoint.signed:
+            checkpoints.append(checkpoint)
+        else:
+            problems.append(
+                f"A checkpoint dated {_when(checkpoint.created_at)} for organisation "
+                f"#{checkpoint.organisation_id} has a signature that does not match: it was "
+                "forged or edited (or AUDIT_KEY has changed)."
+            )
+
+    organisation_ids = set(db.session.scalars(text("SELECT id FROM organisation")).all()) | set(
+        db.session.scalars(select(AuditEvent.organisation_id).distinct()).all()
+    )
+    organisation_ids |= {c.organisation_id for c in checkpoints}
+    trails = {}
+    for organisation_id in sorted(organisation_ids):
+        mine = [c for c in checkpoints if c.organisation_id == organisation_id]
+        trail, at = _walk(organisation_id, {c.entries for c in mine})
+        if trail.first_bad is not None:
+            trail.problems.append(
+                f"audit entry {trail.first_bad} has been changed, forged, moved or renumbered, "
+                "or an entry before it removed; the chain is broken from there."
+            )
+        longest = max(mine, key=lambda c: c.entries, default=None)
+        if longest is not None and trail.entries < longest.entries:
+            trail.problems.append(
+                f"The trail has {trail.entries} entries but the checkpoint of "
+                f"{_when(longest.created_at)} recorded {longest.entries}: entries were removed."
+            )
+        rewritten = sorted(
+            (c for c in mine if c.entries in at and at[c.entries] != c.head),
+            key=lambda c: c.entries,
+        )
+        if rewritten:
+            trail.problems.append(
+                f"Entry number {rewritten[0].entries} is not the one the checkpoint of "
+                f"{_when(rewritten[0].created_at)} recorded: the trail was rewritten."
+            )
+        trails[organisation_id] = trail
+    return Report(trails, problems, checkpoints)
+
+
+def write_checkpoints(report: Report) -> int:
+    """Sign what an intact trail holds now: to the file first, then the table (the caller
+    commits). A failed commit leaves a true statement in the file, which does no harm."""
+    if not report.intact:
+        raise AuditTrailBroken("The audit trail is not intact; no checkpoint was written.")
+    newest = {}
+    for checkpoint in report.checkpoints:
+        newest[checkpoint.organisation_id] = max(
+            newest.get(checkpoint.organisation_id, checkpoint),
+            checkpoint,
+            key=lambda c: c.entries,
+        )
+    now = utcnow()
+    new = []
+    for trail in report.trails.values():
+        last = newest.get(trail.organisation_id)
+        unchanged = last is not None and (last.entries, last.head) == (trail.entries, trail.head)
+        if trail.entries == 0 or unchanged:
+            continue  # nothing new to vouch for
+        mac = _checkpoint_mac(trail.organisation_id, trail.entries, trail.head, now)
+        new.append(Checkpoint(trail.organisation_id, trail.entries, trail.head, now, mac))
+    if not new:
+        return 0
+    path = checkpoint_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, "a", encoding="utf-8") as out:
+        out.write("".join(c.as_line() + "\n" for c in new))
+        out.flush()
+        os.fsync(out.fileno())
+    for c in new:
+        db.session.add(
+            AuditCheckpoint(
+                organisation_id=c.organisation_id,
+                entries=c.entries,
+                head=c.head,
+                created_at=c.created_at,
+                mac=c.mac,
+            )
+        )
+    db.session.flush()
+    return len(new)
+
+
+def checkpoint_job() -> dict[str, int]:
+    """Nightly, beside the metric snapshots: verify, then sign what is there. A broken trail
+    fails the job (logged) rather than being signed."""
+    report = verify_all()
+    if not report.intact:
+        details = report.problems + [p for t in report.trails.values() for p in t.problems]
+        raise AuditTrailBroken("The audit trail is not intact: " + " ".join(details))
+    return {"checkpoints": write_checkpoints(report)}

@@ -70,6 +70,12 @@ JOBS = [
         "Store each organisation's headline figures as reported today",
     ),
     Job(
+        "audit-checkpoint",
+        "app.audit:checkpoint_job",
+        CronTrigger(hour=2, minute=0, timezone="Europe/London"),
+        "With the nightly snapshots: verify the audit trail and sign a checkpoint of it",
+    ),
+    Job(
         "chair-digest",
         "app.justifications.jobs:send_chair_digest",
         CronTrigger(day_of_week="mon", hour=7, minute=30, timezone="Europe/London"),

@@ -23,8 +23,20 @@ def test_production_refuses_to_start_without_its_secrets(monkeypatch):
         ProductionConfig()
 
 
+def test_production_refuses_to_start_without_an_audit_key_of_its_own(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.delenv("AUDIT_KEY", raising=False)
+    with pytest.raises(ConfigError, match="AUDIT_KEY"):
+        ProductionConfig()
+    monkeypatch.setenv("AUDIT_KEY", "k" * 40)
+    with pytest.raises(ConfigError, match="differ"):
+        ProductionConfig()
+
+
 def test_production_cookies_are_secure(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("AUDIT_KEY", "a" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     app = create_app("production")
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -140,6 +140,7 @@ def test_the_one_list_of_jobs_has_every_job_and_each_resolves(runner):
         "mentoring-quiet",
         "mentoring-quarterly",
         "metric-snapshots",
+        "audit-checkpoint",
         "chair-digest",
     ]
     for job in JOBS:

@@ -56,18 +56,23 @@ def list_justifications(status: str | None, org_code: str | None, as_json: bool)
 
 @audit_cli.command("verify")
 def verify() -> None:
-    """Check every organisation's audit chain; name the first entry that does not fit."""
-    broken = False
-    for organisation in db.session.scalars(select(Organisation).order_by(Organisation.code)):
-        first_bad = audit.verify_chain(organisation.id)
-        if first_bad is None:
-            click.echo(f"{organisation.code}: audit trail intact")
+    """Check every organisation's audit trail against its chain and every signed checkpoint;
+    when all is intact, sign a new checkpoint of what is there now."""
+    report = audit.verify_all()
+    codes = dict(db.session.execute(select(Organisation.id, Organisation.code)).all())
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    for organisation_id, trail in report.trails.items():
+        label = codes.get(organisation_id) or f"organisation #{organisation_id}"
+        if trail.problems:
+            for problem in trail.problems:
+                click.echo(f"{label}: {problem}", err=True)
         else:
-            broken = True
-            click.echo(
-                f"{organisation.code}: audit entry {first_bad} has been changed, or an "
-                "entry before it removed; the chain is broken from there",
-                err=True,
-            )
-    if broken:
+            click.echo(f"{label}: audit trail intact ({trail.entries} entries)")
+    if not report.intact:
+        db.session.rollback()
+        click.echo("The audit trail has been tampered with; no checkpoint was written.", err=True)
         raise SystemExit(1)
+    written = audit.write_checkpoints(report)
+    db.session.commit()
+    click.echo(f"{written} checkpoint(s) written to the database and {audit.checkpoint_path()}")

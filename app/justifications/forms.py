@@ -1,16 +1,18 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Length, Optional
+
+from app.versioning import VersionField
 
 
 class WriteForm(FlaskForm):
     """CSRF and version; the reasons per applicant are read by the route."""
 
-    version = HiddenField()
+    version = VersionField()
 
 
 class ReviewForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     outcome = RadioField(
         "Your decision",
         choices=[

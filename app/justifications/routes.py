@@ -146,6 +146,10 @@ def write(justification_id: int):
                 services.save_draft(justification, current_user, reasons, form.version.data)
         except services.JustificationError as exc:
             db.session.rollback()
+            if justification.status not in OPEN_FOR_MANAGER:
+                # Another tab or a double click submitted it while this request waited.
+                flash("This justification has already been submitted to the chair.")
+                return redirect(url_for("justifications.detail", justification_id=justification.id))
             message = str(exc)
         else:
             db.session.commit()

@@ -24,7 +24,7 @@ from app.recruitment import events
 from app.recruitment import services as recruitment
 from app.recruitment.models import InterviewScore, PanelMember
 from app.timeutil import today_london, utcnow
-from app.versioning import check_and_bump
+from app.versioning import bump, check_and_bump
 from app.workforce.ethnicity import group_of
 from app.workforce.models import OrganisationSettings
 
@@ -38,9 +38,10 @@ class JustificationError(ValueError):
 
 
 class StaleJustification(JustificationError):
-    def __init__(self):
+    def __init__(self, message: str | None = None):
         super().__init__(
-            "Someone else changed this since you opened it. What you typed has "
+            message
+            or "Someone else changed this since you opened it. What you typed has "
             "been kept: check the page, then save again."
         )
 
@@ -162,8 +163,8 @@ def _decision_changed(justification, owner, actor, wanted, decided_on, due) -> N
         justification.status = "not-needed"
     elif justification.status == "not-needed":
         justification.status = "due"
-    justification.version += 1
     db.session.flush()
+    bump(justification)
     after = {"status": justification.status, "applicants": len(wanted), "decision_date": decided_on}
     if before != after:
         audit.record(

@@ -11,6 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.mentoring.eligibility import FORMATS, TYPES
+from app.versioning import VersionField
 
 TYPE_CHOICES = [SelectChoice(k, v) for k, v in TYPES.items()]
 
@@ -29,7 +30,7 @@ class RelationshipForm(FlaskForm):
 
 
 class ChangeRelationshipForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     kind = SelectField("Type", choices=TYPE_CHOICES)
     start_date = DateField(
         "Start date", format="%Y-%m-%d", validators=[InputRequired("Enter the start date")]
@@ -38,7 +39,7 @@ class ChangeRelationshipForm(FlaskForm):
 
 
 class EndForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     end_date = DateField(
         "Date it ended", format="%Y-%m-%d", validators=[InputRequired("Enter the date it ended")]
     )

@@ -21,9 +21,10 @@ class MentoringError(ValueError):
 
 
 class StaleRelationship(MentoringError):
-    def __init__(self):
+    def __init__(self, message: str | None = None):
         super().__init__(
-            "Someone else changed this relationship since you opened it. What you "
+            message
+            or "Someone else changed this relationship since you opened it. What you "
             "typed has been kept."
         )
 

@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.recruitment.models import MEMBER_ROLES
+from app.versioning import VersionField
 from app.workforce.bands import BANDS, STAFF_GROUP_NAMES, band_name
 from app.workforce.ethnicity import CATEGORIES
 
@@ -27,7 +28,7 @@ ETHNICITY_CHOICES = [SelectChoice("99", "Not known")] + [
 
 
 class _Versioned:
-    version = HiddenField()
+    version = VersionField()
 
 
 class VacancyForm(FlaskForm):

@@ -12,6 +12,7 @@ from app.import_history import DataImport, finish_import, start_import
 from app.recruitment import events, files
 from app.recruitment.models import Applicant, Application, Batch, PanelMember, Vacancy
 from app.timeutil import today_london
+from app.versioning import bump
 from app.workforce.models import Staff
 
 
@@ -280,8 +281,8 @@ def _apply_panel(owner, stage, rows, staff, record: DataImport, actor) -> None:
     panel.members.extend(wanted)
     panel.status = "confirmed"
     panel.exception_reason = reason
-    panel.version += 1
     db.session.flush()
+    bump(panel)
     audit.record(
         panel.organisation_id,
         actor,

@@ -40,9 +40,10 @@ class RecruitmentError(ValueError):
 class StaleEdit(RecruitmentError):
     """Someone else saved a change since the form was opened."""
 
-    def __init__(self):
+    def __init__(self, message: str | None = None):
         super().__init__(
-            "Someone else changed this since you opened it. Check the current "
+            message
+            or "Someone else changed this since you opened it. Check the current "
             "details below; what you typed has been kept."
         )
 
