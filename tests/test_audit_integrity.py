@@ -8,6 +8,7 @@ triggers on SQLite) but does not hold AUDIT_KEY, and cannot rewrite the checkpoi
 import hashlib
 import json
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -319,3 +320,95 @@ def test_the_nightly_job_signs_an_intact_trail_and_refuses_a_broken_one(
         audit.checkpoint_job()
     db.session.rollback()
     assert AuditCheckpoint.query.count() == 1
+
+
+# The upgrade from the unkeyed chain
+
+
+def _legacy_trail(connection, tampered: bool) -> None:
+    connection.execute(
+        text(
+            "INSERT INTO organisation (id, code, name, created_at, region) "
+            "VALUES (1, 'RAB', 'Example NHS Trust', '2026-01-01 00:00:00', '')"
+        )
+    )
+    prev = audit.GENESIS
+    for number in range(1, 4):
+        event = AuditEvent(
+            id=number,
+            organisation_id=1,
+            actor_id=None,
+            actor_label="command line",
+            action="test.entry",
+            object_type="thing",
+            object_id=number,
+            detail=json.dumps({"n": number}),
+            reason=None,
+            created_at=datetime(2026, 1, number, 9, 0),
+            prev_hash=prev,
+        )
+        digest = _sha(event, prev)
+        if tampered and number == 2:
+            event.detail = json.dumps({"n": 20})  # edited before the upgrade, hash left as it was
+        connection.execute(
+            text(
+                "INSERT INTO audit_event (id, organisation_id, actor_id, actor_label, action, "
+                "object_type, object_id, detail, reason, created_at, prev_hash, hash) VALUES "
+                "(:id, 1, NULL, 'command line', 'test.entry', 'thing', :id, :detail, NULL, "
+                ":created_at, :prev, :hash)"
+            ),
+            {
+                "id": number,
+                "detail": event.detail,
+                "created_at": event.created_at,
+                "prev": prev,
+                "hash": digest,
+            },
+        )
+        prev = digest
+
+
+@pytest.mark.parametrize("tampered", [False, True])
+def test_the_upgrade_re_signs_existing_entries_and_keeps_a_break_on_record(
+    tmp_path, monkeypatch, tampered
+):
+    import flask_migrate
+
+    from app import create_app
+    from app.extensions import db as _db
+
+    migrations = str(Path(__file__).resolve().parents[1] / "migrations")
+    monkeypatch.setenv("TEST_DATABASE_URL", f"sqlite:///{tmp_path / 'upgrade.sqlite3'}")
+    app = create_app("testing")
+    app.config["AUDIT_CHECKPOINT_DIR"] = str(tmp_path)
+    with app.app_context():
+        flask_migrate.upgrade(directory=migrations, revision="0005_metrics")
+        with _db.engine.begin() as connection:
+            _legacy_trail(connection, tampered)
+        flask_migrate.upgrade(directory=migrations)
+        report = audit.verify_all()
+        assert report.intact
+        rechained = AuditEvent.query.filter_by(action="audit.rechained").one()
+        assert rechained.detail_dict == {
+            "entries": 3,
+            "earlier_chain_intact": not tampered,
+            "first_entry_not_fitting": 2 if tampered else None,
+        }
+        _db.session.remove()
+        flask_migrate.downgrade(directory=migrations, revision="0005_metrics")
+        with _db.engine.connect() as connection:
+            rows = connection.execute(text("SELECT * FROM audit_event ORDER BY id")).all()
+            assert (
+                connection.execute(
+                    text("SELECT count(*) FROM sqlite_master WHERE name = 'audit_checkpoint'")
+                ).scalar()
+                == 0
+            )
+        prev = audit.GENESIS
+        for row in rows:  # the unkeyed chain is back, so the previous release can verify it
+            event = AuditEvent(**{k: v for k, v in row._mapping.items()})
+            event.created_at = datetime.fromisoformat(str(row.created_at))
+            assert row.prev_hash == prev
+            prev = _sha(event, prev)
+            assert row.hash == prev
+        _db.engine.dispose()
