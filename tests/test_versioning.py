@@ -226,3 +226,48 @@ def test_eight_concurrent_submits_give_one_version_and_no_server_error(
         JustificationVersion.query.filter(JustificationVersion.submitted_at.is_not(None)).count()
         == 1
     )
+
+
+@postgres_only
+def test_eight_concurrent_agreement_saves_give_exactly_one_success(
+    app, db, organisation, examples, monkeypatch
+):
+    _require_postgres(db)
+    from app.mentoring import services as mentoring
+    from app.mentoring.models import MentoringRelationship
+    from app.workforce import services as workforce
+    from app.workforce.models import Staff
+    from tests.mentoring.test_mentoring import _leader_and_colleague
+
+    workforce.import_staff(organisation, (examples / "staff.csv").read_bytes(), "staff.csv", "t")
+    db.session.commit()
+    staffed = {s.staff_number: s for s in Staff.query}
+    leader, _colleague, _hr, relationship = _leader_and_colleague(db, organisation, staffed)
+    url, version = f"/mentoring/{relationship.id}/change", relationship.version
+    forms = [
+        {
+            "version": str(version),
+            "kind": relationship.kind,
+            "start_date": relationship.start_date.isoformat(),
+            "agreement": f"Agreement typed in tab {number}",
+        }
+        for number in range(CLIENTS)
+    ]
+    clients = _signed_in_clients(app, leader)
+    db.session.commit()
+    _all_at_once(monkeypatch, mentoring)
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        responses = list(
+            pool.map(lambda pair: pair[0].post(url, data=pair[1]), zip(clients, forms, strict=True))
+        )
+
+    assert sorted(r.status_code for r in responses) == [302] + [400] * (CLIENTS - 1)
+    for response, form in zip(responses, forms, strict=True):
+        if response.status_code == 400:  # the loser's text is kept for them
+            assert form["agreement"] in response.get_data(as_text=True)
+    db.session.expire_all()
+    saved = db.session.get(MentoringRelationship, relationship.id)
+    assert saved.version == version + 1
+    winner = next(f for r, f in zip(responses, forms, strict=True) if r.status_code == 302)
+    assert saved.agreement == winner["agreement"]
