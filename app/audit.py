@@ -110,11 +110,13 @@ def _checkpoint_mac(organisation_id: int, entries: int, head: str, created_at: d
     return _sign(["checkpoint", organisation_id, entries, head, moment])
 
 
-def _lock_chain(organisation_id: int) -> None:
+def lock_chain(organisation_id: int) -> None:
     """Serialise appends per organisation so two transactions never fork the chain.
 
     SQLite already serialises writers (BEGIN IMMEDIATE); PostgreSQL takes an advisory lock that
-    ends with the transaction.
+    ends with the transaction. Versioned saves take it before their row (app/versioning.py), so
+    every transaction takes this lock first and row locks after, and none wait on each other in
+    a circle.
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(
@@ -146,7 +148,7 @@ def record(
     reason: str | None = None,
 ) -> AuditEvent:
     """Append an entry. `actor` is a User, or None for the command line and scheduled jobs."""
-    _lock_chain(organisation_id)
+    lock_chain(organisation_id)
     previous = db.session.scalar(
         select(AuditEvent.hash)
         .where(AuditEvent.organisation_id == organisation_id)

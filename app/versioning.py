@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import HiddenField
 
+from app.audit import lock_chain
 from app.extensions import db
 
 MISSING_MESSAGE = (
@@ -70,6 +71,7 @@ def check_and_bump(row, version, stale_error: type[Exception]) -> None:
     expected = _parse(version)
     if expected is None:
         raise stale_error()
+    lock_chain(row.organisation_id)  # the audit lock before the row's: one order for everyone
     table = type(row).__table__
     result = db.session.execute(
         update(table)
@@ -84,6 +86,7 @@ def check_and_bump(row, version, stale_error: type[Exception]) -> None:
 
 def bump(row) -> None:
     """Count a change made without a form: `version = version + 1` in the database."""
+    lock_chain(row.organisation_id)
     table = type(row).__table__
     db.session.execute(
         update(table).where(table.c.id == row.id).values(version=table.c.version + 1)
