@@ -175,7 +175,11 @@ def test_6_deleting_one_organisations_whole_trail(app, db, runner, trail, other)
 def test_7_truncate_is_refused_and_reported_when_forced(app, db, runner, trail):
     if not _postgres(db):
         pytest.skip("SQLite has no TRUNCATE; its DELETE without WHERE is refused (test_foundation)")
-    for statement in ("TRUNCATE audit_event", "TRUNCATE audit_checkpoint"):
+    for statement in (
+        "TRUNCATE audit_event",
+        "TRUNCATE audit_checkpoint",
+        "TRUNCATE organisation CASCADE",  # reaches the trail through its foreign key
+    ):
         with pytest.raises(DBAPIError, match="append-only"):
             db.session.execute(text(statement))
         db.session.rollback()
