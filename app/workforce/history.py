@@ -93,6 +93,15 @@ def versions(staff_id: int) -> list[StaffHistory]:
 # Writing: an import's changes, from its extract date
 
 
+def latest_extract_date(organisation_id: int) -> date | None:
+    """The date of the latest staff extract imported: the history is known up to it."""
+    return db.session.scalar(
+        select(func.max(DataImport.as_at)).where(
+            DataImport.organisation_id == organisation_id, DataImport.kind == "staff"
+        )
+    )
+
+
 def extract_date_problem(organisation_id: int, extract_date: date, today: date) -> str | None:
     """Why an extract as at this date cannot be applied, or None. Applying extracts out of order,
     or into a closed year whose figures are stored, would rewrite what earlier dates show."""
@@ -101,11 +110,7 @@ def extract_date_problem(organisation_id: int, extract_date: date, today: date) 
             f"the extract date {extract_date:%d %B %Y} is in the future: give the date the "
             "extract was taken (today if it is today's)"
         )
-    latest = db.session.scalar(
-        select(func.max(DataImport.as_at)).where(
-            DataImport.organisation_id == organisation_id, DataImport.kind == "staff"
-        )
-    )
+    latest = latest_extract_date(organisation_id)
     if latest is not None and extract_date < latest:
         return (
             f"an extract as at {latest:%d %B %Y} has already been imported, and one as at "

@@ -1,6 +1,7 @@
 """HR's workforce pages: staff list and record, the ESR import, organisation settings."""
 
 from decimal import Decimal
+from functools import partial
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -73,7 +74,9 @@ def import_history():
     form = StaffUploadForm()
     problems = None
     if form.validate_on_submit():
-        done, problems = run_upload(form, services.import_staff)
+        done, problems = run_upload(
+            form, partial(services.import_staff, as_at=form.as_at.data or None)
+        )
         if done:
             return redirect(url_for("workforce.import_history"))
     history = paginate(
