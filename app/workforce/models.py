@@ -163,6 +163,13 @@ class BandChange(db.Model):
     data_import_id: Mapped[int | None] = mapped_column(
         ForeignKey("data_import.id", ondelete="SET NULL")
     )
+
+    @property
+    def changes_described(self) -> str:
+        if self.changed == "added":
+            return "First recorded"
+        return ", ".join(name.replace("_", " ") for name in self.changed.split()).capitalize()
+
     note: Mapped[str | None] = mapped_column(Text)
 
     staff: Mapped[Staff] = relationship(back_populates="band_changes")
@@ -208,3 +215,9 @@ class StaffHistory(db.Model):
     data_import_id: Mapped[int | None] = mapped_column(
         ForeignKey("data_import.id", ondelete="SET NULL")
     )
+
+    @property
+    def changes_described(self) -> str:
+        if self.changed == "added":
+            return "First recorded"
+        return ", ".join(name.replace("_", " ") for name in self.changed.split()).capitalize()

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.import_history import IMPORT_KINDS, DataImport
 from app.pagination import paginate
 from app.uploads import run_upload
-from app.workforce import queries, services
+from app.workforce import history, queries, services
 from app.workforce.bands import BANDS, BOARD_ROLE_NAMES, STAFF_GROUP_NAMES, band_name
 from app.workforce.forms import SettingsForm, StaffUploadForm
 from app.workforce.models import OrganisationSettings, Staff
@@ -64,7 +64,10 @@ def staff_detail(staff_id: int):
     audit.record(staff.organisation_id, current_user, "staff.ethnicity_viewed", "staff", staff.id)
     db.session.commit()
     return render_template(
-        "workforce/staff_detail.html", staff=staff, user=queries.user_for_staff(staff)
+        "workforce/staff_detail.html",
+        staff=staff,
+        user=queries.user_for_staff(staff),
+        versions=history.versions(staff.id),
     )
 
 

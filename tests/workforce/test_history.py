@@ -166,3 +166,14 @@ def test_a_relationship_counts_only_if_both_records_qualified_when_it_started(
     colleague_eligible = group == WresGroup.BME and colleague_band in BANDS[: BANDS.index("8d") + 1]
     assert verdict.counts == (leader_senior and colleague_eligible)
     assert verdict.counts or "when the relationship started" in verdict.reason
+
+
+def test_hr_sees_a_persons_record_history(client, db, login_as, organisation):
+    _import(db, organisation, MARCH, date(2026, 3, 31))
+    _import(db, organisation, MARCH.replace("H,Band 7", "H,8a"), date(2026, 9, 30))
+    login_as("hr-admin")
+    asha = Staff.query.filter_by(staff_number="1").one()
+    body = client.get(f"/staff/{asha.id}").get_data(as_text=True)
+    history = body[body.index('id="record-history"') :]
+    assert history.index("1 September 2016") < history.index("30 September 2026")
+    assert "<td>First recorded</td>" in history and "<td>Pay band</td>" in history
