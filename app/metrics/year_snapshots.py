@@ -33,6 +33,8 @@ def compute(organisation_id: int, year: int) -> dict:
         {
             "year": year,
             "as_at": as_at.isoformat(),
+            # The data source the year's notes name: the extract its 31 March figures rest on.
+            "staff_extract_as_at": history.latest_extract_date(organisation_id, as_at),
             "indicator1": queries.indicator1(organisation_id, year),
             "indicator9": queries.indicator9(organisation_id, year),
             "aspiration": queries.aspiration(organisation_id, as_at),

@@ -93,13 +93,15 @@ def versions(staff_id: int) -> list[StaffHistory]:
 # Writing: an import's changes, from its extract date
 
 
-def latest_extract_date(organisation_id: int) -> date | None:
-    """The date of the latest staff extract imported: the history is known up to it."""
-    return db.session.scalar(
-        select(func.max(DataImport.as_at)).where(
-            DataImport.organisation_id == organisation_id, DataImport.kind == "staff"
-        )
+def latest_extract_date(organisation_id: int, on_or_before: date | None = None) -> date | None:
+    """The date of the latest staff extract imported (on or before a date, if given): the
+    history is known up to it."""
+    query = select(func.max(DataImport.as_at)).where(
+        DataImport.organisation_id == organisation_id, DataImport.kind == "staff"
     )
+    if on_or_before is not None:
+        query = query.where(DataImport.as_at <= on_or_before)
+    return db.session.scalar(query)
 
 
 def extract_date_problem(organisation_id: int, extract_date: date, today: date) -> str | None:

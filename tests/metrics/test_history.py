@@ -160,6 +160,7 @@ def test_a_later_extract_never_changes_the_earlier_year(runner, organisation, tm
     stored = _db.session.scalar(select(WresYearSnapshot)).data
     assert year_snapshots.compute(organisation.id, 2026) == stored
     assert stored["indicator1"] == json.loads(json.dumps(before["indicator1"]))
+    assert stored["staff_extract_as_at"] == "2026-03-31"
 
     # The September extract did take effect from its own date.
     september = queries.aspiration(organisation.id, date(2026, 9, 30))
