@@ -1,8 +1,8 @@
 """The history of file imports, every kind in one table: who, when, which file, what changed."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -31,6 +31,8 @@ class DataImport(db.Model):
     rows_updated: Mapped[int] = mapped_column(Integer, default=0)
     rows_unchanged: Mapped[int] = mapped_column(Integer, default=0)
     imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Staff extracts only: the date the extract describes, from which its changes take effect.
+    as_at: Mapped[date | None] = mapped_column(Date)
 
     imported_by = relationship("User")
 

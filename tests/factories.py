@@ -6,6 +6,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from app.accounts.models import User, UserRole
 from app.accounts.passwords import hash_password
 from app.extensions import db
+from app.workforce import history
 from app.workforce.models import Organisation, OrganisationSettings, Staff
 
 PASSWORD = "correct horse battery staple"
@@ -38,6 +39,12 @@ class StaffFactory(_Base):
     ethnic_category = "A"
     pay_band = "6"
     staff_group = "clinical-non-medical"
+
+    @factory.post_generation
+    def with_history(obj, create, extracted, **kwargs):
+        """Figures read the staff history, so a record made here has one, as an import would."""
+        if create:
+            history.start_history(obj)
 
 
 class UserFactory(_Base):

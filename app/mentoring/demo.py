@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from app.extensions import db
 from app.mentoring import services
 from app.mentoring.eligibility import COUNTING_AFC_BANDS
+from app.workforce import history
 from app.workforce.bands import AFC_BANDS
 from app.workforce.ethnicity import WresGroup, group_of
 from app.workforce.models import BandChange, Staff, in_post_clause
@@ -89,15 +90,17 @@ def seed(organisation, rng: random.Random, today: date) -> dict:
         )
         if rng.random() < 0.3 and colleague.pay_band in AFC_BANDS[:-3]:
             higher = AFC_BANDS[AFC_BANDS.index(colleague.pay_band) + 1]
+            promoted_on = min(start + timedelta(days=200), today)
             db.session.add(
                 BandChange(
                     staff_id=colleague.id,
                     from_band=colleague.pay_band,
                     to_band=higher,
-                    recorded_on=start + timedelta(days=200),
+                    recorded_on=promoted_on,
                 )
             )
-            colleague.pay_band = higher
+            # In the history too, so the years before the promotion still show the old band.
+            history.record_change(colleague, promoted_on, pay_band=higher)
         made += 1
         if others and rng.random() < 0.1:  # recorded, but does not count
             services.create_relationship(leader, others.pop(), "sponsorship", start, None)

@@ -31,25 +31,53 @@ def counts(
     colleague_band: str | None,
     colleague_group: WresGroup,
     include_non_consultant_medical: bool = False,
+    at_start: bool = False,
 ) -> Verdict:
+    """With `at_start`, the record given is the colleague's when the relationship started, and
+    the reason says so."""
     if kind not in TYPES:
         return Verdict(False, "the type is not mentoring, reverse mentoring or sponsorship")
+    is_, has, then = (
+        ("was", "had", " when the relationship started") if at_start else ("is", "has", "")
+    )
     eligible_bands = set(COUNTING_AFC_BANDS)
     if include_non_consultant_medical:
         eligible_bands.add("non-consultant-career-grade")
     if colleague_band is None:
-        return Verdict(False, "the colleague has no pay band in the staff record")
+        return Verdict(False, f"the colleague {has} no pay band in the staff record{then}")
     if colleague_band not in eligible_bands:
         return Verdict(
             False,
-            f"the colleague is {band_name(colleague_band)}; the commitment "
+            f"the colleague {is_} {band_name(colleague_band)}{then}; the commitment "
             "covers colleagues at band 8d or below",
         )
     if colleague_group == WresGroup.UNKNOWN:
-        return Verdict(False, "the colleague's ethnicity is not recorded in the staff record")
+        return Verdict(
+            False, f"the colleague's ethnicity {is_} not recorded in the staff record{then}"
+        )
     if colleague_group != WresGroup.BME:
-        return Verdict(False, "the colleague is not in the group the commitment covers")
+        return Verdict(False, f"the colleague {is_} not in the group the commitment covers{then}")
     return Verdict(True)
+
+
+def counts_at_start(
+    kind: str,
+    colleague_band: str | None,
+    colleague_group: WresGroup,
+    leader_band: str | None,
+    leader_board_role: str | None,
+    include_non_consultant_medical: bool = False,
+) -> Verdict:
+    """Whether a relationship counts, judged on both people's records when it started
+    (DOMAIN.md section 11): a colleague promoted above 8d since still counts, and a relationship
+    begun before the leader was a VSM or board member never does."""
+    if not is_senior_leader(leader_band, leader_board_role):
+        return Verdict(
+            False, "the senior leader was not a VSM or board member when the relationship started"
+        )
+    return counts(
+        kind, colleague_band, colleague_group, include_non_consultant_medical, at_start=True
+    )
 
 
 def is_senior_leader(band: str | None, board_role: str | None) -> bool:

@@ -4,13 +4,22 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from app.mentoring.eligibility import COUNTING_AFC_BANDS, active_during, counts, leader_role
+from app.mentoring.eligibility import (
+    COUNTING_AFC_BANDS,
+    Verdict,
+    active_during,
+    counts_at_start,
+    leader_role,
+)
 from app.mentoring.models import MentoringGoal, MentoringRelationship, MentoringSession
+from app.workforce import history
 from app.workforce.bands import band_order
 from app.workforce.ethnicity import BME_CODES, WresGroup, group_of, sql_group
 from app.workforce.models import BandChange, OrganisationSettings, Staff, in_post_clause
+from app.workforce.models import StaffHistory as Version
 from app.workforce.wres_year import WresYear
 
 
@@ -19,7 +28,14 @@ def _settings(organisation_id: int) -> OrganisationSettings:
 
 
 def _counts(row, include_ncg: bool) -> bool:
-    return counts(row.kind, row.pay_band, group_of(row.ethnic_category), include_ncg).counts
+    return counts_at_start(
+        row.kind,
+        row.pay_band,
+        group_of(row.ethnic_category),
+        row.leader_band,
+        row.leader_board_role,
+        include_ncg,
+    ).counts
 
 
 @dataclass
@@ -65,16 +81,23 @@ class Coverage:
         }
 
 
+def _senior(version):
+    return or_(version.pay_band == "VSM", version.board_role.is_not(None))
+
+
 def coverage(organisation_id: int, year: int) -> Coverage:
-    """Each VSM and board member in post at the year's end: three queries, any size."""
+    """Each VSM and board member in post at the year's end, as the staff records stood then:
+    three queries, any size. A relationship counts when the colleague was BME at band 8d or
+    below, and the leader a VSM or board member, when it started (DOMAIN.md section 11); a
+    session counts while the leader is still a VSM or board member."""
     wres_year = WresYear(year)
     include_ncg = _settings(organisation_id).mentoring_counts_non_consultant_medical
     leaders = db.session.execute(
-        select(Staff.id, Staff.staff_number, Staff.full_name, Staff.pay_band, Staff.board_role)
+        select(Staff.id, Staff.staff_number, Staff.full_name, Version.pay_band, Version.board_role)
+        .join(Version, Version.staff_id == Staff.id)
         .where(
-            Staff.organisation_id == organisation_id,
-            in_post_clause(wres_year.end),
-            or_(Staff.pay_band == "VSM", Staff.board_role.is_not(None)),
+            *history.in_post_as_at(organisation_id, wres_year.end, Version),
+            _senior(Version),
         )
         .order_by(Staff.full_name, Staff.staff_number)
     ).all()
@@ -86,16 +109,30 @@ def coverage(organisation_id: int, year: int) -> Coverage:
         ],
     )
     by_id = {leader.staff_id: leader for leader in result.leaders}
-    colleague = Staff.__table__.alias("colleague")
+    colleague, leader = aliased(Version), aliased(Version)
     relationships = db.session.execute(
         select(
             MentoringRelationship.id,
             MentoringRelationship.leader_id,
             MentoringRelationship.kind,
-            colleague.c.pay_band,
-            colleague.c.ethnic_category,
+            colleague.pay_band,
+            colleague.ethnic_category,
+            leader.pay_band.label("leader_band"),
+            leader.board_role.label("leader_board_role"),
         )
-        .join(colleague, colleague.c.id == MentoringRelationship.colleague_id)
+        .select_from(MentoringRelationship)
+        .join(
+            colleague,
+            history.judged_on(
+                MentoringRelationship.colleague_id, MentoringRelationship.start_date, colleague
+            ),
+        )
+        .join(
+            leader,
+            history.judged_on(
+                MentoringRelationship.leader_id, MentoringRelationship.start_date, leader
+            ),
+        )
         .where(
             MentoringRelationship.organisation_id == organisation_id,
             MentoringRelationship.start_date <= wres_year.end,
@@ -105,26 +142,36 @@ def coverage(organisation_id: int, year: int) -> Coverage:
             ),
         )
     ).all()
+    # Credit stops from the day the leader stops being a VSM or board member.
     sessions = dict(
         db.session.execute(
             select(MentoringSession.relationship_id, func.count())
+            .select_from(MentoringSession)
             .join(MentoringRelationship)
+            .join(
+                leader,
+                history.judged_on(
+                    MentoringRelationship.leader_id, MentoringSession.held_on, leader
+                ),
+            )
             .where(
                 MentoringRelationship.organisation_id == organisation_id,
                 MentoringSession.held_on.between(wres_year.start, wres_year.end),
+                _senior(leader),
+                history.in_post(MentoringSession.held_on, leader),
             )
             .group_by(MentoringSession.relationship_id)
         ).all()
     )
     for row in relationships:
-        leader = by_id.get(row.leader_id)
-        if leader is None:
+        coverage_of = by_id.get(row.leader_id)
+        if coverage_of is None:
             continue
         if _counts(row, include_ncg):
-            leader.counting_relationships += 1
-            leader.sessions_in_year += sessions.get(row.id, 0)
+            coverage_of.counting_relationships += 1
+            coverage_of.sessions_in_year += sessions.get(row.id, 0)
         else:
-            leader.other_relationships += 1
+            coverage_of.other_relationships += 1
     return result
 
 
@@ -138,24 +185,71 @@ class EvidenceRelationship:
     goals: list[MentoringGoal]
 
 
+def verdicts_at_start(relationships: list[MentoringRelationship]) -> dict[int, Verdict]:
+    """Whether each relationship counts, judged on both people's records when it started: one
+    query for them all."""
+    if not relationships:
+        return {}
+    include_ncg = _settings(
+        relationships[0].organisation_id
+    ).mentoring_counts_non_consultant_medical
+    colleague, leader = aliased(Version), aliased(Version)
+    rows = db.session.execute(
+        select(
+            MentoringRelationship.id,
+            MentoringRelationship.kind,
+            colleague.pay_band,
+            colleague.ethnic_category,
+            leader.pay_band.label("leader_band"),
+            leader.board_role.label("leader_board_role"),
+        )
+        .select_from(MentoringRelationship)
+        .outerjoin(
+            colleague,
+            history.judged_on(
+                MentoringRelationship.colleague_id, MentoringRelationship.start_date, colleague
+            ),
+        )
+        .outerjoin(
+            leader,
+            history.judged_on(
+                MentoringRelationship.leader_id, MentoringRelationship.start_date, leader
+            ),
+        )
+        .where(MentoringRelationship.id.in_([r.id for r in relationships]))
+    ).all()
+    return {
+        row.id: counts_at_start(
+            row.kind,
+            row.pay_band,
+            group_of(row.ethnic_category or "99"),
+            row.leader_band,
+            row.leader_board_role,
+            include_ncg,
+        )
+        for row in rows
+    }
+
+
 def evidence(leader: Staff, year: int) -> list[EvidenceRelationship]:
     """The leader's relationships active in the appraisal year, with that year's sessions and
     every goal. Never private notes: this never touches that table."""
     wres_year = WresYear(year)
-    include_ncg = _settings(leader.organisation_id).mentoring_counts_non_consultant_medical
-    rows = db.session.scalars(
-        select(MentoringRelationship)
-        .where(MentoringRelationship.leader_id == leader.id)
-        .order_by(MentoringRelationship.start_date)
-    ).all()
+    rows = [
+        relationship
+        for relationship in db.session.scalars(
+            select(MentoringRelationship)
+            .where(MentoringRelationship.leader_id == leader.id)
+            .order_by(MentoringRelationship.start_date)
+        )
+        if active_during(
+            relationship.start_date, relationship.end_date, wres_year.start, wres_year.end
+        )
+    ]
+    verdicts = verdicts_at_start(rows)
     result = []
     for relationship in rows:
-        if not active_during(
-            relationship.start_date, relationship.end_date, wres_year.start, wres_year.end
-        ):
-            continue
-        colleague = relationship.colleague
-        verdict = counts(relationship.kind, colleague.pay_band, colleague.wres_group, include_ncg)
+        verdict = verdicts[relationship.id]
         sessions = [s for s in relationship.sessions if wres_year.contains(s.held_on)]
         result.append(
             EvidenceRelationship(

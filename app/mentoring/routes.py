@@ -99,7 +99,7 @@ def mine():
         leader=leader,
         types=TYPES,
         today=today_london(),
-        verdicts={r.id: services.verdict(r) for r in relationships},
+        verdicts=queries.verdicts_at_start(relationships),
     )
 
 

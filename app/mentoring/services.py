@@ -9,6 +9,7 @@ from app import audit
 from app.extensions import db
 from app.mentoring.eligibility import FORMATS, TYPES, Verdict, counts, is_senior_leader
 from app.mentoring.models import MentoringGoal, MentoringRelationship, MentoringSession, PrivateNote
+from app.mentoring.queries import verdicts_at_start
 from app.timeutil import today_london
 from app.versioning import check_and_bump
 from app.workforce.models import OrganisationSettings, Staff
@@ -30,11 +31,11 @@ class StaleRelationship(MentoringError):
 
 
 def verdict(relationship_or_kind, colleague: Staff | None = None) -> Verdict:
-    """Whether the relationship (or a proposed kind with this colleague) counts."""
+    """Whether the relationship counts, judged on the records when it started; or whether a
+    proposed kind with this colleague would count, on the colleague's record now."""
     if isinstance(relationship_or_kind, MentoringRelationship):
-        kind, colleague = relationship_or_kind.kind, relationship_or_kind.colleague
-    else:
-        kind = relationship_or_kind
+        return verdicts_at_start([relationship_or_kind])[relationship_or_kind.id]
+    kind = relationship_or_kind
     settings = db.session.get(OrganisationSettings, colleague.organisation_id)
     return counts(
         kind,

@@ -4,11 +4,12 @@ out for people, with disclosure control when it is for publication."""
 import io
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import UTC, datetime, time
 
 import pandas as pd
 
 from app.exports import csv_bytes, safe_cell
-from app.metrics import disclosure, queries
+from app.metrics import disclosure, queries, year_snapshots
 from app.workforce.bands import SENIOR_BANDS, band_name
 from app.workforce.bands import STAFF_GROUP_NAMES as SG_NAMES
 from app.workforce.wres_year import WresYear
@@ -27,9 +28,11 @@ COLUMNS = [
 GROUPS = ("white", "bme", "unknown")
 
 
-def long_rows(organisation, year: int) -> list[dict]:
+def long_rows(organisation, year: int, figures: dict | None = None) -> list[dict]:
     """One row per figure: indicator 1 headcounts, indicator 2 shortlisted and appointed,
-    indicator 9 board and workforce counts."""
+    indicator 9 board and workforce counts. Indicators 1 and 9 are the year's stored 31 March
+    figures once it has closed (`year_snapshots.figures`)."""
+    figures = figures or year_snapshots.figures(organisation.id, year)
     code = organisation.code
     rows = []
 
@@ -46,7 +49,7 @@ def long_rows(organisation, year: int) -> list[dict]:
             }
         )
 
-    one = queries.indicator1(organisation.id, year)
+    one = figures["indicator1"]
     for row in one["rows"]:
         add(1, row["staff_group"], row["band"], "headcount", row)
     for row in one["staff_groups"]:
@@ -65,7 +68,7 @@ def long_rows(organisation, year: int) -> list[dict]:
             add(2, "all", "all", "shortlisted", empty)
             add(2, "all", "all", "appointed", empty)
 
-    nine = queries.indicator9(organisation.id, year)
+    nine = figures["indicator9"]
     for measure in ("board-voting", "board-executive", "workforce"):
         add(9, "all", "all", measure, nine[measure])
     return rows
@@ -126,7 +129,8 @@ def _sheet_frame(rows: Iterable[dict], label: str) -> pd.DataFrame:
 
 
 def xlsx_export(organisation, year: int, publish: bool, threshold: int) -> bytes:
-    rows = long_rows(organisation, year)
+    figures = year_snapshots.figures(organisation.id, year)
+    rows = long_rows(organisation, year, figures)
     if publish:
         rows = publishable(rows, threshold)
     one = [r for r in rows if r["indicator"] == 1]
@@ -137,6 +141,10 @@ def xlsx_export(organisation, year: int, publish: bool, threshold: int) -> bytes
     with pd.ExcelWriter(
         buffer, engine="xlsxwriter", engine_kwargs={"options": {"strings_to_formulas": False}}
     ) as writer:
+        # Dated as at the year's snapshot, not when it was written: the same return, same bytes.
+        writer.book.set_properties(
+            {"created": datetime.combine(WresYear(year).snapshot, time(), tzinfo=UTC)}
+        )
         _sheet_frame(
             (
                 {
@@ -185,7 +193,7 @@ def xlsx_export(organisation, year: int, publish: bool, threshold: int) -> bytes
         _sheet_frame(({"label": r["measure"], **r} for r in nine), "Group").to_excel(
             writer, sheet_name="Indicator 9", index=False
         )
-        nine_values = queries.indicator9(organisation.id, year)
+        nine_values = figures["indicator9"]
         pd.DataFrame(
             [
                 [
@@ -199,7 +207,7 @@ def xlsx_export(organisation, year: int, publish: bool, threshold: int) -> bytes
             ],
             columns=["Measure", "Value"],
         ).to_excel(writer, sheet_name="Indicator 9", index=False, startrow=len(nine) + 2)
-        aspiration = queries.aspiration(organisation.id, WresYear(year).snapshot)
+        aspiration = figures["aspiration"]
         pd.DataFrame(
             [
                 {

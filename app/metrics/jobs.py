@@ -1,4 +1,5 @@
-"""The nightly snapshot of each organisation's headline figures (idempotent: one a day)."""
+"""The nightly snapshot of each organisation's headline figures (idempotent: one a day), and
+each closed WRES year's 31 March figures (once a year)."""
 
 import json
 from datetime import date
@@ -6,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app.extensions import db
-from app.metrics import queries
+from app.metrics import queries, year_snapshots
 from app.metrics.models import MetricSnapshot
 from app.timeutil import today_london
 from app.workforce.models import Organisation
@@ -28,9 +29,16 @@ def headline(organisation_id: int, today: date) -> dict:
 
 
 def take_snapshots(today: date | None = None) -> dict[str, int]:
+    """Today's headline figures for each organisation, and the figures of a WRES year that has
+    closed, stored once."""
     today = today or today_london()
-    taken = 0
+    taken = closed = 0
     for organisation_id in db.session.scalars(select(Organisation.id)).all():
+        year = year_snapshots.closable_year(organisation_id, today)
+        if year is not None:
+            year_snapshots.store(organisation_id, year.year)
+            db.session.commit()
+            closed += 1
         exists = db.session.scalar(
             select(MetricSnapshot.id).where(
                 MetricSnapshot.organisation_id == organisation_id, MetricSnapshot.taken_on == today
@@ -47,4 +55,4 @@ def take_snapshots(today: date | None = None) -> dict[str, int]:
         )
         db.session.commit()
         taken += 1
-    return {"snapshots": taken}
+    return {"snapshots": taken, "years_closed": closed}

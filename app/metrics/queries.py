@@ -19,9 +19,11 @@ from app.mentoring.queries import coverage
 from app.metrics import formulas
 from app.recruitment.models import Applicant, Application, Batch, Vacancy
 from app.recruitment.queries import panel_compliance
+from app.workforce import history
 from app.workforce.bands import SENIOR_BANDS, STAFF_GROUPS, band_order
 from app.workforce.ethnicity import sql_group
-from app.workforce.models import OrganisationSettings, Staff, in_post_clause
+from app.workforce.models import OrganisationSettings
+from app.workforce.models import StaffHistory as Version
 from app.workforce.wres_year import WresYear
 
 GROUPS = ("white", "bme", "unknown")
@@ -206,10 +208,12 @@ def indicator2_trend(organisation_id: int) -> list[dict]:
 
 
 def _in_post_counts(organisation_id: int, day: date, *keys, where=()):
-    group = sql_group(Staff.ethnic_category)
+    """Headcounts in post on `day` by the keys and ethnic group, from the staff records as they
+    stood on that day (the history), never as they stand now."""
+    group = sql_group(Version.ethnic_category)
     query = (
         select(*keys, group.label("grp"), func.count().label("n"))
-        .where(Staff.organisation_id == organisation_id, in_post_clause(day), *where)
+        .where(*history.in_post_as_at(organisation_id, day), *where)
         .group_by(*keys, group)
     )
     return db.session.execute(query).all()
@@ -231,9 +235,9 @@ def indicator1(organisation_id: int, year: int) -> dict:
     for staff_group, band, grp, n in _in_post_counts(
         organisation_id,
         snapshot,
-        Staff.staff_group,
-        Staff.pay_band,
-        where=(Staff.pay_band.is_not(None),),
+        Version.staff_group,
+        Version.pay_band,
+        where=(Version.pay_band.is_not(None),),
     ):
         table[(staff_group, band)][grp] += n
     rows = []
@@ -265,9 +269,9 @@ def indicator9(organisation_id: int, year: int) -> dict:
     for voting, board_role, has_band, grp, n in _in_post_counts(
         organisation_id,
         snapshot,
-        Staff.board_voting,
-        Staff.board_role,
-        Staff.pay_band.is_not(None).label("has_band"),
+        Version.board_voting,
+        Version.board_role,
+        Version.pay_band.is_not(None).label("has_band"),
     ):
         if has_band:
             counts["workforce"][grp] += n
@@ -318,7 +322,7 @@ def aspiration(
     workforce = dict.fromkeys(GROUPS, 0)
     bands: dict[str, dict] = {b: dict.fromkeys(GROUPS, 0) for b in [*senior, "board"]}
     for band, board_role, voting, grp, n in _in_post_counts(
-        organisation_id, as_at, Staff.pay_band, Staff.board_role, Staff.board_voting
+        organisation_id, as_at, Version.pay_band, Version.board_role, Version.board_voting
     ):
         if band is not None:
             workforce[grp] += n
@@ -329,39 +333,30 @@ def aspiration(
     bands["8a+"] = {g: sum(bands[b][g] for b in senior) for g in GROUPS}
     target = formulas.share(workforce["bme"], workforce["bme"] + workforce["white"])
 
+    # Turnover: headcount at the window's start as the records stood then; leavers in the
+    # window as the records stood at its end (a leaving date recorded later does not count).
     start_heads = dict(
         db.session.execute(
-            select(Staff.pay_band, func.count())
-            .where(
-                Staff.organisation_id == organisation_id,
-                in_post_clause(start),
-                Staff.pay_band.in_(senior),
-            )
-            .group_by(Staff.pay_band)
+            select(Version.pay_band, func.count())
+            .where(*history.in_post_as_at(organisation_id, start), Version.pay_band.in_(senior))
+            .group_by(Version.pay_band)
         ).all()
     )
+    left = and_(Version.leaving_date > start, Version.leaving_date <= end)
     leavers = dict(
         db.session.execute(
-            select(Staff.pay_band, func.count())
-            .where(
-                Staff.organisation_id == organisation_id,
-                Staff.pay_band.in_(senior),
-                Staff.leaving_date > start,
-                Staff.leaving_date <= end,
-            )
-            .group_by(Staff.pay_band)
+            select(Version.pay_band, func.count())
+            .where(*history.as_at(organisation_id, end), Version.pay_band.in_(senior), left)
+            .group_by(Version.pay_band)
         ).all()
     )
-    board_leavers, board_start = db.session.execute(
-        select(
-            func.count().filter(and_(Staff.leaving_date > start, Staff.leaving_date <= end)),
-            func.count().filter(in_post_clause(start)),
-        ).where(
-            Staff.organisation_id == organisation_id,
-            Staff.board_role.is_not(None),
-            Staff.board_voting,
-        )
-    ).one()
+    on_board = and_(Version.board_role.is_not(None), Version.board_voting)
+    board_start = db.session.scalar(
+        select(func.count()).where(*history.in_post_as_at(organisation_id, start), on_board)
+    )
+    board_leavers = db.session.scalar(
+        select(func.count()).where(*history.as_at(organisation_id, end), on_board, left)
+    )
     start_heads["8a+"] = sum(start_heads.get(b, 0) for b in senior)
     leavers["8a+"] = sum(leavers.get(b, 0) for b in senior)
     start_heads["board"], leavers["board"] = board_start, board_leavers
@@ -430,19 +425,18 @@ def aspiration(
 
 
 def senior_shares_history(organisation_id: int, snapshots: list[date]) -> pd.DataFrame:
-    """BME share (known) of the 8a-and-above pipeline at past 31 Marches, from today's staff
-    records (bands as recorded now): one query per snapshot, a handful of snapshots."""
+    """BME share (known) of the 8a-and-above pipeline at past 31 Marches, from the staff records
+    as they stood on each: one query per snapshot, a handful of snapshots."""
     rows = []
     for day in snapshots:
         counts = dict.fromkeys(GROUPS, 0)
         for grp, n in db.session.execute(
-            select(sql_group(Staff.ethnic_category), func.count())
+            select(sql_group(Version.ethnic_category), func.count())
             .where(
-                Staff.organisation_id == organisation_id,
-                in_post_clause(day),
-                Staff.pay_band.in_(list(SENIOR_BANDS)),
+                *history.in_post_as_at(organisation_id, day),
+                Version.pay_band.in_(list(SENIOR_BANDS)),
             )
-            .group_by(sql_group(Staff.ethnic_category))
+            .group_by(sql_group(Version.ethnic_category))
         ):
             counts[grp] += n
         rows.append(

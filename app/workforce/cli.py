@@ -53,11 +53,19 @@ def list_orgs(as_json: bool) -> None:
     help="Organisation code; may be left out when there is only one, or when the file names it.",
 )
 @click.option(
+    "--as-at",
+    "as_at",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The date the extract describes (default today): its changes count from that date.",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help="Print the result as JSON on standard output."
 )
-def import_staff(file: Path, org_code: str | None, as_json: bool) -> None:
+def import_staff(file: Path, org_code: str | None, as_at, as_json: bool) -> None:
     """Import an ESR staff extract: all rows or none."""
     data = file.read_bytes()
+    as_at = as_at.date() if as_at else None
     try:
         organisation = services.resolve_organisation(org_code or _single_code_in(data))
     except services.OrganisationError as exc:
@@ -71,10 +79,17 @@ def import_staff(file: Path, org_code: str | None, as_json: bool) -> None:
                 length=lines, label="Checking and importing rows", file=sys.stderr
             ) as bar:
                 record = services.import_staff(
-                    organisation, data, file.name, "command line", progress=bar.update
+                    organisation,
+                    data,
+                    file.name,
+                    "command line",
+                    progress=bar.update,
+                    as_at=as_at,
                 )
         else:
-            record = services.import_staff(organisation, data, file.name, "command line")
+            record = services.import_staff(
+                organisation, data, file.name, "command line", as_at=as_at
+            )
     except ImportRefused as refused:
         fail("the file was not imported; nothing was changed", refused.problems, as_json)
     db.session.commit()
@@ -89,7 +104,11 @@ def import_staff(file: Path, org_code: str | None, as_json: bool) -> None:
                 "unchanged": record.rows_unchanged,
             }
         )
-    click.echo(f"Imported {file.name} into {organisation.code}: {record.summary}", err=True)
+    click.echo(
+        f"Imported {file.name} into {organisation.code} as at {record.as_at:%d %B %Y}: "
+        f"{record.summary}",
+        err=True,
+    )
 
 
 def _single_code_in(data: bytes) -> str | None:

@@ -1,6 +1,13 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DecimalField, IntegerField, SelectChoice, SelectField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+)
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from app.workforce.bands import AFC_BANDS, band_name
@@ -9,6 +16,13 @@ from app.workforce.models import JUSTIFICATION_POLICIES
 
 class StaffUploadForm(FlaskForm):
     file = FileField("ESR staff extract (CSV)", validators=[FileRequired("Choose a CSV file")])
+    as_at = DateField(
+        "Extract date",
+        format="%Y-%m-%d",
+        validators=[Optional()],
+        description="The date the extract describes; leave blank for today. Its changes count "
+        "from that date, and earlier dates keep their figures.",
+    )
 
 
 class SettingsForm(FlaskForm):

@@ -163,6 +163,61 @@ class BandChange(db.Model):
     data_import_id: Mapped[int | None] = mapped_column(
         ForeignKey("data_import.id", ondelete="SET NULL")
     )
+
+    @property
+    def changes_described(self) -> str:
+        if self.changed == "added":
+            return "First recorded"
+        return ", ".join(name.replace("_", " ") for name in self.changed.split()).capitalize()
+
     note: Mapped[str | None] = mapped_column(Text)
 
     staff: Mapped[Staff] = relationship(back_populates="band_changes")
+
+
+class StaffHistory(db.Model):
+    """One version of a person's "as at" attributes, in force from `valid_from` up to, not
+    including, `valid_to` (open while it is the latest). Figures for a date read the version in
+    force on that date, so a later import closes versions rather than rewriting them."""
+
+    __tablename__ = "staff_history"
+    __table_args__ = (
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_range"),
+        CheckConstraint(
+            "board_role IS NULL OR board_role IN ('executive', 'non-executive')",
+            name="board_role",
+        ),
+        Index("ix_staff_history_org_valid_from", "organisation_id", "valid_from"),
+        # At most one open version per person, whatever two imports do at once.
+        Index(
+            "uq_staff_history_open",
+            "staff_id",
+            unique=True,
+            sqlite_where=db.text("valid_to IS NULL"),
+            postgresql_where=db.text("valid_to IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    ethnic_category: Mapped[str] = mapped_column(String(2))
+    pay_band: Mapped[str | None] = mapped_column(String(40))
+    staff_group: Mapped[str] = mapped_column(String(30))
+    board_role: Mapped[str | None] = mapped_column(String(20))
+    board_voting: Mapped[bool] = mapped_column(Boolean)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    leaving_date: Mapped[date | None] = mapped_column(Date)
+    # What the import changed: "added", or the attribute names, space-separated.
+    changed: Mapped[str] = mapped_column(String(200))
+    data_import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("data_import.id", ondelete="SET NULL")
+    )
+
+    @property
+    def changes_described(self) -> str:
+        if self.changed == "added":
+            return "First recorded"
+        return ", ".join(name.replace("_", " ") for name in self.changed.split()).capitalize()

@@ -1,6 +1,7 @@
 """HR's workforce pages: staff list and record, the ESR import, organisation settings."""
 
 from decimal import Decimal
+from functools import partial
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -14,7 +15,7 @@ from app.extensions import db
 from app.import_history import IMPORT_KINDS, DataImport
 from app.pagination import paginate
 from app.uploads import run_upload
-from app.workforce import queries, services
+from app.workforce import history, queries, services
 from app.workforce.bands import BANDS, BOARD_ROLE_NAMES, STAFF_GROUP_NAMES, band_name
 from app.workforce.forms import SettingsForm, StaffUploadForm
 from app.workforce.models import OrganisationSettings, Staff
@@ -63,7 +64,10 @@ def staff_detail(staff_id: int):
     audit.record(staff.organisation_id, current_user, "staff.ethnicity_viewed", "staff", staff.id)
     db.session.commit()
     return render_template(
-        "workforce/staff_detail.html", staff=staff, user=queries.user_for_staff(staff)
+        "workforce/staff_detail.html",
+        staff=staff,
+        user=queries.user_for_staff(staff),
+        versions=history.versions(staff.id),
     )
 
 
@@ -73,7 +77,9 @@ def import_history():
     form = StaffUploadForm()
     problems = None
     if form.validate_on_submit():
-        done, problems = run_upload(form, services.import_staff)
+        done, problems = run_upload(
+            form, partial(services.import_staff, as_at=form.as_at.data or None)
+        )
         if done:
             return redirect(url_for("workforce.import_history"))
     history = paginate(

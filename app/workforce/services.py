@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from app.csvimport import ImportRefused, Problem
 from app.extensions import db
 from app.import_history import DataImport, finish_import, start_import
 from app.timeutil import today_london
+from app.workforce import history
 from app.workforce.models import (
     BandChange,
     Organisation,
@@ -156,11 +158,19 @@ def import_staff(
     source: str,
     actor=None,
     progress: Callable[[int], None] | None = None,
+    as_at: date | None = None,
 ) -> DataImport:
     """Import an ESR extract: all rows or none. Rows are matched on staff number and updated in
-    place, so importing the same file again changes nothing. Raises ImportRefused."""
+    place, so importing the same file again changes nothing. What changed is recorded in the staff
+    history as from `as_at`, the date the extract describes (default today): earlier dates keep
+    showing what they showed. Raises ImportRefused."""
+    today = today_london()
+    as_at = as_at or today
     rows, problems = parse_staff_file(data, progress)
     problems += _organisation_problems(rows, organisation)
+    date_problem = history.extract_date_problem(organisation.id, as_at, today)
+    if date_problem:
+        problems.append(Problem(0, "", date_problem))
     if problems:
         raise ImportRefused(problems)
 
@@ -171,16 +181,17 @@ def import_staff(
         )
     }
     record = start_import(organisation.id, "staff", filename, source, actor)
-    today = today_london()
-    added = updated = unchanged = 0
+    record.as_at = as_at
+    added: list[Staff] = []
+    changed: list[tuple[Staff, list[str]]] = []
+    unchanged = updated = 0
     for row in rows:
         values = {name: getattr(row, name) for name in _STAFF_FIELDS}
         staff = existing.get(row.staff_number)
         if staff is None:
-            db.session.add(
-                Staff(organisation_id=organisation.id, staff_number=row.staff_number, **values)
-            )
-            added += 1
+            staff = Staff(organisation_id=organisation.id, staff_number=row.staff_number, **values)
+            db.session.add(staff)
+            added.append(staff)
             continue
         changes = {name: value for name, value in values.items() if getattr(staff, name) != value}
         if not changes:
@@ -191,12 +202,17 @@ def import_staff(
                 BandChange(
                     from_band=staff.pay_band,
                     to_band=row.pay_band,
-                    recorded_on=today,
+                    recorded_on=as_at,
                     data_import_id=record.id,
                 )
             )
         for name, value in changes.items():
             setattr(staff, name, value)
         updated += 1
-    record.rows_added, record.rows_updated, record.rows_unchanged = added, updated, unchanged
-    return finish_import(record, actor, source=source)
+        dated = [name for name in changes if name in history.FIELDS]
+        if dated:
+            changed.append((staff, dated))
+    db.session.flush()
+    history.record_import(organisation.id, record.id, as_at, added, changed)
+    record.rows_added, record.rows_updated, record.rows_unchanged = len(added), updated, unchanged
+    return finish_import(record, actor, source=source, as_at=as_at.isoformat())
