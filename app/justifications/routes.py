@@ -124,7 +124,9 @@ def write(justification_id: int):
     if not services.can_write(current_user, justification):
         abort(403)
     if justification.status == "superseded":
-        flash("This justification was superseded when the decision was changed; it is kept as it was.")
+        flash(
+            "This justification was superseded when the decision was changed; it is kept as it was."
+        )
         return redirect(url_for("justifications.detail", justification_id=justification.id))
     if justification.status not in OPEN_FOR_MANAGER:
         flash("This justification has been submitted and can no longer be changed.")

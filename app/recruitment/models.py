@@ -265,9 +265,7 @@ class PoolMember(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Joined the pool as a diverse (BME) panel member: given for panel purposes, so a manager's
     # panel check may count it. The ESR ethnicity of a pool member is never used for that.
-    diverse_member: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false()
-    )
+    diverse_member: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     staff = relationship("Staff")
 
