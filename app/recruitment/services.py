@@ -220,9 +220,9 @@ def add_applicant(
 
 
 LOCKED = (
-    "The decision needed a justification to the chair, so the decision and the outcomes are "
-    "locked. If they are wrong, ask HR to change them: HR records why, and the justification "
-    "is kept and marked superseded."
+    "The decision is recorded and an interviewed applicant was not appointed, so the decision "
+    "and the outcomes are locked. If they are wrong, ask HR to change them: HR records why, and "
+    "any justification to the chair is kept and marked superseded."
 )
 
 
@@ -232,8 +232,17 @@ class Locked(RecruitmentError):
 
 
 def locked(owner) -> bool:
-    """Locked once its decision triggered a justification (DOMAIN.md section 9)."""
-    return events.decision_locked(owner)
+    """Locked for the manager once the decision triggered a justification (DOMAIN.md section 9),
+    and equally when it could have: whether a justification then appears depends on the
+    ethnicity of those interviewed and not appointed, so deciding, changing the outcomes and
+    deciding again would tell the manager who is not BME. Both cases look the same."""
+    if events.decision_locked(owner):
+        return True
+    if owner.status == "open":
+        return False
+    return any(
+        a.interviewed and not a.appointed and not a.withdrawn for a in applications_of(owner)
+    )
 
 
 def _guard_locked(owner, override_reason: str | None) -> None:

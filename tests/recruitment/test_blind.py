@@ -5,6 +5,7 @@ with what they see when it is the other: any difference is a signal, whatever it
 """
 
 import re
+from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -289,6 +290,47 @@ def test_the_decision_pages_are_locked_for_the_manager_and_open_to_hr_with_a_rea
     assert done.status_code == 302
     statuses = sorted(j.status for j in justifications.all_for_owner(vacancy))
     assert statuses == ["due", "superseded"]
+
+
+def test_a_decision_that_could_have_triggered_is_locked_too(db, organisation):
+    """Otherwise deciding, changing the outcomes and deciding again until a justification
+    appears would tell the manager, one decision at a time, who is not BME."""
+    manager = factories.UserFactory(organisation=organisation, roles=("recruiting-manager",))
+    hr = factories.UserFactory(organisation=organisation, roles=("hr-admin",))
+    db.session.commit()
+    vacancy = _vacancy(db, organisation, manager)
+    apps = {}
+    for reference, category in (("P-W", WHITE), ("P-B", BME)):
+        application = services.add_applicant(vacancy, reference, manager, may_reuse=False)
+        application.applicant.ethnic_category = category
+        application.shortlisted = True
+        apps[reference] = application
+    apps["P-W"].interviewed = True
+    assert not services.locked(vacancy)
+    services.record_decision(vacancy, date(2026, 1, 19), None, manager)
+    db.session.commit()
+    assert justifications.for_owner(vacancy) is None  # P-W is white: nothing triggered
+    probe = {
+        apps["P-W"].id: services.Outcome(True, True, True),
+        apps["P-B"].id: services.Outcome(True, True, False),
+    }
+    with pytest.raises(services.Locked) as refused:
+        services.record_outcomes(vacancy, probe, None, manager)
+    assert "justification" not in str(refused.value).split(".")[0]
+    services.record_outcomes(vacancy, probe, None, hr, override_reason="P-W accepted the post")
+    db.session.commit()
+    assert justifications.for_owner(vacancy) is not None  # HR's change is the decision now
+
+
+def test_a_decision_where_every_interviewee_was_appointed_stays_open(db, organisation):
+    manager = factories.UserFactory(organisation=organisation, roles=("recruiting-manager",))
+    db.session.commit()
+    vacancy = _vacancy(db, organisation, manager)
+    application = services.add_applicant(vacancy, "P-1", manager, may_reuse=False)
+    application.shortlisted = application.interviewed = application.appointed = True
+    services.record_decision(vacancy, date(2026, 1, 19), None, manager)
+    assert not services.locked(vacancy)  # no one's ethnicity could have changed the result
+    services.record_decision(vacancy, date(2026, 1, 20), None, manager)
 
 
 # Point 3: the manager crawl
