@@ -277,6 +277,8 @@ def test_the_decision_pages_are_locked_for_the_manager_and_open_to_hr_with_a_rea
         f"/vacancies/{vacancy.id}/decision",
         data={"version": vacancy.version, "decision_date": "2026-01-20"},
     )
+    hr_outcomes = client.get(f"/vacancies/{vacancy.id}/outcomes").get_data(as_text=True)
+    assert "Reason for changing a locked decision" in hr_outcomes and "Save outcomes" in hr_outcomes
     assert no_reason.status_code == 400
     assert "give the reason for this change" in no_reason.get_data(as_text=True)
     done = client.post(
