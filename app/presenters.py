@@ -76,6 +76,8 @@ AUDIT_ACTIONS = {
     "mentoring.ended": "Relationship ended",
     "justification.created": "Justification to the chair needed",
     "justification.updated": "Justification updated after the decision changed",
+    "justification.superseded": "Justification superseded: the decision was changed",
+    "panel_declaration.changed": "Declaration for panel purposes changed",
     "justification.submitted": "Justification submitted",
     "justification.accepted": "Justification accepted by the chair",
     "justification.more-information-requested": "Chair asked for more information",

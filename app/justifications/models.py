@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,6 +27,7 @@ STATUSES = {
     "accepted": "Accepted",
     "referred": "Referred",
     "not-needed": "No longer needed",
+    "superseded": "Superseded: the decision was changed",
 }
 OPEN_FOR_MANAGER = ("due", "more-information-requested")
 DECIDED = ("accepted", "referred")
@@ -34,8 +36,21 @@ DECIDED = ("accepted", "referred")
 class Justification(db.Model):
     __tablename__ = "justification"
     __table_args__ = (
-        UniqueConstraint("vacancy_id"),
-        UniqueConstraint("batch_id"),
+        # One current justification per decision; superseded ones are kept beside it.
+        Index(
+            "uq_justification_current_vacancy",
+            "vacancy_id",
+            unique=True,
+            sqlite_where=text("status <> 'superseded'"),
+            postgresql_where=text("status <> 'superseded'"),
+        ),
+        Index(
+            "uq_justification_current_batch",
+            "batch_id",
+            unique=True,
+            sqlite_where=text("status <> 'superseded'"),
+            postgresql_where=text("status <> 'superseded'"),
+        ),
         CheckConstraint("(vacancy_id IS NULL) <> (batch_id IS NULL)", name="vacancy_or_batch"),
         Index("ix_justification_org_status", "organisation_id", "status"),
     )
@@ -55,10 +70,15 @@ class Justification(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # An HR change to a locked decision supersedes the justification: kept, never dropped.
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    superseded_reason: Mapped[str | None] = mapped_column(Text)
 
     vacancy = relationship("Vacancy")
     batch = relationship("Batch")
-    manager = relationship("User")
+    manager = relationship("User", foreign_keys=[manager_id])
+    superseded_by = relationship("User", foreign_keys=[superseded_by_id])
     applicants: Mapped[list["JustificationApplicant"]] = relationship(
         back_populates="justification",
         cascade="all, delete-orphan",

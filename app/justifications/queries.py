@@ -15,6 +15,7 @@ BUCKETS = {
     "submitted": "Waiting for the chair",
     "more-information-requested": "More information requested",
     "decided": "Decided",
+    "superseded": "Superseded",
 }
 
 

@@ -99,6 +99,7 @@ def _detail_page(justification, form, status=200):
         live_process=live_process,
         panels=panels,
         statuses=STATUSES,
+        others=[j for j in services.all_for_owner(owner) if j.id != justification.id],
         form=form,
         can_write=services.can_write(current_user, justification),
         can_review=services.can_review(current_user, justification),
@@ -122,6 +123,11 @@ def write(justification_id: int):
     justification = _load(justification_id)
     if not services.can_write(current_user, justification):
         abort(403)
+    if justification.status == "superseded":
+        flash(
+            "This justification was superseded when the decision was changed; it is kept as it was."
+        )
+        return redirect(url_for("justifications.detail", justification_id=justification.id))
     if justification.status not in OPEN_FOR_MANAGER:
         flash("This justification has been submitted and can no longer be changed.")
         return redirect(url_for("justifications.detail", justification_id=justification.id))

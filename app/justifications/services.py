@@ -50,9 +50,38 @@ def _check_version(justification, version) -> None:
     check_and_bump(justification, version, StaleJustification)
 
 
+def _owner_column(owner):
+    return Justification.vacancy_id if owner.kind == "vacancy" else Justification.batch_id
+
+
 def for_owner(owner) -> Justification | None:
-    column = Justification.vacancy_id if owner.kind == "vacancy" else Justification.batch_id
-    return db.session.scalar(select(Justification).where(column == owner.id))
+    """The current justification of a decision (superseded ones are kept beside it)."""
+    return db.session.scalar(
+        select(Justification).where(
+            _owner_column(owner) == owner.id, Justification.status != "superseded"
+        )
+    )
+
+
+def all_for_owner(owner) -> list[Justification]:
+    return list(
+        db.session.scalars(
+            select(Justification)
+            .where(_owner_column(owner) == owner.id)
+            .order_by(Justification.id.desc())
+        )
+    )
+
+
+def decision_locked(owner) -> bool:
+    """Once a decision has triggered a justification, its decision and outcomes are fixed for
+    the manager: recording and reverting would otherwise reveal who is BME."""
+    if owner.kind == "vacancy" and owner.batch_id:
+        owner = owner.batch
+    return (
+        db.session.scalar(select(Justification.id).where(_owner_column(owner) == owner.id).limit(1))
+        is not None
+    )
 
 
 def _link(justification: Justification) -> str:
@@ -82,7 +111,7 @@ def _responsible_manager(owner) -> User | None:
 # The trigger
 
 
-def on_decision(owner, actor) -> None:
+def on_decision(owner, actor, reason: str | None = None) -> None:
     """Called in the decision's own transaction, for recorded and imported decisions alike."""
     if owner.kind == "vacancy" and owner.batch_id:
         return  # a batch's vacancies are justified together, on the batch
@@ -100,82 +129,63 @@ def on_decision(owner, actor) -> None:
     justification = for_owner(owner)
     decided_on = owner.decision_date or today_london()
     due = add_working_days(decided_on, settings.justification_due_working_days)
-    if justification is None:
-        if not wanted:
+    if justification is not None:
+        current = sorted(a.application_id for a in justification.applicants)
+        if current == sorted(wanted) and justification.decision_date == decided_on:
             return
-        justification = Justification(
-            organisation_id=owner.organisation_id,
-            status="due",
-            decision_date=decided_on,
-            due_date=due,
-            manager_id=owner.recruiting_manager_id,
-            **{f"{owner.kind}_id": owner.id},
-        )
-        justification.applicants = [JustificationApplicant(application_id=i) for i in wanted]
-        db.session.add(justification)
-        db.session.flush()
-        audit.record(
-            owner.organisation_id,
-            actor,
-            "justification.created",
-            "justification",
-            justification.id,
-            {"reference": owner.reference, "due_date": due, "applicants": len(wanted)},
-        )
-        manager = _responsible_manager(owner)
-        if manager:
-            notify(
-                manager,
-                f"Justification to the chair due by {due:%-d %B %Y}",
-                f"The decision for {owner.label} needs a justification to the chair: "
-                f"{len(wanted)} interviewed applicant{'s' if len(wanted) != 1 else ''} "
-                "were not appointed. Write it by the due date.",
-                _link(justification),
-            )
-        return
-    _decision_changed(justification, owner, actor, wanted, decided_on, due)
-
-
-def _decision_changed(justification, owner, actor, wanted, decided_on, due) -> None:
-    current = sorted(a.application_id for a in justification.applicants)
-    if justification.status not in (*OPEN_FOR_MANAGER, "not-needed"):
-        if current != sorted(wanted) or justification.decision_date != decided_on:
-            audit.record(
-                owner.organisation_id,
-                actor,
-                "justification.decision_changed_after",
-                "justification",
-                justification.id,
-                {"status": justification.status, "applicants_now": len(wanted)},
-                reason="The decision changed after the justification was submitted",
-            )
-        return
-    before = {
-        "status": justification.status,
-        "applicants": len(current),
-        "decision_date": justification.decision_date,
-    }
-    if sorted(wanted) != current:
-        justification.applicants = [JustificationApplicant(application_id=i) for i in wanted]
-    justification.decision_date = decided_on
-    justification.due_date = due
+        _supersede(justification, owner, actor, reason, len(wanted))
     if not wanted:
-        justification.status = "not-needed"
-    elif justification.status == "not-needed":
-        justification.status = "due"
+        return
+    justification = Justification(
+        organisation_id=owner.organisation_id,
+        status="due",
+        decision_date=decided_on,
+        due_date=due,
+        manager_id=owner.recruiting_manager_id,
+        **{f"{owner.kind}_id": owner.id},
+    )
+    justification.applicants = [JustificationApplicant(application_id=i) for i in wanted]
+    db.session.add(justification)
+    db.session.flush()
+    audit.record(
+        owner.organisation_id,
+        actor,
+        "justification.created",
+        "justification",
+        justification.id,
+        {"reference": owner.reference, "due_date": due, "applicants": len(wanted)},
+    )
+    manager = _responsible_manager(owner)
+    if manager:
+        notify(
+            manager,
+            f"Justification to the chair due by {due:%-d %B %Y}",
+            f"The decision for {owner.label} needs a justification to the chair: "
+            f"{len(wanted)} interviewed applicant{'s' if len(wanted) != 1 else ''} "
+            "were not appointed. Write it by the due date.",
+            _link(justification),
+        )
+
+
+def _supersede(justification, owner, actor, reason: str | None, applicants_now: int) -> None:
+    """A changed decision never rewrites or drops the justification: it is kept, marked
+    superseded with who and why, and a new one follows when the new decision needs it."""
+    before = justification.status
+    justification.status = "superseded"
+    justification.superseded_at = utcnow()
+    justification.superseded_by_id = getattr(actor, "id", None)
+    justification.superseded_reason = (reason or "").strip() or "The decision was changed"
     db.session.flush()
     bump(justification)
-    after = {"status": justification.status, "applicants": len(wanted), "decision_date": decided_on}
-    if before != after:
-        audit.record(
-            owner.organisation_id,
-            actor,
-            "justification.updated",
-            "justification",
-            justification.id,
-            {"before": before, "after": after},
-            reason="The decision was changed",
-        )
+    audit.record(
+        owner.organisation_id,
+        actor,
+        "justification.superseded",
+        "justification",
+        justification.id,
+        {"reference": owner.reference, "status_before": before, "applicants_now": applicants_now},
+        reason=justification.superseded_reason,
+    )
 
 
 def close_guard(owner) -> str | None:
@@ -188,21 +198,20 @@ def close_guard(owner) -> str | None:
 def related_link(owner) -> list[tuple[str, str]]:
     from app.justifications.models import STATUSES
 
-    justification = for_owner(owner)
-    if justification is None:
-        return []
     return [
         (
             f"Justification to the chair: {STATUSES[justification.status].lower()}, due "
             f"{justification.due_date:%-d %B %Y}",
             _link(justification),
         )
+        for justification in all_for_owner(owner)
     ]
 
 
 events.decision_listeners.append(on_decision)
 events.close_guards.append(close_guard)
 events.related_links.append(related_link)
+events.decision_locks.append(decision_locked)
 
 
 # What the chair sees of the process
@@ -288,6 +297,10 @@ def reason_problems(justification: Justification, reasons: dict[int, Reason]) ->
 
 
 def _writable(justification: Justification) -> None:
+    if justification.status == "superseded":
+        raise JustificationError(
+            "This justification was superseded when the decision was changed; it is kept as it was"
+        )
     if justification.status not in OPEN_FOR_MANAGER:
         raise JustificationError(
             "This justification has been submitted and can no longer be changed"

@@ -87,7 +87,10 @@ def seed(organisation, rng: random.Random, today: date, vacancies: int = 260) ->
             )
         )
     )
+    # The demo's BME panel members joined the pool as such: managers' panel checks count only
+    # what people gave for that purpose, never the staff record.
     bme_staff = [s for s in staff if group_of(s.ethnic_category) == WresGroup.BME]
+    bme_staff = rng.sample(bme_staff, min(25, len(bme_staff)))
     other_staff = [s for s in staff if group_of(s.ethnic_category) != WresGroup.BME]
     start = date(today.year - 3 if today.month < 4 else today.year - 2, 4, 1)
     days = (today - start).days
@@ -179,13 +182,14 @@ def seed(organisation, rng: random.Random, today: date, vacancies: int = 260) ->
     imports.import_panels(
         organisation, _csv(PANEL_COLUMNS, panel_rows), "demo-panels.csv", "demo data"
     )
-    for member in rng.sample(bme_staff, min(25, len(bme_staff))):
+    for member in bme_staff:
         db.session.add(
             PoolMember(
                 organisation_id=organisation.id,
                 staff_id=member.id,
                 training_date=today - timedelta(days=rng.randint(20, 500)),
                 note="Inclusion ambassador",
+                diverse_member=True,
             )
         )
     _assign_manager(organisation)

@@ -10,11 +10,17 @@ from collections.abc import Callable
 decision_listeners: list[Callable] = []
 # guard(owner) -> a reason closing is refused, or None
 close_guards: list[Callable] = []
+# lock(owner) -> True when the decision and outcomes may be changed only by HR, with a reason
+decision_locks: list[Callable] = []
 
 
-def decision_recorded(owner, actor) -> None:
+def decision_recorded(owner, actor, reason: str | None = None) -> None:
     for listener in decision_listeners:
-        listener(owner, actor)
+        listener(owner, actor, reason=reason)
+
+
+def decision_locked(owner) -> bool:
+    return any(lock(owner) for lock in decision_locks)
 
 
 def close_refused(owner) -> str | None:

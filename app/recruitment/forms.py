@@ -87,6 +87,9 @@ class ApplicantForm(FlaskForm):
 
 class DecisionForm(_Versioned, FlaskForm):
     decision_date = DateField("Date of the decision", validators=[Optional()], format="%Y-%m-%d")
+    override_reason = TextAreaField(
+        "Reason for changing a locked decision", validators=[Optional(), Length(max=4000)]
+    )
 
 
 class StaffMemberForm(_Versioned, FlaskForm):
@@ -133,6 +136,13 @@ class PoolMemberForm(FlaskForm):
         "Note",
         validators=[Optional(), Length(max=200)],
         description="For example: inclusion ambassador",
+    )
+    diverse_member = BooleanField(
+        "They joined the pool as a BME (diverse) panel member",
+        description=(
+            "Tick only if the person asked to join as a BME panel member. Managers' panel "
+            "checks count them as a BME member; their staff record (ESR) is never used there."
+        ),
     )
 
 

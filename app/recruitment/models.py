@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -262,5 +263,31 @@ class PoolMember(db.Model):
     training_date: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Joined the pool as a diverse (BME) panel member: given for panel purposes, so a manager's
+    # panel check may count it. The ESR ethnicity of a pool member is never used for that.
+    diverse_member: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     staff = relationship("Staff")
+
+
+class PanelDeclaration(db.Model):
+    """A member of staff's own statement that they count as a BME panel member.
+
+    Kept apart from the staff record (ESR): it is given only so that panels can be checked on
+    managers' screens, and the person can withdraw it from their account page.
+    """
+
+    __tablename__ = "panel_declaration"
+    __table_args__ = (UniqueConstraint("staff_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    declared_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None

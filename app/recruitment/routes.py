@@ -12,7 +12,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from app import audit
@@ -282,11 +282,14 @@ def edit_vacancy(owner_id: int):
         form.version.data = vacancy.version
         form.recruiting_manager_id.data = vacancy.recruiting_manager_id or 0
         form.staff_group.data = vacancy.staff_group or ""
-    if not current_user.has_role(Role.HR_ADMIN):
-        del form.recruiting_manager_id  # managers cannot hand a vacancy to someone else
+    hr = current_user.has_role(Role.HR_ADMIN)
+    if not hr:
+        # Managers cannot hand a vacancy to someone else. WTForms leaves a deleted field's
+        # attribute set to None, so the role (not hasattr) decides below.
+        del form.recruiting_manager_id
     if form.validate_on_submit():
         values = _vacancy_values(form)
-        if hasattr(form, "recruiting_manager_id"):
+        if hr:
             values["recruiting_manager_id"] = form.recruiting_manager_id.data or None
         try:
             if values["reference"] != vacancy.reference and services._reference_taken(
@@ -319,6 +322,13 @@ def _detail_url(owner) -> str:
     return url_for(endpoint, owner_id=owner.id)
 
 
+def _override_reason(owner) -> str | None:
+    """HR may change a locked decision, giving a reason; for anyone else None keeps it locked."""
+    if current_user.has_role(Role.HR_ADMIN) and services.locked(owner):
+        return request.form.get("override_reason", "")
+    return None
+
+
 def _recruiting_owner(kind: str, owner_id: int):
     """Applicants, panels and decisions of a vacancy in a batch are recorded on the batch."""
     owner = load_owner(kind, owner_id)
@@ -334,7 +344,13 @@ def new_applicant(kind: str, owner_id: int):
     form = ApplicantForm()
     if form.validate_on_submit():
         try:
-            services.add_applicant(owner, form.reference.data, current_user)
+            services.add_applicant(
+                owner,
+                form.reference.data,
+                current_user,
+                may_reuse=current_user.has_role(Role.HR_ADMIN),
+                override_reason=_override_reason(owner),
+            )
         except services.RecruitmentError as exc:
             _error(form, exc)
         else:
@@ -342,8 +358,12 @@ def new_applicant(kind: str, owner_id: int):
             flash(f"Applicant {form.reference.data.strip()} added.")
             return redirect(_detail_url(owner))
     return render_template(
-        "recruitment/applicant_form.html", form=form, owner=owner
-    ), 400 if form.errors else 200
+        "recruitment/applicant_form.html",
+        form=form,
+        owner=owner,
+        locked=services.locked(owner),
+        override_reason=request.form.get("override_reason", ""),
+    ), 400 if form.errors or form.form_errors else 200
 
 
 def _posted_outcomes(applications) -> dict[int, services.Outcome]:
@@ -379,7 +399,9 @@ def outcomes(kind: str, owner_id: int):
     elif form.validate_on_submit():
         shown = _posted_outcomes(applications)
         try:
-            services.record_outcomes(owner, shown, form.version.data, current_user)
+            services.record_outcomes(
+                owner, shown, form.version.data, current_user, _override_reason(owner)
+            )
         except services.RecruitmentError as exc:
             db.session.rollback()
             errors.append(str(exc))
@@ -397,6 +419,8 @@ def outcomes(kind: str, owner_id: int):
         shown=shown,
         form=form,
         errors=errors,
+        locked=services.locked(owner),
+        override_reason=request.form.get("override_reason", ""),
     ), 400 if errors else 200
 
 
@@ -472,7 +496,11 @@ def decision(kind: str, owner_id: int):
     if form.validate_on_submit():
         try:
             services.record_decision(
-                owner, form.decision_date.data, form.version.data, current_user
+                owner,
+                form.decision_date.data,
+                form.version.data,
+                current_user,
+                _override_reason(owner),
             )
         except services.RecruitmentError as exc:
             db.session.rollback()
@@ -482,7 +510,12 @@ def decision(kind: str, owner_id: int):
             flash("Decision recorded.")
             return redirect(_detail_url(owner))
     return render_template(
-        "recruitment/decision.html", form=form, owner=owner, counts=queries.outcome_counts(owner)
+        "recruitment/decision.html",
+        form=form,
+        owner=owner,
+        counts=queries.outcome_counts(owner),
+        locked=services.locked(owner),
+        override_reason=request.form.get("override_reason", ""),
     ), 400 if form.errors or form.form_errors else 200
 
 
@@ -695,6 +728,37 @@ def confirm_panel(kind: str, owner_id: int, stage: str):
     return _panel_change(kind, owner_id, stage, ConfirmPanelForm, "confirm_form", change)
 
 
+# Anyone with a staff record: counting as a BME panel member, by their own declaration
+
+
+@bp.app_template_global()
+def panel_declaration_of(staff) -> bool:
+    """For the account page: whether this person has declared it (their own data, shown only
+    to them)."""
+    return staff is not None and services.current_declaration(staff) is not None
+
+
+@bp.route("/account/panel-declaration", methods=["POST"])
+@login_required
+def panel_declaration():
+    from app.accounts.services import staff_record_for
+
+    staff = staff_record_for(current_user)
+    form = OutcomesForm()
+    if staff is None or not form.validate_on_submit():
+        flash("Your declaration could not be saved. Reload the page and try again.")
+        return redirect(url_for("accounts.account"))
+    if request.form.get("declare") == "yes":
+        services.declare_for_panels(staff, current_user)
+        message = "Saved: you count as a BME member on the panels you sit on."
+    else:
+        services.withdraw_panel_declaration(staff, current_user)
+        message = "Withdrawn: your declaration is no longer used for panels."
+    db.session.commit()
+    flash(message)
+    return redirect(url_for("accounts.account"))
+
+
 # HR: the panel pool, applicants' equality data, imports and compliance
 
 
@@ -715,6 +779,7 @@ def pool():
                 form.training_date.data,
                 form.note.data or "",
                 current_user,
+                diverse_member=form.diverse_member.data,
             )
         except services.RecruitmentError as exc:
             _error(form, exc)

@@ -19,6 +19,7 @@ from app.recruitment.models import (
     Batch,
     InterviewScore,
     Panel,
+    PanelDeclaration,
     PanelMember,
     PoolMember,
     Vacancy,
@@ -170,10 +171,25 @@ def applications_of(owner) -> list[Application]:
     )
 
 
-def add_applicant(owner, reference: str, actor) -> Application:
+REFERENCE_IN_USE = (
+    "{reference} is already in use. Use the reference this recruitment's applicant has in "
+    "NHS Jobs or Trac; if the same person applied for more than one post, HR can add them."
+)
+
+
+def add_applicant(
+    owner, reference: str, actor, *, may_reuse: bool = True, override_reason: str | None = None
+) -> Application:
+    """Add an application by the applicant's reference.
+
+    `may_reuse` is False for a recruiting manager: an existing reference (another vacancy's
+    applicant, or one HR imported) carries equality data the manager must not be able to
+    attach and then probe through the justification trigger, so it is refused whatever it is.
+    """
     reference = reference.strip()
     if not reference:
         raise RecruitmentError("Enter the applicant's reference", "reference")
+    _guard_locked(owner, override_reason)
     applicant = db.session.scalar(
         select(Applicant).where(
             Applicant.organisation_id == owner.organisation_id, Applicant.reference == reference
@@ -185,6 +201,8 @@ def add_applicant(owner, reference: str, actor) -> Application:
         db.session.flush()
     elif any(a.applicant_id == applicant.id for a in applications_of(owner)):
         raise RecruitmentError(f"{reference} has already applied here", "reference")
+    elif not may_reuse:
+        raise RecruitmentError(REFERENCE_IN_USE.format(reference=reference), "reference")
     application = Application(
         organisation_id=owner.organisation_id, applicant=applicant, **{f"{owner.kind}_id": owner.id}
     )
@@ -197,8 +215,47 @@ def add_applicant(owner, reference: str, actor) -> Application:
         owner.kind,
         owner.id,
         {"applicant_reference": reference},
+        reason=override_reason,
     )
     return application
+
+
+LOCKED = (
+    "The decision is recorded and an interviewed applicant was not appointed, so the decision "
+    "and the outcomes are locked. If they are wrong, ask HR to change them: HR records why, and "
+    "any justification to the chair is kept and marked superseded."
+)
+
+
+class Locked(RecruitmentError):
+    def __init__(self):
+        super().__init__(LOCKED)
+
+
+def locked(owner) -> bool:
+    """Locked for the manager once the decision triggered a justification (DOMAIN.md section 9),
+    and equally when it could have: whether a justification then appears depends on the
+    ethnicity of those interviewed and not appointed, so deciding, changing the outcomes and
+    deciding again would tell the manager who is not BME. Both cases look the same."""
+    if events.decision_locked(owner):
+        return True
+    if owner.status == "open":
+        return False
+    return any(
+        a.interviewed and not a.appointed and not a.withdrawn for a in applications_of(owner)
+    )
+
+
+def _guard_locked(owner, override_reason: str | None) -> None:
+    """Only an HR change with a reason gets past the lock; routes pass a reason only for HR."""
+    if not locked(owner):
+        return
+    if override_reason is None:
+        raise Locked()
+    if not override_reason.strip():
+        raise RecruitmentError(
+            "The decision is locked: give the reason for this change", "override_reason"
+        )
 
 
 @dataclass
@@ -241,7 +298,14 @@ def outcome_problems(owner, outcomes: dict[int, Outcome], references: dict[int, 
     return problems
 
 
-def record_outcomes(owner, outcomes: dict[int, Outcome], version: int | None, actor) -> None:
+def record_outcomes(
+    owner,
+    outcomes: dict[int, Outcome],
+    version: int | None,
+    actor,
+    override_reason: str | None = None,
+) -> None:
+    _guard_locked(owner, override_reason)
     applications = {a.id: a for a in applications_of(owner)}
     unknown = set(outcomes) - set(applications)
     if unknown:
@@ -286,12 +350,28 @@ def record_outcomes(owner, outcomes: dict[int, Outcome], version: int | None, ac
     db.session.flush()
     if changes:
         audit.record(
-            owner.organisation_id, actor, "outcomes.recorded", owner.kind, owner.id, changes
+            owner.organisation_id,
+            actor,
+            "outcomes.recorded",
+            owner.kind,
+            owner.id,
+            changes,
+            reason=override_reason,
         )
+        if locked(owner):
+            # The outcomes of a decided recruitment are part of its decision.
+            events.decision_recorded(owner, actor, reason=override_reason)
 
 
-def record_decision(owner, decision_date: date | None, version: int | None, actor) -> None:
+def record_decision(
+    owner,
+    decision_date: date | None,
+    version: int | None,
+    actor,
+    override_reason: str | None = None,
+) -> None:
     """Record the appointment decision of a vacancy or batch, with its date."""
+    _guard_locked(owner, override_reason)
     anyone_shortlisted = any(a.shortlisted and not a.withdrawn for a in applications_of(owner))
     if decision_date is None and anyone_shortlisted:
         raise RecruitmentError("Enter the date of the decision", "decision_date")
@@ -313,8 +393,9 @@ def record_decision(owner, decision_date: date | None, version: int | None, acto
         owner.kind,
         owner.id,
         {**_owner_ref(owner), "decision_date": decision_date, "previous_decision_date": before},
+        reason=override_reason,
     )
-    events.decision_recorded(owner, actor)
+    events.decision_recorded(owner, actor, reason=override_reason)
 
 
 def record_scores(
@@ -435,13 +516,40 @@ def training_dates(organisation_id: int, staff_ids: Iterable[int]) -> dict[int, 
     )
 
 
-def member_facts(panel: Panel) -> list[panel_rules.MemberFacts]:
-    trained_on = training_dates(
-        panel.organisation_id, [m.staff_id for m in panel.members if m.staff_id]
+def declared_for_panels(organisation_id: int, staff_ids: Iterable[int]) -> set[int]:
+    """Staff who gave their ethnicity for panel purposes: diverse members of the panel pool
+    and people who declared it in their own account. Nobody's ESR record is read here."""
+    ids = list(staff_ids)
+    if not ids:
+        return set()
+    pooled = select(PoolMember.staff_id).where(
+        PoolMember.organisation_id == organisation_id,
+        PoolMember.staff_id.in_(ids),
+        PoolMember.active.is_(True),
+        PoolMember.diverse_member.is_(True),
     )
+    declared = select(PanelDeclaration.staff_id).where(
+        PanelDeclaration.organisation_id == organisation_id,
+        PanelDeclaration.staff_id.in_(ids),
+        PanelDeclaration.withdrawn_at.is_(None),
+    )
+    return set(db.session.scalars(pooled.union(declared)))
+
+
+def declared_group(member: PanelMember, declared: set[int]) -> WresGroup:
+    """A member's group for the panel rule: as declared for that purpose, else not known."""
+    if member.staff_id is None:
+        return group_of(member.external_ethnic_category or "99")
+    return WresGroup.BME if member.staff_id in declared else WresGroup.UNKNOWN
+
+
+def member_facts(panel: Panel) -> list[panel_rules.MemberFacts]:
+    staff_ids = [m.staff_id for m in panel.members if m.staff_id]
+    trained_on = training_dates(panel.organisation_id, staff_ids)
+    declared = declared_for_panels(panel.organisation_id, staff_ids)
     return [
         panel_rules.MemberFacts(
-            group=group_of(m.ethnic_category),
+            group=declared_group(m, declared),
             role=m.role,
             is_staff=m.staff_id is not None,
             training_date=trained_on.get(m.staff_id),
@@ -629,6 +737,7 @@ def pool_suggestions(panel: Panel, limit: int = 5) -> list[PoolMember]:
         .where(
             PoolMember.organisation_id == panel.organisation_id,
             PoolMember.active.is_(True),
+            PoolMember.diverse_member.is_(True),
             Staff.leaving_date.is_(None) | (Staff.leaving_date > today_london()),
         )
         .order_by(PoolMember.training_date.desc().nulls_last(), Staff.full_name)
@@ -637,7 +746,7 @@ def pool_suggestions(panel: Panel, limit: int = 5) -> list[PoolMember]:
     chosen = []
     for pool_member in candidates:
         staff = pool_member.staff
-        if staff.id in on_panel or group_of(staff.ethnic_category) != WresGroup.BME:
+        if staff.id in on_panel:
             continue
         facts_if_added = panel_rules.MemberFacts(
             WresGroup.BME, "member", True, pool_member.training_date
@@ -654,7 +763,12 @@ def pool_suggestions(panel: Panel, limit: int = 5) -> list[PoolMember]:
 
 
 def add_to_pool(
-    organisation_id: int, staff: Staff, training_date: date | None, note: str, actor
+    organisation_id: int,
+    staff: Staff,
+    training_date: date | None,
+    note: str,
+    actor,
+    diverse_member: bool = False,
 ) -> PoolMember:
     existing = db.session.scalar(
         select(PoolMember).where(
@@ -669,6 +783,7 @@ def add_to_pool(
     member.active = True
     member.training_date = training_date
     member.note = note.strip()
+    member.diverse_member = diverse_member
     db.session.add(member)
     db.session.flush()
     audit.record(
@@ -677,7 +792,7 @@ def add_to_pool(
         "pool.member_added",
         "staff",
         staff.id,
-        {"training_date": training_date},
+        {"training_date": training_date, "diverse_member": diverse_member},
     )
     return member
 
@@ -694,3 +809,37 @@ def staff_by_number(organisation_id: int, staff_number: str) -> Staff | None:
             Staff.organisation_id == organisation_id, Staff.staff_number == staff_number.strip()
         )
     )
+
+
+# Declarations for panel purposes, made by the person in their own account
+
+
+def current_declaration(staff: Staff) -> PanelDeclaration | None:
+    return db.session.scalar(
+        select(PanelDeclaration).where(
+            PanelDeclaration.staff_id == staff.id, PanelDeclaration.withdrawn_at.is_(None)
+        )
+    )
+
+
+def declare_for_panels(staff: Staff, actor) -> PanelDeclaration:
+    row = db.session.scalar(select(PanelDeclaration).where(PanelDeclaration.staff_id == staff.id))
+    if row is not None and row.withdrawn_at is None:
+        return row
+    if row is None:
+        row = PanelDeclaration(organisation_id=staff.organisation_id, staff_id=staff.id)
+        db.session.add(row)
+    row.declared_at, row.withdrawn_at = utcnow(), None
+    db.session.flush()
+    # The trail says a declaration changed, not what it says: it is read by more people.
+    audit.record(staff.organisation_id, actor, "panel_declaration.changed", "staff", staff.id)
+    return row
+
+
+def withdraw_panel_declaration(staff: Staff, actor) -> None:
+    row = current_declaration(staff)
+    if row is None:
+        return
+    row.withdrawn_at = utcnow()
+    db.session.flush()
+    audit.record(staff.organisation_id, actor, "panel_declaration.changed", "staff", staff.id)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011_history'
-down_revision = '0007_integrity'
+down_revision = '0008_blind'
 branch_labels = None
 depends_on = None
 

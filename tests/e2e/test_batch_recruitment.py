@@ -26,6 +26,7 @@ def test_manager_runs_a_batch_of_three_vacancies(page, db, organisation):
             staff_id=ambassador.id,
             training_date=date(2026, 2, 1),
             note="Inclusion ambassador",
+            diverse_member=True,
         )
     )
     email = committed_user(db, organisation, "recruiting-manager")

@@ -108,29 +108,81 @@ def test_due_days_come_from_the_settings(db, organisation, people):
     assert services.for_owner(vacancy).due_date == add_working_days(date(2026, 1, 19), 5)
 
 
-def test_changing_the_decision_updates_an_unsubmitted_justification(db, organisation, people):
+def test_a_triggered_decision_is_locked_for_the_manager_and_hr_supersedes_it(
+    db, organisation, people
+):
     manager, _ = people
+    hr = factories.UserFactory(organisation=organisation, roles=("hr-admin",))
     vacancy = _decided_vacancy(
         db, organisation, manager, [("P-1", "N", True, False), ("P-2", "A", True, True)]
     )
+    first = services.for_owner(vacancy)
     apps = {a.applicant.reference: a for a in recruitment.applications_of(vacancy)}
+    reverted = {
+        apps["P-1"].id: recruitment.Outcome(True, True, True),
+        apps["P-2"].id: recruitment.Outcome(True, True, False),
+    }
+    # Recording and reverting would tell the manager who is BME: both are refused.
+    with pytest.raises(recruitment.Locked):
+        recruitment.record_outcomes(vacancy, reverted, None, manager)
+    with pytest.raises(recruitment.Locked):
+        recruitment.record_decision(vacancy, date(2026, 1, 20), None, manager)
+    with pytest.raises(recruitment.Locked):
+        recruitment.add_applicant(vacancy, "P-9", manager, may_reuse=False)
+    with pytest.raises(recruitment.RecruitmentError, match="give the reason"):
+        recruitment.record_outcomes(vacancy, reverted, None, hr, override_reason=" ")
+    recruitment.record_outcomes(
+        vacancy, reverted, None, hr, override_reason="P-1 accepted; the panel's letter was wrong"
+    )
+    db.session.commit()
+    db.session.refresh(first)
+    assert first.status == "superseded"  # kept, not dropped
+    assert first.superseded_reason == "P-1 accepted; the panel's letter was wrong"
+    assert first.superseded_by_id == hr.id
+    assert [a.application.applicant.reference for a in first.applicants] == ["P-1"]
+    assert services.for_owner(vacancy) is None  # the new decision needs none
+    assert Justification.query.count() == 1
+    event = AuditEvent.query.filter_by(action="justification.superseded").one()
+    assert event.reason == "P-1 accepted; the panel's letter was wrong"
+    assert AuditEvent.query.filter_by(action="outcomes.recorded").one().actor_id == hr.id
+    # Still locked for the manager: a superseded justification was triggered all the same.
+    with pytest.raises(recruitment.Locked):
+        recruitment.record_decision(vacancy, date(2026, 1, 21), None, manager)
+    # HR changes it back: a new justification, the superseded one beside it.
     recruitment.record_outcomes(
         vacancy,
         {
-            apps["P-1"].id: recruitment.Outcome(True, True, True),
-            apps["P-2"].id: recruitment.Outcome(True, True, False),
+            apps["P-1"].id: recruitment.Outcome(True, True, False),
+            apps["P-2"].id: recruitment.Outcome(True, True, True),
         },
         None,
-        manager,
+        hr,
+        override_reason="P-1 withdrew the acceptance",
     )
-    recruitment.record_decision(vacancy, date(2026, 1, 20), None, manager)
     db.session.commit()
-    justification = services.for_owner(vacancy)
-    assert justification.status == "not-needed"
-    event = AuditEvent.query.filter_by(action="justification.updated").one()
-    assert event.reason == "The decision was changed"
-    # and a closed vacancy is allowed now, where it was not while the justification was due
-    recruitment.close(vacancy, manager)
+    assert sorted(j.status for j in Justification.query) == ["due", "superseded"]
+    assert services.for_owner(vacancy).id != first.id
+
+
+def test_a_superseded_justification_is_shown_in_lists_and_history(
+    app, client, db, organisation, people
+):
+    manager, _ = people
+    hr = factories.UserFactory(organisation=organisation, roles=("hr-admin",))
+    vacancy = _decided_vacancy(db, organisation, manager, [("P-1", "N", True, False)])
+    first = services.for_owner(vacancy)
+    recruitment.record_decision(vacancy, date(2026, 1, 22), None, hr, override_reason="Wrong date")
+    db.session.commit()
+    from tests.conftest import sign_in
+
+    sign_in(client, hr.email)
+    queue = client.get("/justifications?status=superseded").get_data(as_text=True)
+    assert "Superseded: the decision was changed" in queue and "V-1" in queue
+    detail = client.get(f"/justifications/{first.id}").get_data(as_text=True)
+    assert "Reason: Wrong date" in detail
+    assert "Other justifications for this decision" in detail
+    page = client.get(f"/vacancies/{vacancy.id}").get_data(as_text=True)
+    assert page.count("Justification to the chair:") == 2
 
 
 def test_a_vacancy_cannot_close_while_its_justification_is_due(db, organisation, people):
