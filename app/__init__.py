@@ -9,7 +9,8 @@ from werkzeug.routing import IntegerConverter
 
 from config import Config, load_config
 
-MAX_DATABASE_ID = 2**63 - 1  # the largest BIGINT; SQLite's INTEGER is the same 64 bits
+# Every id column is INTEGER: 32 bits on PostgreSQL (SQLite's are wider, and accept these too).
+MAX_DATABASE_ID = 2**31 - 1
 
 
 def create_app(config: Config | str | None = None) -> Flask:
@@ -62,8 +63,9 @@ class DatabaseIdConverter(IntegerConverter):
     """`<int:...>` in every route: ASCII digits only, and no larger than a database id can be.
 
     Werkzeug's own converter matches any Unicode decimal digit (Arabic-Indic digits reach the
-    route as ordinary numbers) and any size (an id above 2^63 overflows the database driver). Here
-    both simply do not match, so the answer is the ordinary 404.
+    view as ordinary numbers) and any size (an id beyond the column's range makes PostgreSQL
+    refuse the query, and one above 2^63 overflows SQLite's driver). Here neither matches, so
+    the answer is the ordinary 404.
     """
 
     regex = r"[0-9]+"

@@ -286,7 +286,8 @@ def edit_vacancy(owner_id: int):
         del form.recruiting_manager_id  # managers cannot hand a vacancy to someone else
     if form.validate_on_submit():
         values = _vacancy_values(form)
-        if hasattr(form, "recruiting_manager_id"):
+        # Not hasattr: WTForms leaves a deleted field's attribute in place, set to None.
+        if current_user.has_role(Role.HR_ADMIN):
             values["recruiting_manager_id"] = form.recruiting_manager_id.data or None
         try:
             if values["reference"] != vacancy.reference and services._reference_taken(

@@ -17,8 +17,8 @@ the endpoint does not serve -> 403; anonymous -> a redirect to sign-in; an objec
 organisation -> 404 for every role the endpoint serves; never 500. A route without an entry in
 EXPECTATIONS fails `test_every_route_has_expectations` with its name.
 
-Every rule with an integer argument is also asked for ids above 2^63 and for non-ASCII digits,
-which must not reach the view (404).
+Every rule with an integer argument is also asked for ids beyond the id columns (2^31 and 2^63)
+and for non-ASCII digits, which must not reach the view (404).
 """
 
 from collections.abc import Callable
@@ -28,7 +28,7 @@ from datetime import timedelta
 import pytest
 from werkzeug.routing import IntegerConverter, Rule
 
-from app import create_app
+from app import MAX_DATABASE_ID, create_app
 from app.accounts import services as accounts
 from app.accounts.roles import Role
 from app.extensions import db, limiter
@@ -36,6 +36,7 @@ from app.justifications import services as justifications
 from app.mentoring import services as mentoring
 from app.notifications.models import Notification
 from app.recruitment import services as recruitment
+from app.recruitment.models import Vacancy
 from app.timeutil import today_london
 from tests import factories
 from tests.conftest import _empty_tables, sign_in
@@ -255,6 +256,9 @@ class Expect:
     public: bool = False  # anonymous visitors may use it
     org_scoped: bool = True  # its URL names organisation-owned objects
     ends_session: bool = False
+    # A POST's form beyond the CSRF token, where an empty one would stop at validation before
+    # the code worth reaching; built at the time of the request from the scope and the role.
+    form: Callable[[Scope, str], dict] | None = None
 
     def expected(self, role: str, scope: str) -> str | int:
         """ "allowed", "sign-in", or a status code."""
@@ -281,6 +285,21 @@ def E(allowed, args=None, **kwargs) -> Expect:
 
 
 MANAGERS = (HR, RM)
+
+
+def _vacancy_form(vacancy: Vacancy) -> dict:
+    """The edit form as the page sends it, changing only the title."""
+    return {
+        "reference": vacancy.reference,
+        "title": "Ward Manager",
+        "pay_band": vacancy.pay_band,
+        "staff_group": vacancy.staff_group or "",
+        "posts": str(vacancy.posts),
+        "recruiting_manager_id": str(vacancy.recruiting_manager_id or 0),  # HR's form only
+        "version": str(vacancy.version),
+    }
+
+
 OWNERS = lambda s, _role: [  # noqa: E731
     {"kind": "vacancies", "owner_id": s.vacancy},
     {"kind": "batches", "owner_id": s.batch},
@@ -370,7 +389,12 @@ EXPECTATIONS: dict[str, Expect] = {
     "recruitment.new_vacancy": E(MANAGERS),
     "recruitment.new_batch": E(MANAGERS),
     "recruitment.vacancy_detail": E(MANAGERS, lambda s, _r: {"owner_id": s.vacancy}, related=[RM]),
-    "recruitment.edit_vacancy": E(MANAGERS, lambda s, _r: {"owner_id": s.vacancy}, related=[RM]),
+    "recruitment.edit_vacancy": E(
+        MANAGERS,
+        lambda s, _r: {"owner_id": s.vacancy},
+        related=[RM],
+        form=lambda s, _r: _vacancy_form(db.session.get(Vacancy, s.vacancy)),
+    ),
     "recruitment.batch_detail": E(MANAGERS, lambda s, _r: {"owner_id": s.batch}, related=[RM]),
     "recruitment.new_batch_vacancy": E(MANAGERS, lambda s, _r: {"owner_id": s.batch}, related=[RM]),
     "recruitment.new_applicant": E(MANAGERS, OWNERS, related=[RM]),
@@ -463,16 +487,23 @@ def _urls(world: World, rule: Rule, expect: Expect, role: str, scope: str) -> li
     return [adapter.build(rule.endpoint, values) for values in variants]
 
 
-def _request(client, method: str, url: str):
-    # A POST is a form with nothing in it but a valid CSRF token (BrowserLikeClient adds it).
-    return client.post(url, data={}) if method == "POST" else client.open(url, method=method)
+def _request(client, method: str, url: str, form: dict | None = None):
+    # A POST carries a valid CSRF token (BrowserLikeClient adds it) and, unless the entry gives
+    # a minimal form, nothing else.
+    if method == "POST":
+        return client.post(url, data=dict(form or {}))
+    return client.open(url, method=method)
 
 
-def _check(response, expected, where: str, *, post: bool, may_sign_out: bool = False) -> None:
+def _check(
+    response, expected, where: str, *, post: bool, valid_form: bool = False, may_sign_out=False
+) -> None:
     where = f"{where}: got {response.status_code}"
     location = response.headers.get("Location", "")
     assert response.status_code != 500, where
     if expected == "allowed":
+        if valid_form:  # a minimal valid form is saved, and the page moves on
+            assert response.status_code == 302, where
         assert response.status_code in ({200, 302, 400} if post else {200, 302}), where
         if response.status_code == 302 and not may_sign_out:
             assert not location.startswith("/sign-in"), f"{where}, sent to sign in"
@@ -488,23 +519,27 @@ def test_access(world, key, role, scope):
     expected = expect.expected(role, scope)
     for url in _urls(world, rule, expect, role, scope):
         for method in _methods(rule):
-            response = _request(world.client(role), method, url)
+            form = (
+                expect.form(world.scopes[scope], role) if expect.form and method == "POST" else None
+            )
+            response = _request(world.client(role), method, url, form)
             _check(
                 response,
                 expected,
                 f"{method} {url} as {role} ({scope})",
                 post=method == "POST",
+                valid_form=form is not None,
                 may_sign_out=role == ANONYMOUS or expect.ends_session,
             )
             if expect.ends_session:
                 world.clients.pop(role, None)
 
 
-# Ids no database column can hold, and digits that are not ASCII, never reach a view; the
-# largest id that can exist reaches it and is simply not found.
+# Ids no id column can hold (INTEGER: 32 bits on PostgreSQL), and digits that are not ASCII,
+# never reach a view; the largest id that can exist reaches it and is simply not found.
 
-LARGEST_ID = 2**63 - 1
 UNROUTABLE = {
+    "2^31": str(MAX_DATABASE_ID + 1),
     "2^63": str(2**63),
     "40 digits": "9" * 40,
     "superscript two": "\u00b2",
@@ -537,7 +572,7 @@ def test_ids_out_of_range_or_not_ascii_digits_are_not_found(world, key, role):
     template = world.app.url_map.bind("localhost").build(rule.endpoint, {**values, **placeholders})
     for method in _methods(rule):
         client = world.client(role)
-        for label, text in {"largest id": str(LARGEST_ID), **UNROUTABLE}.items():
+        for label, text in {"largest id": str(MAX_DATABASE_ID), **UNROUTABLE}.items():
             url = template
             for placeholder in placeholders.values():
                 url = url.replace(str(placeholder), text)
