@@ -21,6 +21,7 @@ Every rule with an integer argument is also asked for ids beyond the id columns 
 and for non-ASCII digits, which must not reach the view (404).
 """
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -34,9 +35,11 @@ from app.accounts.roles import Role
 from app.extensions import db, limiter
 from app.justifications import services as justifications
 from app.mentoring import services as mentoring
+from app.mentoring.models import MentoringRelationship
 from app.notifications.models import Notification
 from app.recruitment import services as recruitment
 from app.recruitment.models import Vacancy
+from app.recruitment.permissions import KINDS
 from app.timeutil import today_london
 from tests import factories
 from tests.conftest import _empty_tables, sign_in
@@ -258,7 +261,7 @@ class Expect:
     ends_session: bool = False
     # A POST's form beyond the CSRF token, where an empty one would stop at validation before
     # the code worth reaching; built at the time of the request from the scope and the role.
-    form: Callable[[Scope, str], dict] | None = None
+    form: Callable[[Scope, str, dict], dict] | None = None  # (scope, role, URL arguments)
 
     def expected(self, role: str, scope: str) -> str | int:
         """ "allowed", "sign-in", or a status code."""
@@ -285,6 +288,40 @@ def E(allowed, args=None, **kwargs) -> Expect:
 
 
 MANAGERS = (HR, RM)
+
+
+_references = itertools.count(1)
+
+
+def _external_member_form(_scope, _role, values) -> dict:
+    owner = db.session.get(KINDS[values["kind"]], values["owner_id"])
+    panel = recruitment.panel_for(owner, values["stage"], create=False)
+    return {
+        "external-external_name": "Dr Ama Mensah",
+        "external-external_ethnic_category": "N",
+        "external-role": "member",
+        "external-version": str(panel.version if panel else 1),  # a new panel starts at 1
+    }
+
+
+def _relationship_form(scope, _role, _values) -> dict:
+    relationship = db.session.get(MentoringRelationship, scope.relationship)
+    return {
+        "kind": relationship.kind,
+        "start_date": relationship.start_date.isoformat(),
+        "agreement": "Meet monthly",
+        "version": str(relationship.version),
+    }
+
+
+def _session_form(_scope, _role, _values) -> dict:
+    return {
+        "held_on": (today_london() - timedelta(days=1)).isoformat(),
+        "minutes": "45",
+        "format": "video",
+        "summary": "Agreed a reading list",
+        "private_note": "A note for the two of us",
+    }
 
 
 def _vacancy_form(vacancy: Vacancy) -> dict:
@@ -322,7 +359,9 @@ EXPECTATIONS: dict[str, Expect] = {
     # HR's user pages
     "accounts.user_list": E([HR]),
     "accounts.invite_user": E([HR]),
-    "accounts.user_detail": E([HR], USER("user_detail")),
+    "accounts.user_detail": E(
+        [HR], USER("user_detail"), form=lambda *_: {"roles": ["recruiting-manager", "chair"]}
+    ),
     "accounts.disable_user": E([HR], USER("disable_user")),
     "accounts.enable_user": E([HR], USER("enable_user")),
     "accounts.reissue_invitation": E([HR], USER("reissue_invitation")),
@@ -344,14 +383,16 @@ EXPECTATIONS: dict[str, Expect] = {
     "mentoring.mine": E(EVERYONE),
     "mentoring.new": E([SL]),
     "mentoring.detail": E([HR, SL, RM], RELATIONSHIP, **PARTICIPANT),
-    "mentoring.log_session": E([SL, RM], RELATIONSHIP, **PARTICIPANT),
-    "mentoring.add_goal": E([SL, RM], RELATIONSHIP, **PARTICIPANT),
+    "mentoring.log_session": E([SL, RM], RELATIONSHIP, form=_session_form, **PARTICIPANT),
+    "mentoring.add_goal": E(
+        [SL, RM], RELATIONSHIP, form=lambda *_: {"text": "Speak at the network"}, **PARTICIPANT
+    ),
     "mentoring.update_goal": E(
         [SL, RM],
         lambda s, _r: {"relationship_id": s.relationship, "goal_id": s.goal},
         **PARTICIPANT,
     ),
-    "mentoring.change": E([SL, RM], RELATIONSHIP, **PARTICIPANT),
+    "mentoring.change": E([SL, RM], RELATIONSHIP, form=_relationship_form, **PARTICIPANT),
     "mentoring.end": E([SL, RM], RELATIONSHIP, **PARTICIPANT),
     # Appraisal evidence: a leader's own, or HR's for any leader of the organisation.
     "mentoring.evidence /mentoring/evidence": E([SL]),
@@ -393,18 +434,22 @@ EXPECTATIONS: dict[str, Expect] = {
         MANAGERS,
         lambda s, _r: {"owner_id": s.vacancy},
         related=[RM],
-        form=lambda s, _r: _vacancy_form(db.session.get(Vacancy, s.vacancy)),
+        form=lambda s, _r, _a: _vacancy_form(db.session.get(Vacancy, s.vacancy)),
     ),
     "recruitment.batch_detail": E(MANAGERS, lambda s, _r: {"owner_id": s.batch}, related=[RM]),
     "recruitment.new_batch_vacancy": E(MANAGERS, lambda s, _r: {"owner_id": s.batch}, related=[RM]),
-    "recruitment.new_applicant": E(MANAGERS, OWNERS, related=[RM]),
+    "recruitment.new_applicant": E(
+        MANAGERS, OWNERS, related=[RM], form=lambda *_: {"reference": f"P-{next(_references)}"}
+    ),
     "recruitment.outcomes": E(MANAGERS, OWNERS, related=[RM]),
     "recruitment.scores": E(MANAGERS, OWNERS, related=[RM]),
     "recruitment.decision": E(MANAGERS, OWNERS, related=[RM]),
     "recruitment.close": E(MANAGERS, OWNERS, related=[RM]),
     "recruitment.panel": E(MANAGERS, PANELS, related=[RM]),
     "recruitment.add_staff_member": E(MANAGERS, PANELS, related=[RM]),
-    "recruitment.add_external_member": E(MANAGERS, PANELS, related=[RM]),
+    "recruitment.add_external_member": E(
+        MANAGERS, PANELS, related=[RM], form=_external_member_form
+    ),
     "recruitment.confirm_panel": E(MANAGERS, PANELS, related=[RM]),
     "recruitment.remove_member": E(
         MANAGERS,
@@ -477,14 +522,15 @@ def test_every_route_has_expectations():
         )
 
 
-def _urls(world: World, rule: Rule, expect: Expect, role: str, scope: str) -> list[str]:
+def _urls(world: World, rule: Rule, expect: Expect, role: str, scope: str):
+    """(URL arguments, URL) for each variant the entry names."""
     if expect.args is None:
         variants = [{}]
     else:
         built = expect.args(world.scopes[scope], role)
         variants = built if isinstance(built, list) else [built]
     adapter = world.app.url_map.bind("localhost")
-    return [adapter.build(rule.endpoint, values) for values in variants]
+    return [(values, adapter.build(rule.endpoint, values)) for values in variants]
 
 
 def _request(client, method: str, url: str, form: dict | None = None):
@@ -517,11 +563,11 @@ def _check(
 def test_access(world, key, role, scope):
     rule, expect = RULES[key], EXPECTATIONS[key]
     expected = expect.expected(role, scope)
-    for url in _urls(world, rule, expect, role, scope):
+    for values, url in _urls(world, rule, expect, role, scope):
         for method in _methods(rule):
-            form = (
-                expect.form(world.scopes[scope], role) if expect.form and method == "POST" else None
-            )
+            form = None
+            if method == "POST" and expect.form is not None:
+                form = expect.form(world.scopes[scope], role, values)
             response = _request(world.client(role), method, url, form)
             _check(
                 response,
