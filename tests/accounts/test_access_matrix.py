@@ -75,6 +75,11 @@ class Scope:
         return self.panel_members.get(role, self.panel_members[""])
 
 
+def _link_account(user, staff) -> None:
+    """Make `staff` the user's own staff record (today: the one with the same email)."""
+    staff.email = user.email
+
+
 def _organisation(code: str, manager=None):
     """One organisation's people and records. `manager`: who its vacancies name as manager."""
     organisation = factories.OrganisationFactory(code=code, region="Midlands")
@@ -88,11 +93,12 @@ def _organisation(code: str, manager=None):
     manager = manager or users[RM]
     staff = factories.StaffFactory(organisation=organisation)
 
-    def leader_and_colleague(leader_email=None, colleague_email=None):
+    def leader_and_colleague(leader_user=None, colleague_user=None):
         leader = factories.StaffFactory(organisation=organisation, pay_band="VSM")
-        leader.email = leader_email or leader.email
         colleague = factories.StaffFactory(organisation=organisation, ethnic_category="N")
-        colleague.email = colleague_email or colleague.email
+        for user, record in ((leader_user, leader), (colleague_user, colleague)):
+            if user is not None:
+                _link_account(user, record)
         db.session.flush()
         relationship = mentoring.create_relationship(
             leader, colleague, "mentoring", today_london() - timedelta(days=60), users[HR]
@@ -100,8 +106,8 @@ def _organisation(code: str, manager=None):
         goal = mentoring.add_goal(relationship, users[HR], "Chair a board sub-committee", None)
         return leader, relationship, goal
 
-    # The senior leader's and the manager's own staff records (linked by email) mentor each other.
-    leader, relationship, goal = leader_and_colleague(users[SL].email, users[RM].email)
+    # The senior leader's and the manager's own staff records mentor each other.
+    leader, relationship, goal = leader_and_colleague(users[SL], users[RM])
     _, unrelated_relationship, unrelated_goal = leader_and_colleague()
 
     def vacancy(reference, by):
