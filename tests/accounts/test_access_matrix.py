@@ -2,8 +2,7 @@
 
 EXPECTATIONS says, for each endpoint, which roles may use it and how to build its URL from a data
 set made once for the module. Every rule the app serves (static files aside) is run, with every
-method it accepts (a POST carries a valid CSRF token and nothing else), as each role and as an
-anonymous visitor, against:
+method it accepts, as each role and as an anonymous visitor, against:
 
 - "own": objects in the user's own organisation that are theirs where that matters (the vacancy
   they manage, the relationship they are part of, their own message);
@@ -11,6 +10,9 @@ anonymous visitor, against:
   with object-level rules);
 - "other": the same kinds of object in another organisation. Its vacancies even name our
   manager as their manager, so only the organisation check stands between them.
+
+A POST carries a valid CSRF token and nothing else, or, for a few write routes whose empty form
+would stop at validation, a minimal valid form (which must then save: 302).
 
 Expected answers: allowed -> 200 or 302 (a POST may also say 400 for the empty form); a role
 the endpoint does not serve -> 403; anonymous -> a redirect to sign-in; an object of another
