@@ -5,8 +5,12 @@ from pathlib import Path
 
 from flask import Flask, g, render_template, request
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
+from werkzeug.routing import IntegerConverter
 
 from config import Config, load_config
+
+# Every id column is INTEGER: 32 bits on PostgreSQL (SQLite's are wider, and accept these too).
+MAX_DATABASE_ID = 2**31 - 1
 
 
 def create_app(config: Config | str | None = None) -> Flask:
@@ -14,6 +18,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     app.config.from_object(config if isinstance(config, Config) else load_config(config))
     register_templates(app)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
@@ -52,6 +57,28 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     passwords.init_app(app)
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in every route: ASCII digits only, and no larger than a database id can be.
+
+    Werkzeug's own converter matches any Unicode decimal digit (Arabic-Indic digits reach the
+    view as ordinary numbers) and any size (an id beyond the column's range makes PostgreSQL
+    refuse the query, and one above 2^63 overflows SQLite's driver). Here neither matches, so
+    the answer is the ordinary 404.
+    """
+
+    regex = r"[0-9]+"
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_DATABASE_ID, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+        if signed:
+            self.regex = r"-?[0-9]+"
+
+
+def register_url_converters(app: Flask) -> None:
+    # Before the blueprints: a rule picks its converter when it is added.
+    app.url_map.converters["int"] = DatabaseIdConverter
 
 
 def register_blueprints(app: Flask) -> None:

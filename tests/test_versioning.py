@@ -128,8 +128,12 @@ def test_a_change_without_a_form_still_moves_the_version_on(db, organisation, ma
     opened_at = vacancy.version
     recruitment.record_decision(vacancy, date(2026, 1, 5), None, manager)  # the command line
     db.session.commit()
+    # The decision is now locked for the manager, so the late form comes as HR's change with a
+    # reason: past the lock, the stale version is what refuses it.
     with pytest.raises(recruitment.StaleEdit):
-        recruitment.record_decision(vacancy, date(2026, 1, 6), opened_at, manager)
+        recruitment.record_decision(
+            vacancy, date(2026, 1, 6), opened_at, manager, override_reason="Date corrected"
+        )
     db.session.rollback()
     assert db.session.get(Vacancy, vacancy.id).decision_date == date(2026, 1, 5)
 
