@@ -68,7 +68,7 @@ def _leader_with_notes(db, organisation):
 
 
 def test_hr_reissuing_an_invitation_never_sees_the_link(app, client, db, organisation):
-    leader, hr, relationship = _leader_with_notes(db, organisation)
+    leader, hr, _relationship = _leader_with_notes(db, organisation)
     sign_in(client, hr.email)
     response = client.post(f"/users/{leader.id}/invitation")
     assert response.status_code == 302
@@ -89,10 +89,10 @@ def test_an_import_moving_hrs_email_onto_the_leaders_record_relinks_nothing(
     leader, hr, relationship = _leader_with_notes(db, organisation)
     hr_id, leader_staff_id = hr.id, leader.staff_id
     attack = (
-        "staff_number,full_name,email,pay_band,staff_group\n"
-        "L1,Leader Person,hr@example.nhs.uk,VSM,non-clinical\n"
-        "H1,HR Person,somebody.else@example.nhs.uk,8b,non-clinical\n"
-    ).encode()
+        b"staff_number,full_name,email,pay_band,staff_group\n"
+        b"L1,Leader Person,hr@example.nhs.uk,VSM,non-clinical\n"
+        b"H1,HR Person,somebody.else@example.nhs.uk,8b,non-clinical\n"
+    )
     import_staff(organisation, attack, "esr.csv", "upload", actor=hr)
     db.session.commit()
     assert db.session.get(Staff, leader_staff_id).email == "hr@example.nhs.uk"
