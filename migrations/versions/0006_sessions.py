@@ -51,22 +51,13 @@ def upgrade():
         batch_op.add_column(sa.Column('staff_id', sa.Integer(), nullable=True))
 
     # The link the email match gave until now, fixed once: the lowest-numbered record with the
-    # account's email in its organisation, unless another account already took that record.
+    # account's email in its organisation. (Account emails are unique, so no record is taken twice.)
     op.execute(
         """
         UPDATE user_account SET staff_id = (
             SELECT MIN(staff.id) FROM staff
             WHERE staff.organisation_id = user_account.organisation_id
               AND staff.email = user_account.email
-        )
-        """
-    )
-    op.execute(
-        """
-        UPDATE user_account SET staff_id = NULL
-        WHERE staff_id IS NOT NULL AND EXISTS (
-            SELECT 1 FROM user_account AS earlier
-            WHERE earlier.staff_id = user_account.staff_id AND earlier.id < user_account.id
         )
         """
     )
