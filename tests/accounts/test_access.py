@@ -66,7 +66,7 @@ def test_sign_in_without_csrf_token_is_refused(client, db, organisation):
     assert sign_in(client, user.email, csrf=False).status_code == 400
 
 
-def test_sign_in_is_throttled_after_repeated_failures(client, db, organisation):
+def test_sign_in_is_throttled_after_repeated_failures(client, db, organisation, clock):
     user = factories.UserFactory(organisation=organisation)
     db.session.commit()
     for _ in range(3):  # LOGIN_THROTTLE_PAIR_FREE

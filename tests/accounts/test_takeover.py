@@ -229,7 +229,7 @@ def test_reset_links_use_the_configured_address_not_the_host_header(app, client,
     assert "evil" not in body
 
 
-def test_forgotten_password_is_throttled(app, client, db, organisation):
+def test_forgotten_password_is_throttled(app, client, db, organisation, clock):
     user = factories.UserFactory(organisation=organisation)
     db.session.commit()
     # One person's address: three emails, then the same answer but no more email for a while.
