@@ -5,7 +5,10 @@ setting is missing rather than starting with an insecure default.
 """
 
 import os
+import re
 import secrets
+import shlex
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -62,12 +65,18 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour")
+    # Sign-in throttling, counted in the database so every worker shares the counts: after this
+    # many failures each further attempt waits 1, 2, 4... seconds, up to the maximum.
+    LOGIN_THROTTLE_ADDRESS_FREE = _env_int("LOGIN_THROTTLE_ADDRESS_FREE", 20)
+    LOGIN_THROTTLE_ACCOUNT_FREE = _env_int("LOGIN_THROTTLE_ACCOUNT_FREE", 5)
+    LOGIN_THROTTLE_PAIR_FREE = _env_int("LOGIN_THROTTLE_PAIR_FREE", 3)
+    LOGIN_THROTTLE_MAX_SECONDS = _env_int("LOGIN_THROTTLE_MAX_SECONDS", 900)
 
     # Uploads: the largest ESR extract for a big trust is a few MB; this leaves room.
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
 
     INVITATION_DAYS = _env_int("INVITATION_DAYS", 7)
+    PASSWORD_RESET_MINUTES = _env_int("PASSWORD_RESET_MINUTES", 60)
     PAGE_SIZE = 50
 
     # Email: "smtp" sends through MAIL_SERVER; "log" writes each email to the log instead.
@@ -115,6 +124,31 @@ class TestingConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
 
 
+_WORKERS_ARG = re.compile(r"^(?:-w|--workers)(?:=?(\d+))?$")
+
+
+def _workers_in(args: list[str]) -> int:
+    """The worker count a gunicorn command line asks for (1 when it does not say)."""
+    for index, arg in enumerate(args):
+        if match := _WORKERS_ARG.match(arg):
+            value = match.group(1) or (args[index + 1] if index + 1 < len(args) else "")
+            if value.isdigit():
+                return int(value)
+    return 1
+
+
+def web_worker_count() -> int:
+    """How many web worker processes will share this configuration: gunicorn's
+    WEB_CONCURRENCY, its GUNICORN_CMD_ARGS, or its own command line, whichever says most."""
+    counts = [
+        _env_int("WEB_CONCURRENCY", 1),
+        _workers_in(shlex.split(os.environ.get("GUNICORN_CMD_ARGS", ""))),
+    ]
+    if sys.argv and Path(sys.argv[0]).name.startswith("gunicorn"):
+        counts.append(_workers_in(sys.argv[1:]))
+    return max(counts)
+
+
 class ProductionConfig(Config):
     ENV_NAME = "production"
 
@@ -125,6 +159,14 @@ class ProductionConfig(Config):
         if missing:
             raise ConfigError(
                 "Production needs these environment variables set: " + ", ".join(missing)
+            )
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        if self.RATELIMIT_STORAGE_URI.startswith("memory://") and web_worker_count() > 1:
+            # Each worker would keep its own counts, multiplying every limit by the workers.
+            raise ConfigError(
+                f"RATELIMIT_STORAGE_URI is memory:// but {web_worker_count()} web workers are "
+                "configured: set RATELIMIT_STORAGE_URI to a shared store (redis://host:6379) or "
+                "run one worker"
             )
         self.SECRET_KEY = os.environ["SECRET_KEY"]
         self.AUDIT_KEY = os.environ["AUDIT_KEY"]

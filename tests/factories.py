@@ -2,6 +2,7 @@
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
+from sqlalchemy import select
 
 from app.accounts.models import User, UserRole
 from app.accounts.passwords import hash_password
@@ -57,5 +58,22 @@ class UserFactory(_Base):
     full_name = factory.Faker("name", locale="en_GB")
     password = PASSWORD
     password_hash = factory.LazyAttribute(lambda u: hash_password(u.password))
+    # As HR would choose it: the unlinked staff record already in the organisation with this
+    # email, if any. Made once, here; an import later never moves it.
+    staff_id = factory.LazyAttribute(lambda u: _unlinked_staff_with_email(u.organisation, u.email))
     roles = ("hr-admin",)
     role_rows = factory.LazyAttribute(lambda u: [UserRole(role=str(r)) for r in u.roles])
+
+
+def _unlinked_staff_with_email(organisation, email):
+    linked = select(User.staff_id).where(User.staff_id.is_not(None))
+    return db.session.scalar(
+        select(Staff.id)
+        .where(
+            Staff.organisation_id == organisation.id,
+            Staff.email == email.lower(),
+            Staff.id.not_in(linked),
+        )
+        .order_by(Staff.id)
+        .limit(1)
+    )

@@ -1,6 +1,7 @@
 """`flask users add`: the first administrator, and accounts from scripts."""
 
 import sys
+from datetime import timedelta
 
 import click
 from flask import current_app
@@ -34,9 +35,14 @@ def _roles(_ctx, _param, values):
     help="A role: " + ", ".join(r.value for r in Role) + ". Repeat for several.",
 )
 @click.option("--name", default="", help="The person's name.")
+@click.option(
+    "--staff-number",
+    default=None,
+    help="Link the account to the staff record with this ESR staff number (fixed from then on).",
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--invite", is_flag=True, help="Print a one-time link to set the password instead.")
-def add_user(email, org_code, roles, name, password_stdin, invite):
+def add_user(email, org_code, roles, name, staff_number, password_stdin, invite):
     """Create a user; asks for the password unless --password-stdin or --invite."""
     try:
         organisation = resolve_organisation(org_code)
@@ -48,9 +54,15 @@ def add_user(email, org_code, roles, name, password_stdin, invite):
     elif not invite:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
     try:
-        user = services.create_user(organisation.id, email, roles, name, password)
+        user = services.create_user(
+            organisation.id, email, roles, name, password, staff_number=staff_number
+        )
+        # Printed, not emailed: the very first administrator may have no working email yet.
+        # The web pages only ever email links, to the account's own address.
         token = (
-            services.issue_invitation(user, current_app.config["INVITATION_DAYS"], None)
+            services.issue_invitation(
+                user, timedelta(days=current_app.config["INVITATION_DAYS"]), None
+            )
             if invite
             else None
         )

@@ -21,6 +21,17 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired("Enter your password")])
 
 
+class ForgottenPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[
+            DataRequired("Enter your email address"),
+            Email("Enter an email address in the right format, like name@nhs.net"),
+            Length(max=254),
+        ],
+    )
+
+
 class _NewPasswordMixin:
     new_password = PasswordField(
         "New password",
@@ -69,8 +80,22 @@ class InviteUserForm(FlaskForm):
             Length(max=254),
         ],
     )
+    staff_number = StringField(
+        "Staff number (optional)",
+        validators=[Optional(), Length(max=30, message="Staff numbers are 30 characters or fewer")],
+    )
     roles = RolesField(
         "Roles", choices=ROLE_CHOICES, validators=[DataRequired("Choose at least one role")]
+    )
+
+
+class LinkStaffForm(FlaskForm):
+    staff_number = StringField(
+        "Staff number",
+        validators=[
+            DataRequired("Enter the person's staff number"),
+            Length(max=30, message="Staff numbers are 30 characters or fewer"),
+        ],
     )
 
 

@@ -1,19 +1,14 @@
-"""Users, their roles and invitations."""
+"""Users, their roles, invitations, sign-in sessions and throttling counters."""
 
-import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.roles import Role
 from app.extensions import db
 from app.timeutil import utcnow
-
-
-def new_session_token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 class User(UserMixin, db.Model):
@@ -27,18 +22,32 @@ class User(UserMixin, db.Model):
     full_name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str | None] = mapped_column(String(255))  # None until invitation used
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Part of the login session's identity: changing it (password change, disabling) ends every
-    # session at once, because Flask-Login can no longer load the old identity.
-    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # The person's staff record, chosen by staff number when the account is made and never
+    # changed by an import: an email address in an ESR file must not decide whose account it is.
+    # Unique, so no second account can be pointed at someone's record (and their mentoring notes).
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), unique=True
+    )
+    # A one-time link to set the password: an invitation, or a reset once a password exists.
     invitation_hash: Mapped[str | None] = mapped_column(String(128))
     invitation_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     organisation = relationship("Organisation")
+    staff = relationship("Staff")
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    # The secret of the session this object was loaded for; not stored. Flask-Login keeps it in
+    # the cookie as the identity, and the loader finds the session row by its hash.
+    session_secret = None
+
+    def get_id(self) -> str:
+        if not self.session_secret:
+            raise RuntimeError("sign in through accounts.services.start_session")
+        return self.session_secret
 
     @property
     def roles(self) -> set[Role]:
@@ -46,9 +55,6 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
 
     @property
     def is_active(self) -> bool:
@@ -71,3 +77,38 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(String(30))
 
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The cookie carries only a random secret whose hash is stored here,
+    so signing out, a new password or disabling ends the session on the server: a copied cookie
+    stops working at once, wherever it is replayed from."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (Index("ix_user_session_user_open", "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the secret
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # signed-out, idle, password-changed, password-reset, disabled
+    end_reason: Mapped[str | None] = mapped_column(String(30))
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    ip_address: Mapped[str] = mapped_column(String(45), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class ThrottleCounter(db.Model):
+    """Failures counted per key (an address, an account, a password check) in the database, so
+    every web worker sees the same count without a separate store."""
+
+    __tablename__ = "throttle_counter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256: no emails stored
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    next_allowed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

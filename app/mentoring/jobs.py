@@ -19,14 +19,9 @@ QUIET_AFTER = timedelta(weeks=8)
 
 
 def _user_for(staff: Staff) -> User | None:
-    if not staff.email:
-        return None
+    # The account linked to the record when it was made, never one matched by email.
     return db.session.scalar(
-        select(User).where(
-            User.organisation_id == staff.organisation_id,
-            User.email == staff.email,
-            User.disabled.is_(False),
-        )
+        select(User).where(User.staff_id == staff.id, User.disabled.is_(False))
     )
 
 

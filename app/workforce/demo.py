@@ -269,6 +269,7 @@ def seed(
             [Role(role)],
             row["full_name"],
             PASSWORD,
+            staff_number=row["staff_number"],
         )
     groups = [group_of(r["ethnic_category"] or None) for r in rows]
     known = [g for g in groups if g != WresGroup.UNKNOWN]

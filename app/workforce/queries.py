@@ -82,8 +82,5 @@ def staff_list_query(base: Select, filters: StaffFilters, day: date | None = Non
 
 
 def user_for_staff(staff: Staff) -> User | None:
-    if not staff.email:
-        return None
-    return db.session.scalar(
-        select(User).where(User.organisation_id == staff.organisation_id, User.email == staff.email)
-    )
+    """The account linked to this record when it was made (never matched by email)."""
+    return db.session.scalar(select(User).where(User.staff_id == staff.id))

@@ -185,6 +185,7 @@ def import_staff(
     added: list[Staff] = []
     changed: list[tuple[Staff, list[str]]] = []
     unchanged = updated = 0
+    identity_changes: list[dict] = []
     for row in rows:
         values = {name: getattr(row, name) for name in _STAFF_FIELDS}
         staff = existing.get(row.staff_number)
@@ -206,6 +207,13 @@ def import_staff(
                     data_import_id=record.id,
                 )
             )
+        identity = {
+            name: {"before": getattr(staff, name), "after": value}
+            for name, value in changes.items()
+            if name in IDENTITY_FIELDS
+        }
+        if identity:
+            identity_changes.append({"staff_number": staff.staff_number, **identity})
         for name, value in changes.items():
             setattr(staff, name, value)
         updated += 1
@@ -215,4 +223,27 @@ def import_staff(
     db.session.flush()
     history.record_import(organisation.id, record.id, as_at, added, changed)
     record.rows_added, record.rows_updated, record.rows_unchanged = len(added), updated, unchanged
+    _audit_identity_changes(organisation.id, record, identity_changes, actor)
     return finish_import(record, actor, source=source, as_at=as_at.isoformat())
+
+
+# Who a record is: a change to these is listed, before and after, in the audit trail, so a file
+# that renames someone or moves an email address onto their record is visible afterwards.
+# (Staff numbers match rows to records, so an import never changes one.)
+IDENTITY_FIELDS = ("full_name", "email")
+_IDENTITY_CHANGES_PER_ENTRY = 500
+
+
+def _audit_identity_changes(
+    organisation_id: int, record: DataImport, changes: list[dict], actor
+) -> None:
+    for start in range(0, len(changes), _IDENTITY_CHANGES_PER_ENTRY):
+        chunk = changes[start : start + _IDENTITY_CHANGES_PER_ENTRY]
+        audit.record(
+            organisation_id,
+            actor,
+            "staff.identity_changed",
+            "data_import",
+            record.id,
+            {"count": len(changes), "changes": chunk},
+        )

@@ -25,7 +25,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0007_integrity'
-down_revision = '0005_metrics'
+down_revision = '0006_sessions'
 branch_labels = None
 depends_on = None
 

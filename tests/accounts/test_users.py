@@ -5,6 +5,7 @@ import re
 from app.accounts.models import User
 from app.accounts.roles import Role
 from app.audit import AuditEvent
+from app.notifications.models import OutboxMessage
 from tests import factories
 from tests.conftest import sign_in
 
@@ -19,17 +20,29 @@ def _invite(client, **data):
     return client.post("/users/invite", data=form)
 
 
-def test_hr_invites_a_user_who_sets_a_password_and_signs_in(app, client, db, login_as):
+def _emailed_path(to_email: str) -> str:
+    """The link path in the newest email to this address (what only its owner receives)."""
+    message = (
+        OutboxMessage.query.filter_by(to_email=to_email).order_by(OutboxMessage.id.desc()).first()
+    )
+    return re.search(r"(/invitation/[\w-]+)", message.body).group(1)
+
+
+def test_hr_invites_a_user_who_sets_a_password_from_the_email_and_signs_in(
+    app, client, db, login_as
+):
     login_as(Role.HR_ADMIN)
     response = _invite(client)
-    assert response.status_code == 200
-    link = re.search(r'id="invitation-link">([^<]+)<', response.get_data(as_text=True)).group(1)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "We have emailed an invitation to grace.mensah@example.nhs.uk" in page
+    assert "/invitation/" not in page  # HR never sees the link
     user = User.query.filter_by(email="grace.mensah@example.nhs.uk").one()
     assert user.roles == {Role.RECRUITING_MANAGER, Role.CHAIR}
     assert user.password_hash is None
 
     invitee = app.test_client()
-    path = link.removeprefix("http://localhost")
+    path = _emailed_path("grace.mensah@example.nhs.uk")
     assert invitee.get(path).status_code == 200
     short = invitee.post(path, data={"new_password": "short", "confirm_password": "short"})
     assert "12 characters" in short.get_data(as_text=True)
@@ -53,7 +66,8 @@ def test_invite_form_keeps_what_was_typed_on_error(client, login_as):
 def test_duplicate_email_is_refused_clearly(client, login_as):
     hr = login_as(Role.HR_ADMIN)
     body = _invite(client, email=hr.email.upper()).get_data(as_text=True)
-    assert "There is already an account" in body
+    assert "An account cannot be made for this email address" in body
+    assert 'value="Grace Mensah"' in body
 
 
 def test_hr_changes_roles_and_the_change_is_audited(client, db, login_as):

@@ -6,6 +6,7 @@ from app.accounts.models import User
 from app.audit import AuditEvent
 from app.workforce.models import Organisation, OrganisationSettings, Staff
 from tests import factories
+from tests.conftest import sign_in
 
 
 def test_orgs_add_creates_an_organisation_with_default_settings(runner, db):
@@ -171,15 +172,35 @@ def test_viewing_a_staff_record_shows_ethnicity_and_audits_the_read(
     assert (event.actor_id, event.object_id) == (hr.id, staff.id)
 
 
-def test_a_users_staff_record_is_linked_by_email(client, db, login_as, organisation):
+def test_a_users_staff_record_is_the_one_hr_linked_never_one_matched_by_email(
+    app, client, db, login_as, organisation
+):
     user = login_as("recruiting-manager")
     factories.StaffFactory(
         organisation=organisation, email=user.email, full_name="Tom Walsh", pay_band="8a"
     )
+    chosen = factories.StaffFactory(
+        organisation=organisation, staff_number="555", full_name="Tom Walsh", pay_band="7"
+    )
     db.session.commit()
-    assert "linked to the staff record for Tom Walsh (Band 8a" in client.get("/").get_data(
+    page = client.get("/").get_data(as_text=True)
+    assert "not linked to a staff record" in page  # the same email links nothing
+    hr_client = app.test_client()
+    hr = factories.UserFactory(organisation=organisation, roles=("hr-admin",))
+    db.session.commit()
+    sign_in(hr_client, hr.email)
+    assert (
+        hr_client.post(f"/users/{user.id}/staff-record", data={"staff_number": "555"}).status_code
+        == 302
+    )
+    assert "linked to the staff record for Tom Walsh (Band 7" in client.get("/").get_data(
         as_text=True
     )
+    # Set once: HR cannot move it to another record afterwards.
+    again = hr_client.post(f"/users/{user.id}/staff-record", data={"staff_number": "555"})
+    assert again.status_code == 400
+    assert "already linked" in again.get_data(as_text=True)
+    assert db.session.get(User, user.id).staff_id == chosen.id
 
 
 def test_seed_demo_makes_a_believable_trust(runner, db):
