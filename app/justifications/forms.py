@@ -1,15 +1,16 @@
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from app.forms import AppForm
 
-class WriteForm(FlaskForm):
+
+class WriteForm(AppForm):
     """CSRF and version; the reasons per applicant are read by the route."""
 
     version = HiddenField()
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(AppForm):
     version = HiddenField()
     outcome = RadioField(
         "Your decision",

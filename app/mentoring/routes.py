@@ -160,7 +160,9 @@ def _participant(relationship_id: int) -> MentoringRelationship:
     return relationship
 
 
-def _detail(relationship, participant, session_form=None, goal_form=None, status=200):
+def _detail(
+    relationship, participant, session_form=None, goal_form=None, status=200, progress_form=None
+):
     notes = services.private_notes(relationship, _me()) if participant else {}
     from app.audit import AuditEvent
 
@@ -185,6 +187,7 @@ def _detail(relationship, participant, session_form=None, goal_form=None, status
         formats=FORMATS,
         session_form=session_form or SessionForm(formdata=None, held_on=today_london()),
         goal_form=goal_form or GoalForm(formdata=None),
+        progress_form=progress_form,  # a goal's progress that was refused, kept as typed
         history=history,
         today=today_london(),
         me=_me(),
@@ -250,10 +253,12 @@ def update_goal(relationship_id: int, goal_id: int):
     if goal is None or goal.relationship_id != relationship.id:
         abort(404)
     form = GoalProgressForm()
-    if form.validate_on_submit():
-        services.update_goal(goal, form.progress.data or "", form.done.data)
-        db.session.commit()
-        flash("Goal updated.")
+    if not form.validate_on_submit():
+        form.goal_id = goal.id
+        return _detail(relationship, True, progress_form=form, status=400)
+    services.update_goal(goal, form.progress.data or "", form.done.data)
+    db.session.commit()
+    flash("Goal updated.")
     return redirect(url_for("mentoring.detail", relationship_id=relationship.id))
 
 

@@ -1,17 +1,17 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DecimalField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from app.forms import AppForm
 from app.workforce.bands import AFC_BANDS, band_name
 from app.workforce.models import JUSTIFICATION_POLICIES
 
 
-class StaffUploadForm(FlaskForm):
+class StaffUploadForm(AppForm):
     file = FileField("ESR staff extract (CSV)", validators=[FileRequired("Choose a CSV file")])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(AppForm):
     panel_min_bme_members = IntegerField(
         "Minimum BME members on each panel",
         validators=[
