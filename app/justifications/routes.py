@@ -2,7 +2,6 @@
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -17,7 +16,7 @@ from app import audit
 from app.accounts.permissions import roles_required
 from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
-from app.exports import csv_bytes
+from app.exports import attachment, csv_bytes
 from app.extensions import db
 from app.justifications import queries, services
 from app.justifications.forms import ReviewForm, WriteForm
@@ -258,11 +257,8 @@ def register():
         "referred_to",
         "chair_note",
     ]
-    return Response(
+    return attachment(
         csv_bytes(header, rows),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f"attachment; filename=justification-register-"
-            f"{today_london().isoformat()}.csv"
-        },
+        f"justification-register-{today_london().isoformat()}.csv",
+        "text/csv",
     )

@@ -2,7 +2,6 @@
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -18,7 +17,7 @@ from app.accounts.permissions import login_required, roles_required
 from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
 from app.accounts.services import staff_record_for
-from app.exports import csv_bytes
+from app.exports import attachment, csv_bytes
 from app.extensions import db
 from app.import_history import DataImport
 from app.mentoring import queries, services
@@ -365,11 +364,7 @@ def evidence_document(staff_id: int | None = None):
         formats=FORMATS,
     )
     name = f"mentoring-evidence-{leader.staff_number}-{WresYear(year).label.replace('/', '-')}"
-    return Response(
-        html,
-        mimetype="text/html",
-        headers={"Content-Disposition": f"attachment; filename={name}.html"},
-    )
+    return attachment(html, f"{name}.html", "text/html")
 
 
 @bp.route("/mentoring/evidence.csv")
@@ -419,11 +414,7 @@ def evidence_csv(staff_id: int | None = None):
         "summary",
     ]
     name = f"mentoring-evidence-{leader.staff_number}-{WresYear(year).label.replace('/', '-')}"
-    return Response(
-        csv_bytes(header, rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={name}.csv"},
-    )
+    return attachment(csv_bytes(header, rows), f"{name}.csv", "text/csv")
 
 
 # HR
@@ -454,7 +445,7 @@ def coverage():
             ]
             for x in shown
         ]
-        return Response(
+        return attachment(
             csv_bytes(
                 [
                     "staff_number",
@@ -467,8 +458,8 @@ def coverage():
                 ],
                 rows,
             ),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f"attachment; filename=mentoring-coverage-{year}.csv"},
+            f"mentoring-coverage-{year}.csv",
+            "text/csv",
         )
     return render_template(
         "mentoring/coverage.html",
