@@ -39,7 +39,7 @@ def test_a_staff_number_with_a_line_break_and_quotes_downloads_cleanly(
 ):
     login_as("hr-admin")
     staff = factories.StaffFactory(
-        organisation=organisation, staff_number='7\r\nX-Injected: x=1; "a"', pay_band="vsm"
+        organisation=organisation, staff_number='7\r\nX-Injected: x=1; "a"', pay_band="VSM"
     )
     db.session.commit()
     for suffix in (".html", ".csv"):
