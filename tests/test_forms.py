@@ -2,8 +2,8 @@
 typed; multi-line fields keep their line breaks and tabs."""
 
 import importlib
-import re
 import pkgutil
+import re
 import unicodedata
 from datetime import date
 
@@ -166,6 +166,7 @@ def test_a_refused_goal_progress_is_kept_with_its_message(client, db, organisati
     body = response.get_data(as_text=True)
     assert "Progress cannot contain the control character U+001B" in body
     assert "Half\x1bway</textarea>" in body
+    assert f'href="#progress-{goal.id}"' in body
     db.session.expire_all()
     assert db.session.get(MentoringGoal, goal.id).progress == ""
 

@@ -254,6 +254,7 @@ def update_goal(relationship_id: int, goal_id: int):
     form = GoalProgressForm()
     if not form.validate_on_submit():
         form.goal_id = goal.id
+        form.progress.id = f"progress-{goal.id}"  # the error summary links to this goal's box
         return _detail(relationship, True, progress_form=form, status=400)
     services.update_goal(goal, form.progress.data or "", form.done.data)
     db.session.commit()
