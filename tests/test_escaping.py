@@ -686,3 +686,165 @@ def test_html_reaches_macros_only_as_markup_built_from_escaped_parts(app):
             ):
                 problems.append(f"{path.name}:{node.lineno} builds Markup from a variable")
     assert problems == []
+
+
+# Every column of every import file: the FIELDS entry it fills, or why it is not free text.
+_NOT_TEXT = "a code, date, number or yes/no, parsed and refused unless valid"
+IMPORT_COLUMNS = {
+    ("staff", "staff_number"): "staff.staff_number",
+    ("staff", "organisation_code"): "must equal the organisation's own code",
+    ("staff", "full_name"): "staff.full_name",
+    ("staff", "email"): "staff.email",
+    **{
+        ("staff", c): _NOT_TEXT
+        for c in (
+            "ethnic_category",
+            "pay_band",
+            "staff_group",
+            "board_member",
+            "board_voting",
+            "start_date",
+            "leaving_date",
+        )
+    },
+    ("recruitment", "vacancy_reference"): "vacancy.reference",
+    ("recruitment", "batch_reference"): "batch.reference",
+    ("recruitment", "job_title"): "vacancy.title",
+    ("recruitment", "applicant_reference"): "applicant.reference",
+    **{
+        ("recruitment", c): _NOT_TEXT
+        for c in (
+            "pay_band",
+            "staff_group",
+            "ethnic_category",
+            "shortlisted",
+            "interviewed",
+            "appointed",
+            "decision_date",
+            "international_recruit",
+        )
+    },
+    ("panels", "vacancy_reference"): "looks up a vacancy (vacancy.reference)",
+    ("panels", "batch_reference"): "looks up a batch (batch.reference)",
+    ("panels", "staff_number"): "looks up a member of staff (staff.staff_number)",
+    ("panels", "external_name"): "panel_member.external_name",
+    ("panels", "exception_reason"): "panel.exception_reason",
+    **{("panels", c): _NOT_TEXT for c in ("stage", "ethnic_category", "role")},
+    **{
+        ("mentoring", c): "looks up a member of staff"
+        for c in ("mentor_staff_number", "mentee_staff_number")
+    },
+    **{
+        ("mentoring", c): _NOT_TEXT for c in ("type", "start_date", "end_date", "last_session_date")
+    },
+}
+
+
+def test_every_import_column_is_mapped():
+    from app.mentoring import files as mentoring_files
+    from app.recruitment import files as recruitment_files
+    from app.workforce import staff_file
+
+    columns = (
+        {("staff", c) for c in staff_file.COLUMNS}
+        | {("recruitment", c) for c in recruitment_files.RECRUITMENT_COLUMNS}
+        | {("panels", c) for c in recruitment_files.PANEL_COLUMNS}
+        | {("mentoring", c) for c in mentoring_files.COLUMNS}
+    )
+    assert columns == set(IMPORT_COLUMNS)
+    for target in IMPORT_COLUMNS.values():
+        assert target in FIELDS or " " in target  # a FIELDS entry, or a reason in words
+
+
+def _csv(header, rows) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([header, *rows])
+    return buffer.getvalue().encode()
+
+
+@pytest.mark.parametrize("variant", ["meta", "quotes"])
+def test_hostile_import_text_is_escaped_where_it_shows(app, client, db, organisation, variant):
+    """The recruitment and panel files' own text columns, through the real import services."""
+    from app.recruitment.imports import import_panels, import_recruitment
+    from app.recruitment.models import Batch, Vacancy
+
+    v = _values(variant)
+    hr = factories.UserFactory(organisation=organisation, roles=("hr-admin",))
+    db.session.commit()
+    import_recruitment(
+        organisation,
+        _csv(
+            [
+                "vacancy_reference",
+                "batch_reference",
+                "job_title",
+                "pay_band",
+                "applicant_reference",
+            ],
+            [
+                [
+                    v["vacancy.reference"] + "1",
+                    "",
+                    v["vacancy.title"],
+                    "7",
+                    v["applicant.reference"] + "1",
+                ],
+                [
+                    v["vacancy.reference"] + "2",
+                    v["batch.reference"],
+                    "Porter",
+                    "2",
+                    v["applicant.reference"] + "2",
+                ],
+            ],
+        ),
+        "recruitment.csv",
+        "upload",
+        hr,
+    )
+    import_panels(
+        organisation,
+        _csv(
+            ["vacancy_reference", "stage", "external_name", "ethnic_category", "exception_reason"],
+            [
+                [
+                    v["vacancy.reference"] + "1",
+                    "shortlisting",
+                    v["panel_member.external_name"],
+                    "A",
+                    v["panel.exception_reason"],
+                ]
+            ],
+        ),
+        "panels.csv",
+        "upload",
+        hr,
+    )
+    db.session.commit()
+    vacancy = Vacancy.query.filter(Vacancy.batch_id.is_(None)).one()
+    batch_vacancy = Vacancy.query.filter(Vacancy.batch_id.is_not(None)).one()
+    batch = Batch.query.one()
+    sign_in(client, hr.email)
+    shown = {
+        "vacancy.reference": ["/vacancies", f"/vacancies/{vacancy.id}/panels/shortlisting"],
+        "vacancy.title": ["/vacancies", f"/vacancies/{vacancy.id}"],
+        "batch.reference": ["/batches", f"/vacancies/{batch_vacancy.id}", f"/batches/{batch.id}"],
+        "applicant.reference": [f"/vacancies/{vacancy.id}", f"/batches/{batch.id}"],
+        "panel_member.external_name": [f"/vacancies/{vacancy.id}/panels/shortlisting"],
+        "panel.exception_reason": [
+            f"/vacancies/{vacancy.id}/panels/shortlisting",
+            "/panels/compliance",
+        ],
+    }
+    assert set(shown) == {t for t in IMPORT_COLUMNS.values() if t in FIELDS} - {
+        "staff.staff_number",
+        "staff.full_name",
+        "staff.email",  # the big test imports these
+    }
+    for name, paths in shown.items():
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            body = response.get_data(as_text=True)
+            assert str(escape(v[name])) in body, (name, path)
+            assert not [m for m in RAW_MARKERS if m in body], (name, path)
