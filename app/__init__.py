@@ -29,6 +29,9 @@ def create_app(config: Config | str | None = None) -> Flask:
 def register_templates(app: Flask) -> None:
     app.jinja_options = {
         **app.jinja_options,
+        # Every template escapes what it prints, whatever its file name: Flask's default escapes
+        # only .html, which left the NHS.UK .jinja macros printing their `text` raw.
+        "autoescape": True,
         # The NHS.UK macros expect chained look-ups of absent parameters to be harmless.
         "undefined": ChainableUndefined,
         "loader": ChoiceLoader(
@@ -175,7 +178,9 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
-            "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
+            # The NHS.UK stylesheet loads its Frutiger fonts from assets.nhs.uk.
+            "img-src 'self' data:; font-src 'self' https://assets.nhs.uk; form-action 'self'; "
+            "frame-ancestors 'none'; base-uri 'self'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

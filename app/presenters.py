@@ -1,9 +1,11 @@
 """Template filters and globals shared by every page: dates, bands, navigation by role."""
 
+import re
 from datetime import date, datetime
 
 from flask import Flask, g, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from app.accounts.roles import ROLE_NAMES, Role
 from app.notifications.services import unread_count
@@ -114,7 +116,19 @@ def ratio(value) -> str:
     return f"{value:.2f}"
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def free_text(value) -> Markup:
+    """What a person wrote (a reason, a note, an agreement), shown with its line breaks and
+    never as markup: every part is escaped, and only <br> is added."""
+    if value is None:
+        return Markup("")
+    return Markup("<br>\n").join(escape(line) for line in _LINE_BREAK.split(str(value)))
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.filters["free_text"] = free_text
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["band"] = band_name

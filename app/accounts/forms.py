@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     PasswordField,
@@ -12,16 +11,17 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from app.accounts.roles import ROLE_NAMES
+from app.forms import AppForm
 
 ROLE_CHOICES = [SelectChoice(role.value, name) for role, name in ROLE_NAMES.items()]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = EmailField("Email address", validators=[DataRequired("Enter your email address")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password")])
 
 
-class ForgottenPasswordForm(FlaskForm):
+class ForgottenPasswordForm(AppForm):
     email = EmailField(
         "Email address",
         validators=[
@@ -53,11 +53,11 @@ class _NewPasswordMixin:
     )
 
 
-class SetPasswordForm(_NewPasswordMixin, FlaskForm):
+class SetPasswordForm(_NewPasswordMixin, AppForm):
     pass
 
 
-class ChangePasswordForm(_NewPasswordMixin, FlaskForm):
+class ChangePasswordForm(_NewPasswordMixin, AppForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired("Enter your current password")]
     )
@@ -68,7 +68,7 @@ class RolesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class InviteUserForm(FlaskForm):
+class InviteUserForm(AppForm):
     full_name = StringField(
         "Full name", validators=[DataRequired("Enter the person's name"), Length(max=200)]
     )
@@ -89,7 +89,7 @@ class InviteUserForm(FlaskForm):
     )
 
 
-class LinkStaffForm(FlaskForm):
+class LinkStaffForm(AppForm):
     staff_number = StringField(
         "Staff number",
         validators=[
@@ -99,13 +99,13 @@ class LinkStaffForm(FlaskForm):
     )
 
 
-class RolesForm(FlaskForm):
+class RolesForm(AppForm):
     roles = RolesField(
         "Roles", choices=ROLE_CHOICES, validators=[DataRequired("Choose at least one role")]
     )
 
 
-class DisableForm(FlaskForm):
+class DisableForm(AppForm):
     reason = TextAreaField(
         "Reason (recorded in the audit trail)", validators=[Optional(), Length(max=1000)]
     )

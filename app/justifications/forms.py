@@ -1,17 +1,17 @@
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from app.forms import AppForm
 from app.versioning import VersionField
 
 
-class WriteForm(FlaskForm):
+class WriteForm(AppForm):
     """CSRF and version; the reasons per applicant are read by the route."""
 
     version = VersionField()
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(AppForm):
     version = VersionField()
     outcome = RadioField(
         "Your decision",

@@ -2,7 +2,6 @@
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -17,12 +16,13 @@ from app import audit
 from app.accounts.permissions import roles_required
 from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
-from app.exports import csv_bytes
+from app.exports import attachment, csv_bytes
 from app.extensions import db
 from app.justifications import queries, services
 from app.justifications.forms import ReviewForm, WriteForm
 from app.justifications.models import OPEN_FOR_MANAGER, STATUSES, Justification
 from app.pagination import paginate
+from app.plain_text import control_character_problem
 from app.timeutil import today_london
 
 bp = Blueprint("justifications", __name__, template_folder="templates")
@@ -117,6 +117,19 @@ def _posted_reasons(justification) -> dict[int, services.Reason]:
     }
 
 
+def _text_problems(justification, reasons: dict[int, services.Reason]) -> dict[int, str]:
+    """Control characters in what was typed; the page shows each beside its applicant."""
+    problems = {}
+    for entry in justification.applicants:
+        given = reasons[entry.application_id]
+        problem = control_character_problem(
+            "The reasons", given.reason, multi_line=True
+        ) or control_character_problem("The feedback", given.feedback, multi_line=True)
+        if problem:
+            problems[entry.application_id] = problem
+    return problems
+
+
 @bp.route("/justifications/<int:justification_id>/write", methods=["GET", "POST"])
 @roles_required(Role.RECRUITING_MANAGER)
 def write(justification_id: int):
@@ -141,6 +154,8 @@ def write(justification_id: int):
     message = None
     if request.method == "GET":
         form.version.data = justification.version
+    elif problems := _text_problems(justification, typed := _posted_reasons(justification)):
+        reasons = typed  # shown again as typed, each problem beside its applicant
     elif form.validate_on_submit():
         reasons = _posted_reasons(justification)
         submitting = request.form.get("action") == "submit"
@@ -252,11 +267,8 @@ def register():
         "referred_to",
         "chair_note",
     ]
-    return Response(
+    return attachment(
         csv_bytes(header, rows),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f"attachment; filename=justification-register-"
-            f"{today_london().isoformat()}.csv"
-        },
+        f"justification-register-{today_london().isoformat()}.csv",
+        "text/csv",
     )

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -10,13 +9,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.forms import AppForm
 from app.mentoring.eligibility import FORMATS, TYPES
 from app.versioning import VersionField
 
 TYPE_CHOICES = [SelectChoice(k, v) for k, v in TYPES.items()]
 
 
-class RelationshipForm(FlaskForm):
+class RelationshipForm(AppForm):
     colleague_id = HiddenField()
     kind = SelectField("Type", choices=TYPE_CHOICES)
     start_date = DateField(
@@ -29,7 +29,7 @@ class RelationshipForm(FlaskForm):
     )
 
 
-class ChangeRelationshipForm(FlaskForm):
+class ChangeRelationshipForm(AppForm):
     version = VersionField()
     kind = SelectField("Type", choices=TYPE_CHOICES)
     start_date = DateField(
@@ -38,14 +38,14 @@ class ChangeRelationshipForm(FlaskForm):
     agreement = TextAreaField("What you have agreed", validators=[Optional(), Length(max=4000)])
 
 
-class EndForm(FlaskForm):
+class EndForm(AppForm):
     version = VersionField()
     end_date = DateField(
         "Date it ended", format="%Y-%m-%d", validators=[InputRequired("Enter the date it ended")]
     )
 
 
-class SessionForm(FlaskForm):
+class SessionForm(AppForm):
     held_on = DateField(
         "Date", format="%Y-%m-%d", validators=[InputRequired("Enter the date of the session")]
     )
@@ -71,11 +71,11 @@ class SessionForm(FlaskForm):
     )
 
 
-class GoalForm(FlaskForm):
+class GoalForm(AppForm):
     text = TextAreaField("Goal", validators=[DataRequired("Describe the goal"), Length(max=2000)])
     target_date = DateField("Target date", format="%Y-%m-%d", validators=[Optional()])
 
 
-class GoalProgressForm(FlaskForm):
+class GoalProgressForm(AppForm):
     progress = TextAreaField("Progress", validators=[Optional(), Length(max=4000)])
     done = BooleanField("Done")

@@ -2,7 +2,6 @@
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -18,7 +17,7 @@ from app.accounts.permissions import login_required, roles_required
 from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
 from app.accounts.services import staff_record_for
-from app.exports import csv_bytes
+from app.exports import attachment, csv_bytes
 from app.extensions import db
 from app.import_history import DataImport
 from app.mentoring import queries, services
@@ -160,7 +159,9 @@ def _participant(relationship_id: int) -> MentoringRelationship:
     return relationship
 
 
-def _detail(relationship, participant, session_form=None, goal_form=None, status=200):
+def _detail(
+    relationship, participant, session_form=None, goal_form=None, status=200, progress_form=None
+):
     notes = services.private_notes(relationship, _me()) if participant else {}
     from app.audit import AuditEvent
 
@@ -185,6 +186,7 @@ def _detail(relationship, participant, session_form=None, goal_form=None, status
         formats=FORMATS,
         session_form=session_form or SessionForm(formdata=None, held_on=today_london()),
         goal_form=goal_form or GoalForm(formdata=None),
+        progress_form=progress_form,  # a goal's progress that was refused, kept as typed
         history=history,
         today=today_london(),
         me=_me(),
@@ -250,10 +252,13 @@ def update_goal(relationship_id: int, goal_id: int):
     if goal is None or goal.relationship_id != relationship.id:
         abort(404)
     form = GoalProgressForm()
-    if form.validate_on_submit():
-        services.update_goal(goal, form.progress.data or "", form.done.data)
-        db.session.commit()
-        flash("Goal updated.")
+    if not form.validate_on_submit():
+        form.goal_id = goal.id
+        form.progress.id = f"progress-{goal.id}"  # the error summary links to this goal's box
+        return _detail(relationship, True, progress_form=form, status=400)
+    services.update_goal(goal, form.progress.data or "", form.done.data)
+    db.session.commit()
+    flash("Goal updated.")
     return redirect(url_for("mentoring.detail", relationship_id=relationship.id))
 
 
@@ -360,11 +365,7 @@ def evidence_document(staff_id: int | None = None):
         formats=FORMATS,
     )
     name = f"mentoring-evidence-{leader.staff_number}-{WresYear(year).label.replace('/', '-')}"
-    return Response(
-        html,
-        mimetype="text/html",
-        headers={"Content-Disposition": f"attachment; filename={name}.html"},
-    )
+    return attachment(html, f"{name}.html", "text/html")
 
 
 @bp.route("/mentoring/evidence.csv")
@@ -414,11 +415,7 @@ def evidence_csv(staff_id: int | None = None):
         "summary",
     ]
     name = f"mentoring-evidence-{leader.staff_number}-{WresYear(year).label.replace('/', '-')}"
-    return Response(
-        csv_bytes(header, rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={name}.csv"},
-    )
+    return attachment(csv_bytes(header, rows), f"{name}.csv", "text/csv")
 
 
 # HR
@@ -449,7 +446,7 @@ def coverage():
             ]
             for x in shown
         ]
-        return Response(
+        return attachment(
             csv_bytes(
                 [
                     "staff_number",
@@ -462,8 +459,8 @@ def coverage():
                 ],
                 rows,
             ),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f"attachment; filename=mentoring-coverage-{year}.csv"},
+            f"mentoring-coverage-{year}.csv",
+            "text/csv",
         )
     return render_template(
         "mentoring/coverage.html",

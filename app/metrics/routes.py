@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.accounts.permissions import roles_required
 from app.accounts.roles import Role
+from app.exports import attachment
 from app.extensions import db
 from app.metrics import charts, export, formulas, queries
 from app.metrics.models import MetricSnapshot
@@ -177,9 +178,7 @@ def download(fmt: str):
         if fmt == "csv"
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    return Response(
-        data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"}
-    )
+    return attachment(data, name, mimetype)
 
 
 @bp.route("/regional")

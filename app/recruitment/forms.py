@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -12,6 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.forms import AppForm
 from app.recruitment.models import MEMBER_ROLES
 from app.versioning import VersionField
 from app.workforce.bands import BANDS, STAFF_GROUP_NAMES, band_name
@@ -31,7 +31,7 @@ class _Versioned:
     version = VersionField()
 
 
-class VacancyForm(FlaskForm):
+class VacancyForm(AppForm):
     reference = StringField(
         "Vacancy reference",
         validators=[
@@ -62,7 +62,7 @@ class VacancyEditForm(_Versioned, VacancyForm):
     recruiting_manager_id = SelectField("Recruiting manager", coerce=int)
 
 
-class BatchForm(FlaskForm):
+class BatchForm(AppForm):
     reference = StringField(
         "Batch reference",
         validators=[DataRequired("Enter a reference for the batch"), Length(max=50)],
@@ -75,7 +75,7 @@ class BatchForm(FlaskForm):
     interview_date = DateField("Interview date", validators=[Optional()], format="%Y-%m-%d")
 
 
-class ApplicantForm(FlaskForm):
+class ApplicantForm(AppForm):
     reference = StringField(
         "Applicant reference",
         validators=[
@@ -85,21 +85,21 @@ class ApplicantForm(FlaskForm):
     )
 
 
-class DecisionForm(_Versioned, FlaskForm):
+class DecisionForm(_Versioned, AppForm):
     decision_date = DateField("Date of the decision", validators=[Optional()], format="%Y-%m-%d")
     override_reason = TextAreaField(
         "Reason for changing a locked decision", validators=[Optional(), Length(max=4000)]
     )
 
 
-class StaffMemberForm(_Versioned, FlaskForm):
+class StaffMemberForm(_Versioned, AppForm):
     staff_id = HiddenField()
     role = SelectField("Role on the panel", choices=ROLE_CHOICES, default="member")
     reason = TextAreaField("Reason for the change", validators=[Optional(), Length(max=2000)])
     exception_reason = TextAreaField("Exception reason", validators=[Optional(), Length(max=4000)])
 
 
-class ExternalMemberForm(_Versioned, FlaskForm):
+class ExternalMemberForm(_Versioned, AppForm):
     external_name = StringField(
         "Name and organisation",
         validators=[DataRequired("Enter the external member's name"), Length(max=200)],
@@ -112,12 +112,12 @@ class ExternalMemberForm(_Versioned, FlaskForm):
     exception_reason = TextAreaField("Exception reason", validators=[Optional(), Length(max=4000)])
 
 
-class RemoveMemberForm(_Versioned, FlaskForm):
+class RemoveMemberForm(_Versioned, AppForm):
     reason = TextAreaField("Reason for the change", validators=[Optional(), Length(max=2000)])
     exception_reason = TextAreaField("Exception reason", validators=[Optional(), Length(max=4000)])
 
 
-class ConfirmPanelForm(_Versioned, FlaskForm):
+class ConfirmPanelForm(_Versioned, AppForm):
     method = StringField(
         "Shortlisting method or interview format", validators=[Optional(), Length(max=300)]
     )
@@ -125,7 +125,7 @@ class ConfirmPanelForm(_Versioned, FlaskForm):
     exception_reason = TextAreaField("Exception reason", validators=[Optional(), Length(max=4000)])
 
 
-class PoolMemberForm(FlaskForm):
+class PoolMemberForm(AppForm):
     staff_number = StringField(
         "Staff number", validators=[DataRequired("Enter the staff number"), Length(max=30)]
     )
@@ -146,15 +146,15 @@ class PoolMemberForm(FlaskForm):
     )
 
 
-class ApplicantEthnicityForm(FlaskForm):
+class ApplicantEthnicityForm(AppForm):
     ethnic_category = SelectField(
         "Ethnic category (equality monitoring)", choices=ETHNICITY_CHOICES
     )
 
 
-class UploadForm(FlaskForm):
+class UploadForm(AppForm):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file")])
 
 
-class OutcomesForm(_Versioned, FlaskForm):
+class OutcomesForm(_Versioned, AppForm):
     """Carries the CSRF token and version; the per-applicant boxes are read by the route."""

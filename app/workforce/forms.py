@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -10,11 +9,12 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from app.forms import AppForm
 from app.workforce.bands import AFC_BANDS, band_name
 from app.workforce.models import JUSTIFICATION_POLICIES
 
 
-class StaffUploadForm(FlaskForm):
+class StaffUploadForm(AppForm):
     file = FileField("ESR staff extract (CSV)", validators=[FileRequired("Choose a CSV file")])
     as_at = DateField(
         "Extract date",
@@ -25,7 +25,7 @@ class StaffUploadForm(FlaskForm):
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(AppForm):
     panel_min_bme_members = IntegerField(
         "Minimum BME members on each panel",
         validators=[
