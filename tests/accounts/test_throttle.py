@@ -227,6 +227,7 @@ def test_the_web_worker_count_is_found(monkeypatch, environment, argv, workers):
 
 def test_production_refuses_per_process_counts_with_several_workers(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("AUDIT_KEY", "a" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.setenv("WEB_CONCURRENCY", "2")
     monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
