@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.csvimport import ImportRefused, Problem, control_character, reporting_progress
+from app.database import BUSY_TIMEOUT_MS
 from app.extensions import db
 from app.import_history import IMPORT_KINDS
 from app.timeutil import utcnow
@@ -234,16 +235,27 @@ class _ProgressWriter:
         ):
             return
         self.last_rows, self.last_time = rows, now
-        try:
-            with db.engine.begin() as connection:
+        with db.engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # Progress is a courtesy: if another writer holds SQLite's lock, skip this
+                # update rather than hold up the import.
+                connection.connection.dbapi_connection.execute("PRAGMA busy_timeout = 100")
+            try:
                 connection.execute(
                     update(ImportJob.__table__)
                     .where(ImportJob.__table__.c.id == self.job_id)
                     .values(rows_done=rows)
                 )
-        except OperationalError:
-            # Progress is a courtesy: a busy database must not stop the import itself.
-            log.warning("Could not record progress of import job %s", self.job_id)
+                connection.commit()
+            except OperationalError:
+                connection.rollback()
+                log.info("Progress of import job %s not recorded: database busy", self.job_id)
+            finally:
+                if sqlite:
+                    connection.connection.dbapi_connection.execute(
+                        f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"
+                    )
 
 
 def _claim_next() -> int | None:
@@ -294,13 +306,14 @@ def run_job(job_id: int) -> str:
     organisation = db.session.get(Organisation, job.organisation_id)
     actor = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
     data, filename, kind = job.content or b"", job.filename, job.kind
+    organisation_id = job.organisation_id
     apply = _resolve(IMPORTERS[kind])
-    # Reading rows touches no table, so with no transaction open here the progress writer's
-    # own short transactions are not queued behind this one on SQLite.
+    # Reading rows touches no table, so with no transaction open here (on SQLite; nothing below
+    # reads before the rows are read) the progress writer's short transactions don't wait.
     db.session.commit()
     try:
         with reporting_progress(_ProgressWriter(job_id)):
-            lock_kind(organisation.id, kind, wait=True)
+            lock_kind(organisation_id, kind, wait=True)
             record = apply(organisation, data, filename, "upload", actor)
         _finish(job_id, "done", data_import_id=record.id)
         db.session.commit()
