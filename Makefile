@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 ASSETS := app/static/nhsuk/nhsuk-frontend.min.css
 export FLASK_APP := wsgi_dev.py
 
-.PHONY: install run test bench lint format clean
+.PHONY: install run test fuzz bench lint format clean
 
 install: $(STAMP) $(ASSETS)
 
@@ -43,6 +43,12 @@ run: install
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Import fuzzing at full size (10,000 malformed files per import kind) and the 200,000-row
+# background upload; the normal suite runs 2,000 files per kind and a 6,000-row upload.
+fuzz: install
+	IMPORT_FUZZ_PROFILE=full RUN_SLOW=1 $(BIN)/pytest -p no:cacheprovider \
+	  tests/test_import_fuzz.py tests/test_background_imports.py $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/bench.py

@@ -73,7 +73,12 @@ class Config:
     LOGIN_THROTTLE_MAX_SECONDS = _env_int("LOGIN_THROTTLE_MAX_SECONDS", 900)
 
     # Uploads: the largest ESR extract for a big trust is a few MB; this leaves room.
-    MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+    # A 200,000-row ESR extract is about 25 MB.
+    MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 50) * 1024 * 1024
+    # An upload with more data rows or bytes than this is imported in the background by the
+    # scheduler process (a request can check and write about 2,500 rows a second).
+    BACKGROUND_IMPORT_ROWS = _env_int("BACKGROUND_IMPORT_ROWS", 5000)
+    BACKGROUND_IMPORT_BYTES = _env_int("BACKGROUND_IMPORT_KB", 1024) * 1024
 
     INVITATION_DAYS = _env_int("INVITATION_DAYS", 7)
     PASSWORD_RESET_MINUTES = _env_int("PASSWORD_RESET_MINUTES", 60)

@@ -193,6 +193,7 @@ def register_security_headers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
+    from app.import_jobs import imports_cli
     from app.justifications.cli import audit_cli, justifications_cli
     from app.mentoring.cli import mentoring_cli
     from app.metrics.cli import export_cli, metrics_cli
@@ -209,6 +210,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(justifications_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(imports_cli)
     app.cli.add_command(mentoring_cli)
     app.cli.add_command(metrics_cli)
     app.cli.add_command(export_cli)

@@ -34,20 +34,27 @@ def fail(message: str, problems: Iterable[Problem] = (), as_json: bool = False) 
     sys.exit(1)
 
 
-def run_import(apply, file, org_code: str | None, as_json: bool) -> None:
+def run_import(apply, kind: str, file, org_code: str | None, as_json: bool) -> None:
     """The shared shape of `flask ... import FILE`: resolve the organisation, apply the file all
     or nothing, commit once, report counts (JSON on standard output with --json)."""
+    from sqlalchemy.exc import IntegrityError
+
     from app.csvimport import ImportRefused
+    from app.import_jobs import refuse_if_busy
+    from app.uploads import RACE
     from app.workforce.services import OrganisationError, resolve_organisation
 
     try:
         organisation = resolve_organisation(org_code)
+        refuse_if_busy(organisation.id, kind)
         record = apply(organisation, file.read_bytes(), file.name, "command line")
+        db.session.commit()
     except OrganisationError as exc:
         fail(str(exc), as_json=as_json)
     except ImportRefused as refused:
         fail("the file was not imported; nothing was changed", refused.problems, as_json)
-    db.session.commit()
+    except IntegrityError:
+        fail("the file was not imported; nothing was changed", [RACE], as_json)
     if as_json:
         emit_json(
             {

@@ -5,13 +5,55 @@ An import is all or nothing, so nothing here stops at the first problem: every p
 is collected and reported together.
 """
 
+import contextlib
+import contextvars
 import csv
 import io
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 MAX_PROBLEMS_SHOWN = 500
+# No cell of any import is free prose: a longer value is a mistake (or an attack), and the csv
+# module's own limit would otherwise surface as an exception rather than a problem.
+MAX_FIELD_CHARACTERS = 131_072
+DEFAULT_MAX_LENGTH = 200
+# C0 and C1 control characters and DEL. A reference with CR/LF once reached an email subject;
+# NUL is refused by PostgreSQL. Values are data, so none of these belong in them.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_NAMES = {
+    "\r": "a carriage return",
+    "\n": "a line break",
+    "\t": "a tab",
+    "\x00": "a NUL byte",
+}
+
+# Background imports report how many rows have been read; the pure readers stay unaware of where
+# that goes.
+_row_progress: contextvars.ContextVar[Callable[[int], None] | None] = contextvars.ContextVar(
+    "row_progress", default=None
+)
+
+
+@contextlib.contextmanager
+def reporting_progress(callback: Callable[[int], None]) -> Iterator[None]:
+    """Call `callback(line)` for each row read_rows yields inside the block."""
+    token = _row_progress.set(callback)
+    try:
+        yield
+    finally:
+        _row_progress.reset(token)
+
+
+def control_character(text: str) -> str | None:
+    """A description of the first control character in `text`, or None if it has none."""
+    found = _CONTROL.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    name = _CONTROL_NAMES.get(char, f"the control character U+{ord(char):04X}")
+    return f"{name} at character {found.start() + 1}"
 
 
 @dataclass(frozen=True, order=True)
@@ -124,20 +166,58 @@ def _decode(data: bytes) -> tuple[str | None, list[Problem]]:
 
 
 def read_rows(
-    data: bytes, required_columns: Iterable[str], known_columns: Iterable[str]
+    data: bytes,
+    required_columns: Iterable[str],
+    known_columns: Iterable[str],
+    max_lengths: Mapping[str, int] | None = None,
 ) -> Iterator[Row]:
     """Rows of a CSV file, keyed by normalised known column names.
 
-    Raises ImportRefused for problems with the file as a whole (encoding, header); row problems
-    are left on each Row for the caller's rules to add to.
+    Raises ImportRefused for problems with the file as a whole (encoding, header, broken CSV
+    quoting, an enormous field); row problems (including control characters and over-long values
+    in any known column) are left on each Row for the caller's rules to add to.
     """
+    try:
+        yield from _read_rows(data, required_columns, known_columns, max_lengths or {})
+    except csv.Error as exc:
+        raise ImportRefused([_csv_problem(exc)]) from None
+
+
+def _csv_problem(exc: csv.Error) -> Problem:
+    line = getattr(exc, "line", 0)
+    detail = str(exc)
+    if "field larger than field limit" in detail:
+        message = (
+            f"a value is longer than {MAX_FIELD_CHARACTERS:,} characters: check the file is the "
+            "CSV export and that every quoted value has its closing quote"
+        )
+    elif "unexpected end of data" in detail or "EOF" in detail:
+        message = (
+            "the file ends inside a quoted value: a value that opens with a double quote needs a "
+            "closing double quote"
+        )
+    else:
+        message = f"the file is not valid CSV ({detail}): save it from the spreadsheet as CSV"
+    return Problem(line, "", message)
+
+
+def _read_rows(
+    data: bytes,
+    required_columns: Iterable[str],
+    known_columns: Iterable[str],
+    max_lengths: Mapping[str, int],
+) -> Iterator[Row]:
     text, problems = _decode(data)
     if text is None:
         raise ImportRefused(problems)
     if not text.strip():
         raise ImportRefused([Problem(0, "", "the file is empty: expected a header row and data")])
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        exc.line = reader.line_num
+        raise
     known = set(known_columns)
     positions: dict[str, int] = {}
     for index, name in enumerate(header):
@@ -153,9 +233,42 @@ def read_rows(
             )
     if problems:
         raise ImportRefused(problems)
-    for fields in reader:
+    progress = _row_progress.get()
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            exc.line = reader.line_num
+            raise
         line = reader.line_num
         if not any(value.strip() for value in fields):
             continue  # blank lines at the end of spreadsheet exports
         values = {key: fields[i] if i < len(fields) else "" for key, i in positions.items()}
-        yield Row(line, values)
+        row = Row(line, values)
+        _check_text(row, max_lengths)
+        if progress is not None:
+            progress(line)
+        yield row
+
+
+def _check_text(row: Row, max_lengths: Mapping[str, int]) -> None:
+    """Every known column is text bound for the database: no control characters, no more than
+    its column holds."""
+    for column, value in row.values.items():
+        if not value:
+            continue
+        found = control_character(value)
+        if found:
+            row.problem(
+                column,
+                f"contains {found}: expected plain text on one line (no line breaks, tabs or "
+                "other control characters)",
+            )
+            continue
+        limit = max_lengths.get(column, DEFAULT_MAX_LENGTH)
+        if len(value.strip()) > limit:
+            row.problem(
+                column, f"is {len(value.strip()):,} characters long: expected at most {limit}"
+            )

@@ -7,6 +7,7 @@ from flask import request, url_for
 from sqlalchemy import Select, func, select
 
 from app.extensions import db
+from app.numbers import ascii_int
 
 
 @dataclass
@@ -42,10 +43,7 @@ class Page:
 
 
 def paginate(query: Select, size: int) -> Page:
-    try:
-        number = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        number = 1
+    number = ascii_int(request.args.get("page"), 1) or 1
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     number = min(number, max(1, -(-total // size)))
     items = list(db.session.scalars(query.limit(size).offset((number - 1) * size)))

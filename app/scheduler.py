@@ -10,6 +10,7 @@ import contextlib
 import fcntl
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -81,6 +82,12 @@ JOBS = [
         CronTrigger(day_of_week="mon", hour=7, minute=30, timezone="Europe/London"),
         "Weekly digest to the chair: overdue justifications and panel exceptions",
     ),
+    Job(
+        "run-imports",
+        "app.import_jobs:run_pending",
+        IntervalTrigger(seconds=5),
+        "Run uploaded files too big for a web request, one at a time, showing their progress",
+    ),
 ]
 
 
@@ -89,16 +96,19 @@ def _resolve(path: str) -> Callable:
     return getattr(__import__(module, fromlist=[name]), name)
 
 
-def run_job(app: Flask, job: Job) -> None:
-    """Run one job in its own app context; it commits its own work, a failure rolls back."""
+def run_job(app: Flask, job: Job) -> bool:
+    """Run one job in its own app context; it commits its own work, a failure rolls back and is
+    logged. False when the job failed (the scheduler carries on; `run-job` exits non-zero)."""
     with app.app_context():
         try:
             result = _resolve(job.func)()
             db.session.commit()
             log.info("Job %s done: %s", job.id, result)
+            return True
         except Exception:
             db.session.rollback()
             log.exception("Job %s failed", job.id)
+            return False
         finally:
             db.session.remove()
 
@@ -199,4 +209,7 @@ def run_one(job_id: str) -> None:
         raise click.BadParameter(f"no job {job_id}: see `flask scheduler jobs`")
     app = current_app._get_current_object()
     with scheduler_lock(app):
-        run_job(app, job)
+        succeeded = run_job(app, job)
+    if not succeeded:
+        click.echo(f"Error: job {job_id} failed; see the log above for why.", err=True)
+        sys.exit(1)

@@ -13,6 +13,7 @@ from wtforms import HiddenField
 
 from app.audit import lock_chain
 from app.extensions import db
+from app.numbers import ascii_int
 
 MISSING_MESSAGE = (
     "This page was sent without the version it was opened at, so it cannot be saved safely. "
@@ -48,12 +49,7 @@ class VersionField(HiddenField):
 
 
 def _parse(version) -> int | None:
-    text = str(version).strip()
-    # isdigit() alone accepts "²" and other non-ASCII digits that int() then refuses.
-    if not (text.isascii() and text.isdigit()):
-        return None
-    number = int(text)
-    return number if number <= _LARGEST_VERSION else None
+    return ascii_int(str(version), 0, _LARGEST_VERSION)
 
 
 def check_and_bump(row, version, stale_error: type[Exception]) -> None:

@@ -6,6 +6,7 @@ from flask_login import current_user
 from app.accounts.permissions import login_required
 from app.accounts.roles import Role
 from app.accounts.services import staff_record_for
+from app.notifications.services import failed_count
 from app.recruitment import queries as recruitment_queries
 from app.workforce import queries as workforce_queries
 
@@ -17,7 +18,9 @@ bp = Blueprint("home", __name__, template_folder="templates")
 def index():
     org_id = current_user.organisation_id
     summary = recruitment = compliance = None
+    failed_emails = 0
     if current_user.has_role(Role.HR_ADMIN):
+        failed_emails = failed_count(org_id)
         summary = workforce_queries.workforce_summary(org_id)
         recruitment = recruitment_queries.open_counts(org_id)
         compliance = recruitment_queries.panel_compliance(org_id)
@@ -28,6 +31,7 @@ def index():
         summary=summary,
         recruitment=recruitment,
         compliance=compliance,
+        failed_emails=failed_emails,
         staff=staff_record_for(current_user),
         Role=Role,
     )

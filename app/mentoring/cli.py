@@ -19,7 +19,7 @@ mentoring_cli = AppGroup("mentoring", help="Mentoring, reverse mentoring and spo
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on standard output.")
 def import_file(file: Path, org_code: str | None, as_json: bool) -> None:
     """Import relationships (a last session date becomes one imported session)."""
-    run_import(import_mentoring, file, org_code, as_json)
+    run_import(import_mentoring, "mentoring", file, org_code, as_json)
 
 
 @mentoring_cli.command("coverage")

@@ -15,6 +15,7 @@ COLUMNS = (
     "last_session_date",
 )
 REQUIRED = ("mentor_staff_number", "mentee_staff_number", "type", "start_date")
+MAX_LENGTHS = {"mentor_staff_number": 30, "mentee_staff_number": 30}
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class MentoringRow:
 
 def parse_mentoring_file(data: bytes, today: date) -> tuple[list[MentoringRow], list[Problem]]:
     rows, problems = [], []
-    for raw in read_rows(data, REQUIRED, COLUMNS):
+    for raw in read_rows(data, REQUIRED, COLUMNS, MAX_LENGTHS):
         leader = raw.required("mentor_staff_number", "the senior leader's staff number")
         colleague = raw.required("mentee_staff_number", "the colleague's staff number")
         kind = raw.text("type").lower().replace(" ", "-").replace("_", "-")

@@ -13,6 +13,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from app import import_jobs
 from app.accounts.permissions import login_required, roles_required
 from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
@@ -32,6 +33,7 @@ from app.mentoring.forms import (
 )
 from app.mentoring.imports import import_mentoring
 from app.mentoring.models import MentoringGoal, MentoringRelationship
+from app.numbers import ascii_int
 from app.pagination import paginate
 from app.recruitment.forms import UploadForm
 from app.timeutil import today_london
@@ -60,7 +62,7 @@ def _leader_or_403() -> Staff:
 def _year() -> int:
     raw = request.args.get("year", "")
     current = year_containing(today_london()).year
-    return int(raw) if raw.isdigit() and 2000 < int(raw) <= current + 1 else current
+    return ascii_int(raw, 2001, current + 1) or current
 
 
 def _years() -> list[int]:
@@ -110,12 +112,9 @@ def new():
     find = request.args.get("find", "").strip()
     matches = queries.eligible_colleagues(me.organisation_id, find, today_london()) if find else []
     chosen = None
-    if (form.colleague_id.data or request.args.get("colleague", "")).isdigit():
-        chosen = db.session.scalar(
-            scoped(Staff).where(
-                Staff.id == int(form.colleague_id.data or request.args["colleague"])
-            )
-        )
+    colleague_id = ascii_int(form.colleague_id.data or request.args.get("colleague"))
+    if colleague_id is not None:
+        chosen = db.session.scalar(scoped(Staff).where(Staff.id == colleague_id))
     if request.method == "GET" and chosen is not None:
         form.colleague_id.data = str(chosen.id)
     if form.validate_on_submit():
@@ -488,7 +487,7 @@ def imports_page():
     form = UploadForm()
     problems = None
     if form.validate_on_submit():
-        done, problems = run_upload(form, import_mentoring)
+        done, problems = run_upload(form, import_mentoring, "mentoring")
         if done:
             return redirect(url_for("mentoring.imports_page"))
     history = paginate(
@@ -496,5 +495,9 @@ def imports_page():
         current_app.config["PAGE_SIZE"],
     )
     return render_template(
-        "mentoring/imports.html", form=form, problems=problems, history=history
+        "mentoring/imports.html",
+        form=form,
+        problems=problems,
+        history=history,
+        jobs=import_jobs.jobs_for(current_user.organisation_id, ["mentoring"]),
     ), 400 if problems or form.errors else 200

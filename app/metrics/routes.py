@@ -12,6 +12,7 @@ from app.exports import attachment
 from app.extensions import db
 from app.metrics import charts, export, formulas, queries
 from app.metrics.models import MetricSnapshot
+from app.numbers import ascii_int
 from app.timeutil import today_london
 from app.workforce.bands import SENIOR_BANDS, band_name
 from app.workforce.models import Organisation, OrganisationSettings
@@ -24,7 +25,7 @@ BOARD = (Role.HR_ADMIN, Role.CHAIR)
 def _year() -> int:
     current = year_containing(today_london()).year
     raw = request.args.get("year", "")
-    return int(raw) if raw.isdigit() and 2001 <= int(raw) <= current else current
+    return ascii_int(raw, 2001, current) or current
 
 
 def _years() -> list[int]:

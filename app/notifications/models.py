@@ -28,6 +28,9 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Set when the message can never go (it cannot be built, or the server refused it for good):
+    # it leaves the queue, keeps its reason, and is listed for the organisation's HR.
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Notification(db.Model):

@@ -4,9 +4,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_login import current_user
 from sqlalchemy import select, update
 
-from app.accounts.permissions import login_required
+from app.accounts.permissions import login_required, roles_required
+from app.accounts.roles import Role
 from app.extensions import db
 from app.notifications.models import Notification
+from app.notifications.services import failed_messages_query
 from app.pagination import paginate
 from app.timeutil import utcnow
 
@@ -36,6 +38,16 @@ def mark_all_read():
     db.session.commit()
     flash("All messages marked as read.")
     return redirect(url_for("notifications.inbox"))
+
+
+@bp.route("/emails/failed")
+@roles_required(Role.HR_ADMIN)
+def failed_emails():
+    """Emails to people in this organisation that could never be sent, and why."""
+    page = paginate(
+        failed_messages_query(current_user.organisation_id), current_app.config["PAGE_SIZE"]
+    )
+    return render_template("notifications/failed.html", page=page)
 
 
 @bp.route("/inbox/<int:notification_id>")

@@ -25,7 +25,7 @@ _json = click.option("--json", "as_json", is_flag=True, help="Print JSON on stan
 @_json
 def import_recruitment(file: Path, org_code: str | None, as_json: bool) -> None:
     """Import recruitment outcomes (NHS Jobs / Trac), one row per application."""
-    run_import(imports.import_recruitment, file, org_code, as_json)
+    run_import(imports.import_recruitment, "recruitment", file, org_code, as_json)
 
 
 @panels_cli.command("import")
@@ -34,7 +34,7 @@ def import_recruitment(file: Path, org_code: str | None, as_json: bool) -> None:
 @_json
 def import_panels(file: Path, org_code: str | None, as_json: bool) -> None:
     """Import panel members; each panel named gets exactly the members listed."""
-    run_import(imports.import_panels, file, org_code, as_json)
+    run_import(imports.import_panels, "panels", file, org_code, as_json)
 
 
 @panels_cli.command("compliance")

@@ -37,6 +37,15 @@ PANEL_COLUMNS = (
 )
 PANEL_REQUIRED = ("stage",)
 
+# What the tables hold; other columns are codes, at most csvimport.DEFAULT_MAX_LENGTH.
+MAX_LENGTHS = {
+    "vacancy_reference": 50,
+    "batch_reference": 50,
+    "applicant_reference": 50,
+    "staff_number": 30,
+    "exception_reason": 2000,
+}
+
 
 @dataclass(frozen=True)
 class RecruitmentRow:
@@ -161,7 +170,7 @@ def _consistent(
 def parse_recruitment_file(data: bytes, today: date) -> tuple[list[RecruitmentRow], list[Problem]]:
     rows: list[RecruitmentRow] = []
     problems: list[Problem] = []
-    for raw in read_rows(data, RECRUITMENT_REQUIRED, RECRUITMENT_COLUMNS):
+    for raw in read_rows(data, RECRUITMENT_REQUIRED, RECRUITMENT_COLUMNS, MAX_LENGTHS):
         parsed = _recruitment_row(raw, today)
         problems.extend(raw.problems)
         if parsed:
@@ -297,7 +306,7 @@ def _panel_row(row: Row) -> PanelRow | None:
 def parse_panel_file(data: bytes) -> tuple[list[PanelRow], list[Problem]]:
     rows: list[PanelRow] = []
     problems: list[Problem] = []
-    for raw in read_rows(data, PANEL_REQUIRED, PANEL_COLUMNS):
+    for raw in read_rows(data, PANEL_REQUIRED, PANEL_COLUMNS, MAX_LENGTHS):
         if "vacancy_reference" not in raw.values and "batch_reference" not in raw.values:
             problems.append(
                 Problem(

@@ -15,13 +15,14 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
-from app import audit
+from app import audit, import_jobs
 from app.accounts.models import User, UserRole
 from app.accounts.permissions import roles_required
 from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
 from app.extensions import db
 from app.import_history import DataImport
+from app.numbers import ascii_int
 from app.pagination import paginate
 from app.recruitment import events, imports, queries, services
 from app.recruitment.forms import (
@@ -76,7 +77,7 @@ def _filters() -> queries.RecruitmentFilters:
         search=args.get("q", "").strip(),
         status=args.get("status", "") if args.get("status") in VACANCY_STATUSES else "",
         band=args.get("band", "") if args.get("band") in BANDS else "",
-        year=int(year) if year.isdigit() and 2000 < int(year) < 2100 else None,
+        year=ascii_int(year, 2001, 2099),
         mine=not current_user.has_role(Role.HR_ADMIN) or args.get("mine") == "1",
     )
 
@@ -374,9 +375,9 @@ def _posted_outcomes(applications) -> dict[int, services.Outcome]:
         outcomes[application.id] = services.Outcome(
             shortlisted=f"shortlisted-{application.id}" in form,
             interviewed=f"interviewed-{application.id}" in form,
-            appointed=f"appointed-{application.id}" in form or (post.isdigit()),
+            appointed=f"appointed-{application.id}" in form or ascii_int(post) is not None,
             withdrawn=f"withdrawn-{application.id}" in form,
-            appointed_vacancy_id=int(post) if post.isdigit() else None,
+            appointed_vacancy_id=ascii_int(post),
         )
     return outcomes
 
@@ -628,8 +629,9 @@ def _panel_change(kind, owner_id, stage, form_class, form_arg, change, template=
 def add_staff_member(kind: str, owner_id: int, stage: str):
     def change(panel, form):
         staff = None
-        if (form.staff_id.data or "").isdigit():
-            staff = db.session.scalar(scoped(Staff).where(Staff.id == int(form.staff_id.data)))
+        staff_id = ascii_int(form.staff_id.data)
+        if staff_id is not None:
+            staff = db.session.scalar(scoped(Staff).where(Staff.id == staff_id))
         if staff is None:
             raise services.RecruitmentError("Find the member of staff, then choose Add", "staff_id")
         services.add_member(
@@ -850,7 +852,7 @@ def imports_page():
     problems = None
     if request.method == "POST" and kind in forms and forms[kind].validate_on_submit():
         apply = imports.import_recruitment if kind == "recruitment" else imports.import_panels
-        done, problems = run_upload(forms[kind], apply)
+        done, problems = run_upload(forms[kind], apply, kind)
         if done:
             return redirect(url_for("recruitment.imports_page"))
     history = paginate(
@@ -864,6 +866,7 @@ def imports_page():
         problems=problems,
         failed_kind=kind,
         history=history,
+        jobs=import_jobs.jobs_for(current_user.organisation_id, forms),
     ), 400 if failed else 200
 
 
@@ -871,6 +874,6 @@ def imports_page():
 @roles_required(Role.HR_ADMIN)
 def compliance():
     year = request.args.get("year", "")
-    chosen = int(year) if year.isdigit() and 2000 < int(year) < 2100 else None
+    chosen = ascii_int(year, 2001, 2099)
     report = queries.panel_compliance(current_user.organisation_id, chosen)
     return render_template("recruitment/compliance.html", report=report, years=_year_choices())

@@ -6,10 +6,13 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.cli_support import emit_json, fail
 from app.csvimport import ImportRefused, read_rows
 from app.extensions import db
+from app.import_jobs import refuse_if_busy
+from app.uploads import RACE
 from app.workforce import services
 from app.workforce.models import Organisation
 
@@ -74,6 +77,7 @@ def import_staff(file: Path, org_code: str | None, as_at, as_json: bool) -> None
         fail("the file was not imported; nothing was changed", refused.problems, as_json)
     lines = data.count(b"\n")
     try:
+        refuse_if_busy(organisation.id, "staff")
         if lines >= PROGRESS_FROM_ROWS:
             with click.progressbar(
                 length=lines, label="Checking and importing rows", file=sys.stderr
@@ -90,9 +94,11 @@ def import_staff(file: Path, org_code: str | None, as_at, as_json: bool) -> None
             record = services.import_staff(
                 organisation, data, file.name, "command line", as_at=as_at
             )
+        db.session.commit()
     except ImportRefused as refused:
         fail("the file was not imported; nothing was changed", refused.problems, as_json)
-    db.session.commit()
+    except IntegrityError:
+        fail("the file was not imported; nothing was changed", [RACE], as_json)
     if as_json:
         emit_json(
             {

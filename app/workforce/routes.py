@@ -1,13 +1,12 @@
 """HR's workforce pages: staff list and record, the ESR import, organisation settings."""
 
 from decimal import Decimal
-from functools import partial
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import audit
+from app import audit, import_jobs
 from app.accounts.permissions import can_view_staff, roles_required
 from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
@@ -78,7 +77,7 @@ def import_history():
     problems = None
     if form.validate_on_submit():
         done, problems = run_upload(
-            form, partial(services.import_staff, as_at=form.as_at.data or None)
+            form, services.import_staff, "staff", as_at=form.as_at.data or None
         )
         if done:
             return redirect(url_for("workforce.import_history"))
@@ -93,7 +92,19 @@ def import_history():
         problems=problems,
         history=history,
         import_kinds=IMPORT_KINDS,
+        jobs=import_jobs.jobs_for(current_user.organisation_id, ["staff"]),
     ), status
+
+
+@bp.route("/imports/jobs/<int:job_id>")
+@roles_required(Role.HR_ADMIN)
+def import_job(job_id: int):
+    job = get_scoped_or_404(import_jobs.ImportJob, job_id)
+    back = {
+        "staff": url_for("workforce.import_history"),
+        "mentoring": url_for("mentoring.imports_page"),
+    }.get(job.kind, url_for("recruitment.imports_page"))
+    return render_template("workforce/import_job.html", job=job, back=back)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -25,6 +25,8 @@ COLUMNS = (
     "leaving_date",
 )
 REQUIRED = ("staff_number", "pay_band", "staff_group")
+# What the staff table holds; other columns are codes, at most csvimport.DEFAULT_MAX_LENGTH.
+MAX_LENGTHS = {"staff_number": 30, "email": 254, "full_name": 200}
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ def parse_staff_file(
     problems: list[Problem] = []
     first_line_of: dict[str, int] = {}
     email_line: dict[str, int] = {}
-    for raw in read_rows(data, REQUIRED, COLUMNS):
+    for raw in read_rows(data, REQUIRED, COLUMNS, MAX_LENGTHS):
         parsed = _parse_row(raw)
         number = raw.text("staff_number")
         if number:

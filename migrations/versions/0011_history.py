@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011_history'
-down_revision = '0008_blind'
+down_revision = '0009_import_jobs'
 branch_labels = None
 depends_on = None
 
