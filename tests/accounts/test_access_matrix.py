@@ -31,7 +31,7 @@ from datetime import timedelta
 import pytest
 from werkzeug.routing import IntegerConverter, Rule
 
-from app import MAX_DATABASE_ID, create_app
+from app import MAX_DATABASE_ID, create_app, import_jobs
 from app.accounts import services as accounts
 from app.accounts.roles import Role
 from app.extensions import db, limiter
@@ -72,14 +72,16 @@ class Scope:
     users: dict[str, int]  # the account each user page acts on, by endpoint
     notifications: dict[str, int]  # by the role that opens it
     invitation: str
+    import_job: int  # a background import's progress page
 
     def member(self, role: str) -> int:
         return self.panel_members.get(role, self.panel_members[""])
 
 
 def _link_account(user, staff) -> None:
-    """Make `staff` the user's own staff record (today: the one with the same email)."""
-    staff.email = user.email
+    """Make `staff` the user's own staff record, as HR links it by staff number."""
+    db.session.flush()
+    user.staff_id = staff.id
 
 
 def _organisation(code: str, manager=None):
@@ -176,12 +178,21 @@ def _organisation(code: str, manager=None):
 
     targets = {
         endpoint: factories.UserFactory(organisation=organisation, roles=(RM,)).id
-        for endpoint in ("user_detail", "disable_user", "enable_user", "reissue_invitation")
+        for endpoint in (
+            "user_detail",
+            "disable_user",
+            "enable_user",
+            "reissue_invitation",
+            "link_staff",
+        )
     }
     invited = factories.UserFactory(organisation=organisation, roles=(CH,))
-    token = accounts.issue_invitation(invited, 7, users[HR])
+    token = accounts.issue_invitation(invited, timedelta(days=7), users[HR])
 
+    job = import_jobs.queue(organisation.id, "staff", "big.csv", b"staff_number\n1\n", users[HR])
+    db.session.flush()
     common = dict(
+        import_job=job.id,
         leader=leader.id,
         staff=staff.id,
         applicant=applicant.id,
@@ -363,6 +374,9 @@ EXPECTATIONS: dict[str, Expect] = {
     "accounts.account": E(EVERYONE),
     "accounts.change_password": E(EVERYONE),
     "accounts.login": E(EVERYONE, public=True),
+    "accounts.forgotten_password": E(EVERYONE, public=True),
+    # A person's own declaration that they count as a BME panel member (their account page).
+    "recruitment.panel_declaration": E(EVERYONE),
     "accounts.logout": E(EVERYONE, public=True, ends_session=True),
     # HR's user pages
     "accounts.user_list": E([HR]),
@@ -373,6 +387,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "accounts.disable_user": E([HR], USER("disable_user")),
     "accounts.enable_user": E([HR], USER("enable_user")),
     "accounts.reissue_invitation": E([HR], USER("reissue_invitation")),
+    "accounts.link_staff": E([HR], USER("link_staff")),
     # Home and fixed pages
     "home.index": E(EVERYONE),
     "home.accessibility": E(EVERYONE, public=True),
@@ -426,6 +441,7 @@ EXPECTATIONS: dict[str, Expect] = {
     # Each user's own inbox; someone else's message is not found.
     "notifications.inbox": E(EVERYONE),
     "notifications.mark_all_read": E(EVERYONE),
+    "notifications.failed_emails": E([HR]),
     "notifications.open_notification": E(
         EVERYONE,
         lambda s, role: {"notification_id": s.notifications.get(role, s.notifications[HR])},
@@ -479,6 +495,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "workforce.staff_list": E([HR]),
     "workforce.staff_detail": E([HR], lambda s, _r: {"staff_id": s.staff}),
     "workforce.import_history": E([HR]),
+    "workforce.import_job": E([HR], lambda s, _r: {"job_id": s.import_job}),
     "workforce.settings": E([HR]),
 }
 
