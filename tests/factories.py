@@ -65,6 +65,16 @@ class UserFactory(_Base):
     role_rows = factory.LazyAttribute(lambda u: [UserRole(role=str(r)) for r in u.roles])
 
 
+def link_account(staff: Staff) -> None:
+    """Link the account with this record's email to it, as HR would (by staff number) once the
+    record exists; for tests that make the account before the staff record."""
+    user = db.session.scalar(
+        select(User).where(User.organisation_id == staff.organisation_id, User.email == staff.email)
+    )
+    user.staff_id = staff.id
+    db.session.flush()
+
+
 def _unlinked_staff_with_email(organisation, email):
     linked = select(User.staff_id).where(User.staff_id.is_not(None))
     return db.session.scalar(

@@ -17,6 +17,7 @@ from jinja2 import nodes
 from markupsafe import escape
 from sqlalchemy import String, Text
 
+from app import import_jobs
 from app.extensions import db as _db
 from app.justifications import services as justifications
 from app.mentoring import services as mentoring
@@ -219,6 +220,16 @@ FIELDS = {
         False,
     ),
     "data_import.filename": ("upload (the file's name)", [("hr", "/imports")], False),
+    "import_job.filename": (
+        "upload too big for a request (the file's name)",
+        [("hr", "/imports"), ("hr", "/imports/jobs/{import_job}")],
+        False,
+    ),
+    "justification.superseded_reason": (
+        "form (HR's reason for changing a locked decision)",
+        [("hr", "/justifications/{superseded}"), ("manager", "/justifications/{superseded}")],
+        False,
+    ),
 }
 
 # Markup the app builds around those values must stay markup (the reverse bug: the chair's note
@@ -233,7 +244,25 @@ APP_MARKUP = [
 _CODE = "a code from a fixed list, checked on entry"
 NOT_USER_TEXT = {
     "user_account.password_hash": "a secret the app derives",
-    "user_account.session_token": "a secret the app generates",
+    "user_session.secret_hash": "a secret the app derives",
+    "user_session.user_agent": "the browser's own header, kept with the session and never shown",
+    "user_session.ip_address": "the request's address, kept with the session and never shown",
+    "user_session.end_reason": _CODE,
+    "throttle_counter.key_hash": "a hash the app derives",
+    "audit_checkpoint.head": "an HMAC the app computes",
+    "audit_checkpoint.mac": "an HMAC the app computes",
+    "import_job.kind": _CODE,
+    "import_job.status": _CODE,
+    "import_job.problems_json": (
+        "the import's own problem messages, shown through the same import_problems macro as a "
+        "refused upload's (data_import.filename's pages)"
+    ),
+    "staff_history.board_role": _CODE,
+    "staff_history.ethnic_category": _CODE,
+    "staff_history.pay_band": _CODE,
+    "staff_history.staff_group": _CODE,
+    "staff_history.changed": "the names of the fields an import changed, written by the app",
+    "wres_year_snapshot.figures": "JSON the app computes from counts",
     "user_account.invitation_hash": "a secret the app derives",
     "user_role.role": _CODE,
     "organisation_settings.panel_rule_min_band": _CODE,
@@ -372,9 +401,12 @@ def _build_world(db, v: dict[str, str]) -> dict:
     db.session.commit()
     staff = {s.staff_number[-1]: s for s in Staff.query.filter_by(organisation_id=org.id)}
     leader, colleague, pool_person, panel_person = staff["1"], staff["2"], staff["3"], staff["4"]
+    users["leader"].staff_id = leader.id  # as HR links an account, by staff number
 
     manager, hr = users["manager"], users["hr"]
-    recruitment.add_to_pool(org.id, pool_person, None, v["panel_pool_member.note"], hr)
+    recruitment.add_to_pool(
+        org.id, pool_person, None, v["panel_pool_member.note"], hr, diverse_member=True
+    )
     vacancy = recruitment.create_vacancy(
         org.id,
         manager,
@@ -467,6 +499,34 @@ def _build_world(db, v: dict[str, str]) -> dict:
     goal = mentoring.add_goal(relationship, users["leader"], v["mentoring_goal.text"], None)
     mentoring.update_goal(goal, v["mentoring_goal.progress"], False)
     db.session.commit()
+
+    # A decision HR changed after it was locked: the justification it had triggered is kept,
+    # superseded, with HR's reason.
+    changed = recruitment.create_vacancy(
+        org.id, manager, reference=v["vacancy.reference"] + "3", title="Porter", pay_band="2"
+    )
+    application = recruitment.add_applicant(changed, v["applicant.reference"] + "3", manager)
+    application.applicant.ethnic_category = "N"
+    application.shortlisted = application.interviewed = True
+    recruitment.record_decision(changed, date(2026, 6, 1), changed.version, manager)
+    db.session.commit()
+    superseded = justifications.for_owner(changed)
+    recruitment.record_decision(
+        changed,
+        date(2026, 6, 2),
+        changed.version,
+        hr,
+        override_reason=v["justification.superseded_reason"],
+    )
+    # An upload's name is kept as its last path part (a browser sends no more), so this one has
+    # no slashes: the page must show all of it, escaped.
+    v["import_job.filename"] = v["import_job.filename"].replace("/", "|")
+    job = import_jobs.queue(
+        org.id, "staff", v["import_job.filename"], b"staff_number\n1\n", users["hr"]
+    )
+    assert job.filename == v["import_job.filename"]
+    db.session.commit()
+    import_jobs.run_pending()  # refused (one column), so its page stops refreshing itself
     return {
         "users": users,
         "ids": {
@@ -479,6 +539,8 @@ def _build_world(db, v: dict[str, str]) -> dict:
             "batch": batch.id,
             "justification": justification.id,
             "relationship": relationship.id,
+            "superseded": superseded.id,
+            "import_job": job.id,
         },
     }
 

@@ -101,6 +101,7 @@ def test_a_single_line_field_refuses_a_line_break_and_keeps_what_was_typed(clien
 
 def _relationship(db, organisation, email):
     leader = factories.StaffFactory(organisation=organisation, email=email, pay_band="VSM")
+    factories.link_account(leader)
     colleague = factories.StaffFactory(organisation=organisation, ethnic_category="N")
     relationship = MentoringRelationship(
         organisation_id=organisation.id,

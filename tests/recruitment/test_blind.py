@@ -172,6 +172,7 @@ def test_a_declaration_in_ones_account_counts_and_can_be_withdrawn(
     staff = factories.StaffFactory(
         organisation=organisation, email=user.email, ethnic_category=WHITE
     )
+    factories.link_account(staff)
     db.session.commit()
     page = client.get("/account").get_data(as_text=True)
     assert "I count as a BME panel member" in page
