@@ -25,6 +25,7 @@ BAND_KEYS = (
     "white",
     "unknown",
     "bme_share",
+    "bme_share_of_headcount",
     "turnover",
     "turnover_source",
     "years",

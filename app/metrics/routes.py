@@ -45,8 +45,7 @@ def _turnover_override() -> tuple[float | None, str | None]:
 
 
 def _as_at(year: int) -> date:
-    """The snapshot for a year: 31 March, or today while that year is still running."""
-    return min(WresYear(year).snapshot, today_london())
+    return queries.aspiration_as_at(year, today_london())
 
 
 @bp.route("/dashboard")
