@@ -169,7 +169,7 @@ def download(fmt: str):
     publish = request.args.get("publish") == "1"
     threshold = db.session.get(OrganisationSettings, organisation.id).suppression_threshold
     build = export.csv_export if fmt == "csv" else export.xlsx_export
-    data = build(organisation, year, publish, threshold)
+    data = build(organisation, year, publish, threshold, today_london())
     name = f"wres-{organisation.code}-{year}{'-published' if publish else ''}.{fmt}"
     mimetype = (
         "text/csv"
