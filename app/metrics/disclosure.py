@@ -12,7 +12,7 @@ same way).
 
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
 Key = Hashable
@@ -165,7 +165,7 @@ def _rounded(value, places: int):
     return value
 
 
-def publish(figures: Figures, threshold: int, on_hide: Callable | None = None) -> Published:
+def publish(figures: Figures, threshold: int) -> Published:
     """The published counts and derived figures, such that `attack` pins no hidden count."""
     primary = {k for k, v in figures.counts.items() if 1 <= v <= threshold}
     secondary: set = set()
@@ -201,26 +201,47 @@ def publish(figures: Figures, threshold: int, on_hide: Callable | None = None) -
         if not pinned:
             return Published(counts, derived, primary, secondary)
         for key in pinned:
-            near = set(neighbours[key]) | {key}
-            for other in list(near):
-                near |= neighbours[other]
-            culprits = [
-                k
-                for k, d in figures.derived.items()
-                if derived[k] != MASK and d.kind in ("share", "ratio") and near & set(d.inputs)
-            ]
+            # Widen the circle round the pinned count one sum at a time: first withhold the
+            # rates nearest to it, and only when no rate is left hide one more count.
+            layers = _layers(key, neighbours)
+            near: set = set()
+            culprits: list = []
+            for layer in layers:
+                near |= layer
+                culprits = [
+                    k
+                    for k, d in figures.derived.items()
+                    if derived[k] != MASK and d.kind in ("share", "ratio") and near & set(d.inputs)
+                ]
+                if culprits:
+                    break
             if culprits:
                 withheld.update(culprits)
-                continue
-            candidates = sorted(
-                (figures.counts[k], str(k), k)
-                for k in near
-                if counts[k] != MASK and figures.counts[k] > 0
-            )
-            if (
-                not candidates
-            ):  # nothing left to hide: cannot happen, a pinned cell has a visible neighbour
+                break
+            candidates = []
+            near = set()
+            for layer in layers:
+                near |= layer
+                candidates = sorted(
+                    (figures.counts[k], str(k), k)
+                    for k in near
+                    if counts[k] != MASK and figures.counts[k] > 0
+                )
+                if candidates:
+                    break
+            if not candidates:  # a pinned count always has a visible count it was pinned by
                 raise RuntimeError(f"cannot protect {key!r}")
             secondary.add(candidates[0][2])
-            if on_hide:
-                on_hide(candidates[0][2])
+            break
+
+
+def _layers(key, neighbours) -> list[set]:
+    """The counts at each distance from `key` through the sums they share."""
+    seen = {key}
+    layers = [{key}]
+    while True:
+        following = {n for k in layers[-1] for n in neighbours[k]} - seen
+        if not following:
+            return layers
+        seen |= following
+        layers.append(following)
