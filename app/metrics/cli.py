@@ -7,8 +7,8 @@ from flask.cli import AppGroup
 
 from app.cli_support import emit_json, fail
 from app.extensions import db
-from app.timeutil import today_london
 from app.metrics import export, queries
+from app.timeutil import today_london
 from app.workforce.models import OrganisationSettings
 from app.workforce.services import OrganisationError, resolve_organisation
 

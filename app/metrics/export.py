@@ -11,6 +11,7 @@ publish generated organisations through the same function without a database.
 import io
 from dataclasses import dataclass, field
 from datetime import date
+from fractions import Fraction
 
 from app.exports import csv_bytes, safe_cell
 from app.metrics import disclosure, formulas, queries
@@ -34,6 +35,57 @@ COLUMNS = [
 ]
 GROUPS = ("white", "bme", "unknown")
 ASPIRATION_ROWS = [*SENIOR_BANDS, "8a+", "board"]
+WORKFORCE_TOTAL = ("1", "all", "all", "headcount", "total")
+NON_ADVERSE_LOW, NON_ADVERSE_HIGH = Fraction(4, 5), Fraction(5, 4)
+DEFINITIONS = [
+    (
+        "BME",
+        "Black and minority ethnic: every ethnic category except White British, White Irish and "
+        "any other White background. Unknown: not stated or not known",
+    ),
+    (
+        "BME share of known ethnicities",
+        "BME / (White + BME): the board paper's basis, and the aspiration model's",
+    ),
+    (
+        "BME share of whole headcount",
+        "BME / (White + BME + Unknown): the national WRES return's basis",
+    ),
+    (
+        "Indicator 2",
+        "Relative likelihood of white shortlisted applicants being appointed compared with BME "
+        "shortlisted applicants: (white appointed / white shortlisted) / (BME appointed / BME "
+        "shortlisted). 0.80 to 1.25 inclusive is the non-adverse range, decided on exact values "
+        "and shown to 2 decimal places. Applicants who withdrew after shortlisting are in neither "
+        "count. A batch applicant counts under the band of the post they were appointed to, else "
+        "the band on their own row, else under 'Batch across bands'",
+    ),
+    ("95% interval", "Log method for a ratio of two proportions"),
+    (
+        "Indicator 9",
+        "Board BME share minus workforce BME share (known ethnicities), in percentage points; "
+        "negative means the board under-represents BME staff",
+    ),
+    (
+        "Turnover",
+        "Leavers in the 12 months to the as-at date over the average headcount; the "
+        f"organisation's default where a row averages fewer than "
+        f"{queries.MIN_HEADCOUNT_FOR_TURNOVER} staff or had no leavers; 8a and above uses the "
+        "headcount-weighted mean of the turnovers its bands use",
+    ),
+    (
+        "BME share of recruits needed",
+        "r* = (T - p0 (1-t)^N) / (1 - (1-t)^N), with T the whole workforce's share, p0 the row's "
+        "share, t its turnover and N the years to the target year",
+    ),
+]
+SUPPRESSION_RULE = (
+    "Counts from 1 to {threshold} are shown as *; every other count is rounded to the nearest 5 "
+    "(0 stays 0). A share, rate, ratio, interval or figure worked out from them is shown only "
+    "when no hidden count could be worked out from it with anything else in this file or the "
+    "CSV for the same year; otherwise it is *. Shares and ratios are computed from the unrounded "
+    "counts. A * can also mark a count hidden so that a small one cannot be worked out"
+)
 CLASSIFICATIONS = {
     "adverse-to-bme": "Adverse to BME applicants",
     "non-adverse": "Within the non-adverse range",
@@ -127,8 +179,8 @@ def figures_from(
     nine: dict,
     aspiration: dict,
     as_at: date,
-    low=formulas.Fraction(4, 5),
-    high=formulas.Fraction(5, 4),
+    low=NON_ADVERSE_LOW,
+    high=NON_ADVERSE_HIGH,
 ) -> Return:
     """The whole return from plain counts. `two` maps None (all), ("band", b) and
     ("staff-group", g) to objects with `shortlisted`, `appointed` and `withdrawn` per group."""
@@ -154,6 +206,9 @@ def figures_from(
             )
     _count_line(ret, figures, "1", "all", "all", "headcount", one["total"], snapshot)
     _shares(ret, "1", "all", "all", "headcount", snapshot)
+    # The whole headcount, which the regional view shows beside each organisation.
+    figures.counts[WORKFORCE_TOTAL] = sum(one["total"][g] for g in GROUPS)
+    figures.add_sum(WORKFORCE_TOTAL, [("1", "all", "all", "headcount", g) for g in GROUPS])
     for g in GROUPS:
         figures.add_sum(
             ("1", "all", "all", "headcount", g),
@@ -474,6 +529,7 @@ def xlsx_export(organisation, year: int, publish: bool, threshold: int, today: d
         "title": book.add_format({"bold": True, "font_size": 14}),
         "header": book.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"}),
         "count": book.add_format({"num_format": "#,##0"}),
+        "whole": book.add_format({"num_format": "0"}),  # modelled numbers of people, not counts
         "percent": book.add_format({"num_format": "0.0%"}),
         "ratio": book.add_format({"num_format": "0.00"}),
         "points": book.add_format({"num_format": "+0.0;-0.0;0.0"}),
@@ -616,7 +672,8 @@ def xlsx_export(organisation, year: int, publish: bool, threshold: int, today: d
     s = _Sheet(book, formats, "Leadership aspiration", f"The leadership aspiration, {label}")
     s.line(
         f"As at {asp} (31 March of the year, or the day the return was made while the year is "
-        f"open). Target: the BME share of known ethnicities of the whole workforce, by {target_year}.{note}"
+        "open). Target: the BME share of known ethnicities of the whole workforce, by "
+        f"{target_year}.{note}"
     )
     s.row += 1
     s.header(
@@ -654,8 +711,8 @@ def xlsx_export(organisation, year: int, publish: bool, threshold: int, today: d
                     "text",
                 ),
                 d((*base, "required-recruit-share")),
-                d((*base, "bme-recruits-needed-per-year"), "count"),
-                d((*base, "additional-bme-recruits-per-year"), "count"),
+                d((*base, "bme-recruits-needed-per-year"), "whole"),
+                d((*base, "additional-bme-recruits-per-year"), "whole"),
                 d((*base, "observed-recruit-share")),
                 (ret.words[(*base, "status")] if status != disclosure.MASK else status, "text"),
             ]
@@ -680,41 +737,13 @@ def xlsx_export(organisation, year: int, publish: bool, threshold: int, today: d
         ),
         ("Indicators 1 and 9 as at", wres_year.snapshot.isoformat()),
         ("Leadership aspiration as at", asp),
-        (
-            "BME",
-            "Black and minority ethnic: every ethnic category except White British, White Irish and any other White background; Unknown is not stated or not known",
-        ),
-        (
-            "BME share of known ethnicities",
-            "BME / (White + BME): the board paper's basis, and the aspiration model's",
-        ),
-        (
-            "BME share of whole headcount",
-            "BME / (White + BME + Unknown): the national WRES return's basis",
-        ),
-        (
-            "Indicator 2",
-            "Relative likelihood of white shortlisted applicants being appointed compared with BME shortlisted applicants: (white appointed / white shortlisted) / (BME appointed / BME shortlisted). 0.80 to 1.25 inclusive is the non-adverse range, decided on exact values; shown to 2 decimal places",
-        ),
-        ("95% interval", "Log method for a ratio of two proportions"),
-        (
-            "Indicator 9",
-            "Board BME share minus workforce BME share (known ethnicities), in percentage points; negative means the board under-represents BME staff",
-        ),
-        (
-            "Turnover",
-            "Leavers in the 12 months to the as-at date over the average headcount; the organisation's default where a row has too few staff to measure; 8a and above uses the headcount-weighted mean of its bands' turnovers",
-        ),
-        (
-            "BME share of recruits needed",
-            "r* = (T - p0 (1-t)^N) / (1 - (1-t)^N), with T the workforce's share, p0 the row's share, t its turnover and N the years to the target year",
-        ),
+        *DEFINITIONS,
     ]
     if publish:
         rows.append(
             (
                 "Suppression rule",
-                f"Counts from 1 to {threshold} are shown as *; every other count is rounded to the nearest 5 (0 stays 0). A share, rate, ratio, interval or figure worked out from them is shown only when no hidden count could be worked out from it with anything else in this file or the CSV for the same year; otherwise it is *. Shares and ratios are computed from the unrounded counts. * can also mark a count hidden so that a small one cannot be worked out.",
+                SUPPRESSION_RULE.format(threshold=threshold),
             )
         )
     else:

@@ -119,14 +119,14 @@ def _indicator2_json(year: WresYear, counts: Counts, low: float, high: float) ->
 
 
 def shares_2e(counts: Counts) -> dict:
-    """EDI improvement plan measure 2e: BME share (known ethnicities) at each stage."""
-    return {
-        stage: formulas.share(
-            getattr(counts, stage)["bme"],
-            getattr(counts, stage)["bme"] + getattr(counts, stage)["white"],
-        )
-        for stage in ("applied", "shortlisted", "appointed")
-    }
+    """EDI improvement plan measure 2e: BME share at each stage, over known ethnicities (e.g.
+    "applied") and over everyone at that stage ("applied_of_all")."""
+    shares = {}
+    for stage in ("applied", "shortlisted", "appointed"):
+        c = getattr(counts, stage)
+        shares[stage] = formulas.share(c["bme"], c["bme"] + c["white"])
+        shares[f"{stage}_of_all"] = formulas.share(c["bme"], sum(c.values()))
+    return shares
 
 
 def indicator2_counts(
@@ -219,10 +219,12 @@ def _in_post_counts(organisation_id: int, day: date, *keys, where=()):
 
 def _row(counts: dict) -> dict:
     known = counts["white"] + counts["bme"]
+    total = known + counts["unknown"]
     return {
         **counts,
-        "total": counts["white"] + counts["bme"] + counts["unknown"],
+        "total": total,
         "bme_share": formulas.share(counts["bme"], known),
+        "bme_share_of_headcount": formulas.share(counts["bme"], total),
     }
 
 

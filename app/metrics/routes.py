@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.accounts.permissions import roles_required
 from app.accounts.roles import Role
 from app.extensions import db
-from app.metrics import charts, export, formulas, queries
+from app.metrics import charts, disclosure, export, formulas, queries
 from app.metrics.models import MetricSnapshot
 from app.timeutil import today_london
 from app.workforce.bands import SENIOR_BANDS, band_name
@@ -85,6 +85,9 @@ def dashboard():
         override_error=override_error,
         band_name=band_name,
         as_at=as_at,
+        classifications=export.CLASSIFICATIONS,
+        statuses=export.STATUSES,
+        turnover_sources=export.TURNOVER_SOURCES,
     )
 
 
@@ -212,29 +215,22 @@ def regional():
 
 
 def regional_row(organisation, year: int) -> dict:
+    """One organisation's row: figures from its published return (the same disclosure control
+    as `export wres --publish`), so the view and the published files never disagree."""
     threshold = db.session.get(OrganisationSettings, organisation.id).suppression_threshold
-    one = queries.indicator1(organisation.id, year)["total"]
-    two = queries.indicator2(organisation.id, year)
+    ret = export.build(organisation, year, today_london())
+    published = disclosure.publish(ret.figures, threshold)
     operational = queries.operational(organisation.id, year, today_london())
-
-    def count(value):
-        return "*" if 1 <= value <= threshold else value
-
-    small = any(
-        1 <= two[k] <= threshold
-        for k in ("white_shortlisted", "white_appointed", "bme_shortlisted", "bme_appointed")
-    )
-    bme_hidden = count(one["bme"]) == "*" or count(one["white"]) == "*"
     return {
         "organisation": organisation,
         "threshold": threshold,
-        "has_data": one["total"] > 0,
-        "headcount": count(one["total"]),
-        "bme": count(one["bme"]),
-        "bme_share": "*" if bme_hidden else one["bme_share"],
-        "indicator2": "*" if small else two["relative_likelihood"],
-        "classification": two["classification"],
-        "indicator2_note": two["note"],
+        "has_data": ret.figures.counts[export.WORKFORCE_TOTAL] > 0,
+        "headcount": published.counts[export.WORKFORCE_TOTAL],
+        "bme": published.counts[("1", "all", "all", "headcount", "bme")],
+        "bme_share": published.derived[("1", "all", "all", "bme-share-of-known")],
+        "bme_share_of_headcount": published.derived[("1", "all", "all", "bme-share-of-headcount")],
+        "indicator2": published.derived[("2", "all", "all", "relative-likelihood")],
+        "classification": published.derived[("2", "all", "all", "classification")],
         "panel_compliance": operational["panel_compliance_share"],
         # shares of leaders are about commitments kept, not people's ethnicity
         "mentoring_coverage": operational["mentoring_coverage_share"],

@@ -83,6 +83,7 @@ def test_indicators_1_and_9(trust, app):
         "unknown": 1,
         "total": 16,
         "bme_share": pytest.approx(6 / 15),
+        "bme_share_of_headcount": pytest.approx(6 / 16),
     }
     eight_a = next(r for r in one["rows"] if r["band"] == "8a")
     assert (eight_a["white"], eight_a["bme"], eight_a["unknown"]) == (3, 1, 1)
