@@ -107,13 +107,10 @@ def attack(
     recovered."""
     bounds = _bounds_of(counts, threshold, primary, secondary)
     usable = [
-        d
+        (d, derived[key])
         for key, d in figures.derived.items()
         if d.kind in ("share", "ratio") and derived.get(key) not in (MASK, None)
     ]
-    published = {
-        id(d): derived[key] for key, d in figures.derived.items() if id(d) in map(id, usable)
-    }
     for _ in range(rounds):
         changed = False
         for total, parts in figures.sums:
@@ -132,7 +129,7 @@ def attack(
                 )
                 if new != bounds[part]:
                     bounds[part], changed = new, True
-        for d in usable:
+        for d, target in usable:
             keys = list(dict.fromkeys(d.inputs))
             ranges = [range(bounds[k][0], bounds[k][1] + 1) for k in keys]
             size = 1
@@ -141,7 +138,6 @@ def attack(
             if size > MAX_COMBINATIONS:
                 continue
             half = 0.5 * 10**-d.places
-            target = published[id(d)]
             support = defaultdict(set)
             for combination in itertools.product(*ranges):
                 values = dict(zip(keys, combination, strict=True))

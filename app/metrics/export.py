@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
+import xlsxwriter
+from sqlalchemy import func, select
+
 from app.exports import csv_bytes, safe_cell
+from app.extensions import db
+from app.import_history import DataImport
 from app.metrics import disclosure, formulas, queries
 from app.metrics.disclosure import Derived, Figures
 from app.workforce.bands import SENIOR_BANDS, band_name
@@ -343,15 +348,16 @@ def figures_from(
     for name in ASPIRATION_ROWS:
         b = bands[name]
         share_key = ("aspiration", "all", name, "bme-share-of-known")
-        # What each figure is worked out from: the known-ethnicity counts for shares of
-        # recruits, the whole headcount for turnover and numbers of recruits.
+        # What each figure is worked out from. Turnover divides by the whole headcount, and the
+        # share of recruits needed gives the turnover back, so both go with the whole headcount;
+        # the observed share of appointments only with the known-ethnicity counts.
         everyone = tuple(("aspiration", "all", name, "headcount", g) for g in GROUPS)
         known = everyone[:2]
         model = (share_key, target_key)
         for measure, value, inputs, basis in (
             ("turnover", b["turnover"], everyone, (share_key,)),
             ("turnover-source", b["turnover_source"], everyone, (share_key,)),
-            ("required-recruit-share", b["required_recruit_share"], known, model),
+            ("required-recruit-share", b["required_recruit_share"], everyone, model),
             ("bme-recruits-needed-per-year", b["required_bme_recruits_per_year"], everyone, model),
             (
                 "additional-bme-recruits-per-year",
@@ -360,7 +366,7 @@ def figures_from(
                 model,
             ),
             ("observed-recruit-share", b["observed_recruit_share"], known, model),
-            ("status", b["status"], known, model),
+            ("status", b["status"], everyone, model),
         ):
             words = {"turnover-source": TURNOVER_SOURCES, "status": STATUSES}.get(measure)
             _value_line(
@@ -402,11 +408,7 @@ def build(organisation, year: int, today: date) -> Return:
 
 
 def _sources(organisation_id: int) -> list[tuple[str, str]]:
-    from sqlalchemy import func, select
-
-    from app.extensions import db
-    from app.import_history import DataImport
-
+    """Each kind of data imported, with the date of its latest import, for the notes sheet."""
     return [
         (kind, latest.date().isoformat())
         for kind, latest in db.session.execute(
@@ -517,8 +519,6 @@ def _row_name(band: str) -> str:
 
 
 def xlsx_export(organisation, year: int, publish: bool, threshold: int, today: date) -> bytes:
-    import xlsxwriter
-
     ret = build(organisation, year, today)
     counts, derived = values(ret, publish, threshold)
     wres_year = WresYear(year)
