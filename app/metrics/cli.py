@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from app.cli_support import emit_json, fail
 from app.extensions import db
 from app.metrics import export, queries
+from app.timeutil import today_london
 from app.workforce.models import OrganisationSettings
 from app.workforce.services import OrganisationError, resolve_organisation
 
@@ -25,6 +26,7 @@ BAND_KEYS = (
     "white",
     "unknown",
     "bme_share",
+    "bme_share_of_headcount",
     "turnover",
     "turnover_source",
     "years",
@@ -128,7 +130,7 @@ def wres(year, fmt, out, publish, org_code):
     threshold = db.session.get(OrganisationSettings, organisation.id).suppression_threshold
     build = export.csv_export if fmt == "csv" else export.xlsx_export
     try:
-        out.write_bytes(build(organisation, year, publish, threshold))
+        out.write_bytes(build(organisation, year, publish, threshold, today_london()))
     except OSError as exc:
         fail(f"could not write {out}: {exc.strerror}")
     click.echo(

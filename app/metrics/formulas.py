@@ -6,6 +6,8 @@ infinity or NaN: an undefined figure is None, with a reason a person can read.
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 
 Z_95 = 1.96
 SMALL_NUMBERS = 10
@@ -35,8 +37,22 @@ def _rate(appointed: int, shortlisted: int) -> float | None:
     return appointed / shortlisted if shortlisted else None
 
 
-def classify(ratio: float, low: float = 0.80, high: float = 1.25) -> str:
-    """NHS England's non-adverse range, bounds inclusive."""
+Number = int | float | Decimal | Fraction
+
+
+def exact(value: Number) -> Fraction:
+    """The exact value of a setting or a ratio of counts. A float is read as the decimal it
+    prints as (0.8 is 4/5, not the binary fraction nearest to it), because every float reaching
+    here was typed or stored as a decimal."""
+    if isinstance(value, float):
+        return Fraction(repr(value))
+    return Fraction(value)
+
+
+def classify(ratio: Number, low: Number = Fraction(4, 5), high: Number = Fraction(5, 4)) -> str:
+    """NHS England's non-adverse range, bounds inclusive, decided on exact values: a ratio of
+    exactly 0.80 or 1.25 is non-adverse however floating point would round it."""
+    ratio, low, high = exact(ratio), exact(low), exact(high)
     if ratio > high:
         return "adverse-to-bme"
     if ratio < low:
@@ -62,8 +78,8 @@ def indicator2(
     bme_appointed: int,
     unknown_shortlisted: int = 0,
     unknown_appointed: int = 0,
-    low: float = 0.80,
-    high: float = 1.25,
+    low: Number = Fraction(4, 5),
+    high: Number = Fraction(5, 4),
 ) -> Indicator2:
     white_rate = _rate(white_appointed, white_shortlisted)
     bme_rate = _rate(bme_appointed, bme_shortlisted)
@@ -125,7 +141,8 @@ def indicator2(
         note = "No white applicant appointed: the ratio is 0 and its interval is not defined" + (
             f". {small_note}" if small_note else ""
         )
-    return result(ratio, ci, classify(ratio, low, high), note)
+    exact_ratio = Fraction(white_appointed * bme_shortlisted, white_shortlisted * bme_appointed)
+    return result(ratio, ci, classify(exact_ratio, low, high), note)
 
 
 def share(part: int, whole: int) -> float | None:
@@ -152,8 +169,11 @@ def required_recruit_share(p0: float, target: float, turnover: float, years: int
 
 
 def recruits_per_year(recruit_share: float, turnover: float, headcount: int) -> int:
-    """r* · t · H, rounded up to whole people."""
-    return math.ceil(recruit_share * turnover * headcount - 1e-9)
+    """r* · t · H, rounded up to whole people (exactly, when given exact values)."""
+    product = recruit_share * turnover * headcount
+    if isinstance(product, Fraction):
+        return math.ceil(product)
+    return math.ceil(product - 1e-9)
 
 
 def measured_turnover(leavers: int, headcount_start: int, headcount_end: int) -> float | None:
@@ -252,7 +272,7 @@ def aspiration(
             False,
             None,
             f"Not reachable by {target_year} even if every recruit were BME "
-            f"(it would take {required:.0%} of recruits)",
+            f"(it would take {float(required):.0%} of recruits)",
         )
     if observed is None:
         return Aspiration(

@@ -8,6 +8,7 @@ table is wanted). One query layer serves the pages, the commands and the export.
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from fractions import Fraction
 
 import pandas as pd
 from sqlalchemy import Integer, and_, case, cast, extract, func, literal, or_, select
@@ -38,23 +39,17 @@ def _settings(organisation_id: int) -> OrganisationSettings:
 AppointedVacancy = aliased(Vacancy, name="appointed_vacancy")
 
 
-def _batch_first(column):
-    """For a batch application not tied to one post: the batch's first vacancy's value."""
-    first = aliased(Vacancy, name="batch_vacancy")
-    return (
-        select(getattr(first, column))
-        .where(first.batch_id == Batch.id)
-        .order_by(first.reference)
-        .limit(1)
-        .correlate(Batch)
-        .scalar_subquery()
-    )
-
+BATCH_ACROSS_BANDS = "batch-across-bands"
 
 DECISION = func.coalesce(Vacancy.decision_date, Batch.decision_date)
-BAND = func.coalesce(AppointedVacancy.pay_band, Vacancy.pay_band, _batch_first("pay_band"))
+# DOMAIN.md section 10: an appointed batch applicant counts under the band of the post; anyone
+# else under the band on their own row; a batch applicant with neither under a row of its own,
+# never under some other vacancy of the batch.
+BAND = func.coalesce(
+    AppointedVacancy.pay_band, Vacancy.pay_band, Application.pay_band, BATCH_ACROSS_BANDS
+)
 STAFF_GROUP = func.coalesce(
-    AppointedVacancy.staff_group, Vacancy.staff_group, _batch_first("staff_group"), "not-recorded"
+    AppointedVacancy.staff_group, Vacancy.staff_group, Application.staff_group, "not-recorded"
 )
 INTERNATIONAL = or_(
     Application.international_recruit,
@@ -62,7 +57,11 @@ INTERNATIONAL = or_(
     func.coalesce(AppointedVacancy.international_recruitment, False),
 )
 GROUP = sql_group(Applicant.ethnic_category)
+# An applicant who withdrew after shortlisting is in neither count (DOMAIN.md section 5): the
+# figure measures the organisation's decisions. They are counted beside it.
 SHORTLISTED = and_(Application.shortlisted, ~Application.withdrawn)
+APPOINTED = and_(Application.appointed, ~Application.withdrawn)
+WITHDRAWN = and_(Application.shortlisted, Application.withdrawn)
 
 
 def _applications(organisation_id: int, *columns):
@@ -92,6 +91,11 @@ class Counts:
     applied: dict = field(default_factory=lambda: dict.fromkeys(GROUPS, 0))
     shortlisted: dict = field(default_factory=lambda: dict.fromkeys(GROUPS, 0))
     appointed: dict = field(default_factory=lambda: dict.fromkeys(GROUPS, 0))
+    withdrawn: dict = field(default_factory=lambda: dict.fromkeys(GROUPS, 0))
+
+    def add(self, row) -> None:
+        for stage in ("applied", "shortlisted", "appointed", "withdrawn"):
+            getattr(self, stage)[row.grp] += getattr(row, stage)
 
 
 def _indicator2_json(year: WresYear, counts: Counts, low: float, high: float) -> dict:
@@ -111,18 +115,20 @@ def _indicator2_json(year: WresYear, counts: Counts, low: float, high: float) ->
         "period_end": year.end.isoformat(),
     }
     document |= {k: v for k, v in asdict(result).items()}
+    document |= {f"{g}_withdrawn": counts.withdrawn[g] for g in GROUPS}
+    document["withdrawn"] = sum(counts.withdrawn.values())
     return document
 
 
 def shares_2e(counts: Counts) -> dict:
-    """EDI improvement plan measure 2e: BME share (known ethnicities) at each stage."""
-    return {
-        stage: formulas.share(
-            getattr(counts, stage)["bme"],
-            getattr(counts, stage)["bme"] + getattr(counts, stage)["white"],
-        )
-        for stage in ("applied", "shortlisted", "appointed")
-    }
+    """EDI improvement plan measure 2e: BME share at each stage, over known ethnicities (e.g.
+    "applied") and over everyone at that stage ("applied_of_all")."""
+    shares = {}
+    for stage in ("applied", "shortlisted", "appointed"):
+        c = getattr(counts, stage)
+        shares[stage] = formulas.share(c["bme"], c["bme"] + c["white"])
+        shares[f"{stage}_of_all"] = formulas.share(c["bme"], sum(c.values()))
+    return shares
 
 
 def indicator2_counts(
@@ -137,7 +143,8 @@ def indicator2_counts(
             GROUP.label("grp"),
             func.count().label("applied"),
             func.count().filter(SHORTLISTED).label("shortlisted"),
-            func.count().filter(Application.appointed).label("appointed"),
+            func.count().filter(APPOINTED).label("appointed"),
+            func.count().filter(WITHDRAWN).label("withdrawn"),
         )
         .where(DECISION.between(wres_year.start, wres_year.end))
         .group_by(key, GROUP)
@@ -146,10 +153,7 @@ def indicator2_counts(
         query = query.where(~INTERNATIONAL)
     result: dict[str | None, Counts] = defaultdict(Counts)
     for row in db.session.execute(query):
-        counts = result[row.key]
-        counts.applied[row.grp] += row.applied
-        counts.shortlisted[row.grp] += row.shortlisted
-        counts.appointed[row.grp] += row.appointed
+        result[row.key].add(row)
     return result
 
 
@@ -158,7 +162,7 @@ def indicator2(
 ) -> dict:
     """The JSON document of INTERFACES.md: one object, or {"groups": [...]} with --by."""
     settings = _settings(organisation_id)
-    low, high = float(settings.non_adverse_low), float(settings.non_adverse_high)
+    low, high = settings.non_adverse_low, settings.non_adverse_high
     wres_year = WresYear(year)
     counts = indicator2_counts(organisation_id, year, by, exclude_international)
     if by is None:
@@ -178,7 +182,7 @@ def indicator2(
 def indicator2_trend(organisation_id: int) -> list[dict]:
     """Indicator 2 for every WRES year with decisions recorded: one grouped query."""
     settings = _settings(organisation_id)
-    low, high = float(settings.non_adverse_low), float(settings.non_adverse_high)
+    low, high = settings.non_adverse_low, settings.non_adverse_high
     year_expr = _wres_year_of(DECISION)
     query = (
         _applications(
@@ -187,17 +191,15 @@ def indicator2_trend(organisation_id: int) -> list[dict]:
             GROUP.label("grp"),
             func.count().label("applied"),
             func.count().filter(SHORTLISTED).label("shortlisted"),
-            func.count().filter(Application.appointed).label("appointed"),
+            func.count().filter(APPOINTED).label("appointed"),
+            func.count().filter(WITHDRAWN).label("withdrawn"),
         )
         .where(DECISION.is_not(None))
         .group_by(year_expr, GROUP)
     )
     by_year: dict[int, Counts] = defaultdict(Counts)
     for row in db.session.execute(query):
-        counts = by_year[int(row.year)]
-        counts.applied[row.grp] += row.applied
-        counts.shortlisted[row.grp] += row.shortlisted
-        counts.appointed[row.grp] += row.appointed
+        by_year[int(row.year)].add(row)
     return [
         _indicator2_json(WresYear(y), by_year[y], low, high) | {"shares": shares_2e(by_year[y])}
         for y in sorted(by_year)
@@ -221,10 +223,12 @@ def _in_post_counts(organisation_id: int, day: date, *keys, where=()):
 
 def _row(counts: dict) -> dict:
     known = counts["white"] + counts["bme"]
+    total = known + counts["unknown"]
     return {
         **counts,
-        "total": counts["white"] + counts["bme"] + counts["unknown"],
+        "total": total,
         "bme_share": formulas.share(counts["bme"], known),
+        "bme_share_of_headcount": formulas.share(counts["bme"], total),
     }
 
 
@@ -307,6 +311,52 @@ def _window(as_at: date) -> tuple[date, date]:
     return start, as_at
 
 
+# Turnover is measured only where there are enough staff for a year's leavers to mean something;
+# below this average headcount one leaver more or less would swing it by ten points or more.
+MIN_HEADCOUNT_FOR_TURNOVER = 10
+WEIGHTED = "weighted-mean-of-bands"
+
+
+def _exact_share(part: int, whole: int) -> Fraction | None:
+    return Fraction(part, whole) if whole else None
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def aspiration_as_at(year: int, today: date) -> date:
+    """The one as-at date of a WRES year's aspiration figures, for the dashboard, the commands
+    and both export formats: 31 March at the year's end, or today while the year is open."""
+    return min(WresYear(year).snapshot, today)
+
+
+def _turnovers(senior, bands, leavers, start_heads, default, override) -> dict:
+    """The turnover each row uses, exactly, with where it came from (DOMAIN.md section 7). The
+    8a-and-above pipeline uses the headcount-weighted mean of the turnovers its bands use, so the
+    pipeline and its bands never tell different stories."""
+    if override is not None:
+        value = formulas.exact(override)
+        return {name: (value, "override") for name in [*senior, "8a+", "board"]}
+    used = {}
+    for name in [*senior, "board"]:
+        headcount = sum(bands[name].values())
+        average = Fraction(start_heads.get(name, 0) + headcount, 2)
+        left = leavers.get(name, 0)
+        if left and average >= MIN_HEADCOUNT_FOR_TURNOVER:
+            used[name] = (min(left / average, Fraction(1)), "measured")
+        else:
+            used[name] = (default, "default")
+    weights = {name: sum(bands[name].values()) for name in senior}
+    total = sum(weights.values())
+    used["8a+"] = (
+        (sum(weights[name] * used[name][0] for name in senior) / total, WEIGHTED)
+        if total
+        else (default, "default")
+    )
+    return used
+
+
 def aspiration(
     organisation_id: int,
     as_at: date,
@@ -315,7 +365,6 @@ def aspiration(
 ) -> dict:
     settings = _settings(organisation_id)
     target_year = target_year or settings.target_year
-    default_turnover = float(settings.default_turnover)
     start, end = _window(as_at)
     senior = list(SENIOR_BANDS)
 
@@ -331,7 +380,8 @@ def aspiration(
         if board_role is not None and voting:
             bands["board"][grp] += n
     bands["8a+"] = {g: sum(bands[b][g] for b in senior) for g in GROUPS}
-    target = formulas.share(workforce["bme"], workforce["bme"] + workforce["white"])
+    exact_target = _exact_share(workforce["bme"], workforce["bme"] + workforce["white"])
+    target = _float(exact_target)
 
     # Turnover: headcount at the window's start as the records stood then; leavers in the
     # window as the records stood at its end (a leaving date recorded later does not count).
@@ -364,7 +414,7 @@ def aspiration(
     observed_counts: dict[str, dict] = defaultdict(lambda: dict.fromkeys(GROUPS, 0))
     for band, grp, n in db.session.execute(
         _applications(organisation_id, BAND.label("band"), GROUP.label("grp"), func.count())
-        .where(Application.appointed, start < DECISION, end >= DECISION)
+        .where(APPOINTED, start < DECISION, end >= DECISION)
         .group_by(BAND, GROUP)
     ):
         if band in senior:
@@ -372,28 +422,24 @@ def aspiration(
             observed_counts["8a+"][grp] += n
 
     years = target_year - as_at.year
+    turnovers = _turnovers(
+        senior, bands, leavers, start_heads, Fraction(settings.default_turnover), turnover_override
+    )
     rows = []
     for name in [*senior, "8a+", "board"]:
         counts = bands[name]
         headcount = sum(counts.values())
-        p0 = formulas.share(counts["bme"], counts["bme"] + counts["white"])
-        if turnover_override is not None:
-            turnover, source = turnover_override, "override"
-        else:
-            measured = formulas.measured_turnover(
-                leavers.get(name, 0), start_heads.get(name, 0), headcount
-            )
-            if leavers.get(name, 0) and measured is not None:
-                turnover, source = min(measured, 1.0), "measured"
-            else:
-                turnover, source = default_turnover, "default"
+        p0 = _exact_share(counts["bme"], counts["bme"] + counts["white"])
+        turnover, source = turnovers[name]
         observed_group = observed_counts.get(name)
         observed = (
-            formulas.share(observed_group["bme"], observed_group["bme"] + observed_group["white"])
+            _exact_share(observed_group["bme"], observed_group["bme"] + observed_group["white"])
             if observed_group
             else None
         )
-        model = formulas.aspiration(headcount, p0, target, turnover, years, observed, target_year)
+        model = formulas.aspiration(
+            headcount, p0, exact_target, turnover, years, observed, target_year
+        )
         rows.append(
             {
                 "band": name,
@@ -401,13 +447,14 @@ def aspiration(
                 "bme": counts["bme"],
                 "white": counts["white"],
                 "unknown": counts["unknown"],
-                "bme_share": p0,
-                "turnover": turnover,
+                "bme_share": _float(p0),
+                "bme_share_of_headcount": formulas.share(counts["bme"], headcount),
+                "turnover": float(turnover),
                 "turnover_source": source,
                 "years": years,
-                "required_recruit_share": model.required_recruit_share,
+                "required_recruit_share": _float(model.required_recruit_share),
                 "required_bme_recruits_per_year": model.required_bme_recruits_per_year,
-                "observed_recruit_share": observed,
+                "observed_recruit_share": _float(observed),
                 "on_track": model.on_track,
                 "status": model.status,
                 "additional_bme_recruits_per_year": model.additional_bme_recruits_per_year,

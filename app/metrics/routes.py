@@ -10,7 +10,7 @@ from app.accounts.permissions import roles_required
 from app.accounts.roles import Role
 from app.exports import attachment
 from app.extensions import db
-from app.metrics import charts, export, formulas, queries
+from app.metrics import charts, disclosure, export, formulas, queries
 from app.metrics.models import MetricSnapshot
 from app.numbers import ascii_int
 from app.timeutil import today_london
@@ -47,8 +47,7 @@ def _turnover_override() -> tuple[float | None, str | None]:
 
 
 def _as_at(year: int) -> date:
-    """The snapshot for a year: 31 March, or today while that year is still running."""
-    return min(WresYear(year).snapshot, today_london())
+    return queries.aspiration_as_at(year, today_london())
 
 
 @bp.route("/dashboard")
@@ -88,6 +87,9 @@ def dashboard():
         override_error=override_error,
         band_name=band_name,
         as_at=as_at,
+        classifications=export.CLASSIFICATIONS,
+        statuses=export.STATUSES,
+        turnover_sources=export.TURNOVER_SOURCES,
     )
 
 
@@ -172,7 +174,7 @@ def download(fmt: str):
     publish = request.args.get("publish") == "1"
     threshold = db.session.get(OrganisationSettings, organisation.id).suppression_threshold
     build = export.csv_export if fmt == "csv" else export.xlsx_export
-    data = build(organisation, year, publish, threshold)
+    data = build(organisation, year, publish, threshold, today_london())
     name = f"wres-{organisation.code}-{year}{'-published' if publish else ''}.{fmt}"
     mimetype = (
         "text/csv"
@@ -213,29 +215,22 @@ def regional():
 
 
 def regional_row(organisation, year: int) -> dict:
+    """One organisation's row: figures from its published return (the same disclosure control
+    as `export wres --publish`), so the view and the published files never disagree."""
     threshold = db.session.get(OrganisationSettings, organisation.id).suppression_threshold
-    one = queries.indicator1(organisation.id, year)["total"]
-    two = queries.indicator2(organisation.id, year)
+    ret = export.build(organisation, year, today_london())
+    published = disclosure.publish(ret.figures, threshold)
     operational = queries.operational(organisation.id, year, today_london())
-
-    def count(value):
-        return "*" if 1 <= value <= threshold else value
-
-    small = any(
-        1 <= two[k] <= threshold
-        for k in ("white_shortlisted", "white_appointed", "bme_shortlisted", "bme_appointed")
-    )
-    bme_hidden = count(one["bme"]) == "*" or count(one["white"]) == "*"
     return {
         "organisation": organisation,
         "threshold": threshold,
-        "has_data": one["total"] > 0,
-        "headcount": count(one["total"]),
-        "bme": count(one["bme"]),
-        "bme_share": "*" if bme_hidden else one["bme_share"],
-        "indicator2": "*" if small else two["relative_likelihood"],
-        "classification": two["classification"],
-        "indicator2_note": two["note"],
+        "has_data": ret.figures.counts[export.WORKFORCE_TOTAL] > 0,
+        "headcount": published.counts[export.WORKFORCE_TOTAL],
+        "bme": published.counts[("1", "all", "all", "headcount", "bme")],
+        "bme_share": published.derived[("1", "all", "all", "bme-share-of-known")],
+        "bme_share_of_headcount": published.derived[("1", "all", "all", "bme-share-of-headcount")],
+        "indicator2": published.derived[("2", "all", "all", "relative-likelihood")],
+        "classification": published.derived[("2", "all", "all", "classification")],
         "panel_compliance": operational["panel_compliance_share"],
         # shares of leaders are about commitments kept, not people's ethnicity
         "mentoring_coverage": operational["mentoring_coverage_share"],

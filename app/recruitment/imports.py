@@ -148,6 +148,8 @@ def record_outcome(
         "appointed": row.appointed,
         "international_recruit": row.international_recruit,
         "appointed_vacancy_id": appointed_vacancy_id,
+        "pay_band": row.pay_band or None,
+        "staff_group": row.staff_group,
     }
     outcome_changed: list[str] = []
     for name, value in values.items():

@@ -160,6 +160,11 @@ class Application(db.Model):
         ForeignKey("vacancy.id", ondelete="SET NULL")
     )
     international_recruit: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The band and staff group given on the application's own row of an imported file: for a
+    # batch applicant not appointed, the only record of which post they were considered for
+    # (DOMAIN.md section 10). Blank for applications entered on screen.
+    pay_band: Mapped[str | None] = mapped_column(String(40))
+    staff_group: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     applicant: Mapped[Applicant] = relationship()

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011_history'
-down_revision = '0009_import_jobs'
+down_revision = '0010_figures'
 branch_labels = None
 depends_on = None
 

@@ -38,6 +38,10 @@ def test_indicator2_with_every_field(trust, runner):
         "ci_high": pytest.approx(math.exp(math.log(ratio) + 1.96 * se)),
         "classification": "adverse-to-bme",
         "note": None,
+        "white_withdrawn": 0,
+        "bme_withdrawn": 1,
+        "unknown_withdrawn": 0,
+        "withdrawn": 1,
     }
     assert round(document["relative_likelihood"], 2) == 1.70
 
@@ -79,6 +83,7 @@ def test_indicators_1_and_9(trust, app):
         "unknown": 1,
         "total": 16,
         "bme_share": pytest.approx(6 / 15),
+        "bme_share_of_headcount": pytest.approx(6 / 16),
     }
     eight_a = next(r for r in one["rows"] if r["band"] == "8a")
     assert (eight_a["white"], eight_a["bme"], eight_a["unknown"]) == (3, 1, 1)
@@ -113,18 +118,21 @@ def test_aspiration_by_hand(trust, runner):
         "on_track",
         "status",
         "note",
+        "bme_share_of_headcount",
     }
     a = rows["8a"]
-    turnover = 1 / ((6 + 5) / 2)  # one leaver over an average headcount of 5.5
+    # One leaver over an average headcount of 5.5 is too few staff to measure: the default.
+    turnover = 0.10
     remaining = (1 - turnover) ** 2
     required = (target - 0.25 * remaining) / (1 - remaining)
     assert (a["headcount"], a["bme"], a["white"], a["unknown"]) == (5, 1, 3, 1)
-    assert a["turnover_source"] == "measured"
+    assert a["turnover_source"] == "default"
     assert a["turnover"] == pytest.approx(turnover)
     assert a["required_recruit_share"] == pytest.approx(required)
     assert a["required_bme_recruits_per_year"] == math.ceil(required * turnover * 5)
     assert a["observed_recruit_share"] == 0.0
-    assert (a["status"], a["on_track"]) == ("behind", False)
+    # (0.4 - 0.25 * 0.81) / 0.19 = 1.04: unreachable at the default turnover
+    assert (a["status"], a["on_track"]) == ("unreachable", False)
     assert rows["8b"]["status"] == "not-available" and "No staff" in rows["8b"]["note"]
     vsm = rows["VSM"]
     assert vsm["turnover_source"] == "default" and vsm["turnover"] == pytest.approx(0.10)
@@ -137,6 +145,8 @@ def test_aspiration_by_hand(trust, runner):
     assert "even if every recruit were BME" in board["note"]
     pipeline = rows["8a+"]
     assert (pipeline["headcount"], pipeline["bme"]) == (8, 2)
+    assert pipeline["turnover_source"] == "weighted-mean-of-bands"
+    assert pipeline["turnover"] == pytest.approx(0.10)
 
 
 def test_aspiration_override_met_past_and_unknown(trust, runner, db, organisation):

@@ -168,20 +168,55 @@ def test_trajectory_starts_now_and_ends_at_the_target():
     assert path[-1] == pytest.approx(0.191, abs=1e-4)
 
 
-def test_suppression_hides_small_counts_and_what_would_reveal_them():
-    cells = {"a": 3, "b": 50, "c": 40, "total": 93}
-    hidden = disclosure.suppress(cells, [["a", "b", "c", "total"]], threshold=7)
-    assert "a" in hidden and len(hidden) == 2  # one more, so 'a' cannot be derived
-    assert disclosure.apply(cells, hidden)["a"] == "*"
-    assert disclosure.suppress({"a": 0, "b": 8}, [["a", "b"]]) == set()
+def test_rounding_and_small_counts():
+    figures = disclosure.Figures(counts={"a": 3, "b": 12, "c": 0, "d": 8, "e": 13})
+    shown = disclosure.publish(figures, 7).counts
+    assert shown == {"a": "*", "b": 10, "c": 0, "d": 10, "e": 15}
 
 
-@given(st.dictionaries(st.sampled_from("abcdef"), st.integers(0, 30), min_size=2))
-def test_no_group_is_left_with_a_single_hidden_cell(values):
-    cells = dict(values)
-    cells["total"] = sum(values.values())
-    group = [*values, "total"]
-    hidden = disclosure.suppress(cells, [group])
-    in_group = [k for k in group if k in hidden]
-    assert len(in_group) != 1 or all(cells[k] == 0 for k in group if k not in hidden)
-    assert all(k in hidden for k, v in cells.items() if 1 <= v <= 7)
+def test_the_issues_example_cannot_be_undone():
+    # Total 43 less a visible 40 and a visible 0 left 3 across three hidden cells: each was 1.
+    counts = {"total": 43, "big": 40, "zero": 0, "h1": 1, "h2": 1, "h3": 1}
+    figures = disclosure.Figures(counts=counts)
+    figures.add_sum("total", ["big", "zero", "h1", "h2", "h3"])
+    published = disclosure.publish(figures, 7)
+    assert published.counts["total"] == 45 and published.counts["big"] == 40
+    bounds = disclosure.attack(
+        figures, published.counts, published.derived, 7, published.primary, published.secondary
+    )
+    assert all(bounds[h][0] < bounds[h][1] for h in ("h1", "h2", "h3"))
+
+
+def test_a_total_less_rounded_parts_that_would_pin_a_cell_gets_one_more_hidden():
+    # 12 + 12 + 12 + 7 = 43: shown 10, 10, 10 and 45, the hidden cell is at least 45-2-36 = 7.
+    counts = {"total": 43, "p1": 12, "p2": 12, "p3": 12, "h": 7}
+    figures = disclosure.Figures(counts=counts)
+    figures.add_sum("total", ["p1", "p2", "p3", "h"])
+    bounds = disclosure.attack(
+        figures,
+        {"total": 45, "p1": 10, "p2": 10, "p3": 10, "h": "*"},
+        {},
+        7,
+        {"h"},
+        set(),
+    )
+    assert bounds["h"] == (7, 7)  # rounding alone would give it away
+    published = disclosure.publish(figures, 7)
+    assert published.secondary and published.counts["h"] == "*"
+    bounds = disclosure.attack(
+        figures, published.counts, published.derived, 7, published.primary, published.secondary
+    )
+    assert bounds["h"][0] < bounds["h"][1]
+
+
+def test_a_share_that_would_pin_a_hidden_count_is_withheld():
+    # total 22 = a 21 + h 1 (hidden). Rounded, h could be 1 to 4; but the share a / (a + w),
+    # 21/34 = 61.8%, pins a = 21 among the values its rounding allows, and then h = 1.
+    figures = disclosure.Figures(counts={"total": 22, "a": 21, "h": 1, "w": 13})
+    figures.derived["share"] = disclosure.Derived(21 / 34, ("a", "w"), "share", numerator=("a",))
+    alone = disclosure.publish(figures, 7)
+    assert alone.derived["share"] == 0.618  # nothing links a to h yet
+    figures.add_sum("total", ["a", "h"])
+    published = disclosure.publish(figures, 7)
+    assert published.derived["share"] == "*"
+    assert published.counts == {"total": 20, "a": 20, "h": "*", "w": 15}
