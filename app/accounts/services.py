@@ -15,7 +15,7 @@ from app.accounts.passwords import hash_password, needs_rehash, password_problem
 from app.accounts.roles import Role
 from app.accounts.throttle_rules import Policy
 from app.extensions import db
-from app.notifications.models import OutboxMessage
+from app.notifications import services as notifications
 from app.timeutil import utcnow
 from app.workforce.models import Staff
 
@@ -291,18 +291,6 @@ def issue_invitation(user: User, lifetime: timedelta, actor: User | None) -> str
     return token
 
 
-def _email(user: User, subject: str, body: str) -> None:
-    db.session.add(
-        OutboxMessage(
-            organisation_id=user.organisation_id,
-            to_email=user.email,
-            subject=subject,
-            body=body,
-        )
-    )
-    db.session.flush()
-
-
 def _link(path: str) -> str:
     base = current_app.config.get("SERVICE_URL", "").rstrip("/")
     return f"{base}{path}" if base else f"(the service's address, then) {path}"
@@ -316,7 +304,7 @@ def send_invitation(user: User, actor: User | None) -> None:
         days = current_app.config["INVITATION_DAYS"]
         token = issue_invitation(user, timedelta(days=days), actor)
         by = f" by {actor.display_name}" if actor else ""
-        _email(
+        notifications.email(
             user,
             f"Your invitation to {service}",
             f"Hello {user.display_name},\n\nYou have been invited to {service}{by}. "
@@ -327,7 +315,7 @@ def send_invitation(user: User, actor: User | None) -> None:
     else:
         minutes = current_app.config["PASSWORD_RESET_MINUTES"]
         token = issue_invitation(user, timedelta(minutes=minutes), actor)
-        _email(
+        notifications.email(
             user,
             f"Reset your {service} password",
             f"Hello {user.display_name},\n\nSomeone asked to reset the password for your "
@@ -388,7 +376,7 @@ def accept_invitation(user: User, password: str) -> None:
 
 def _tell_password_changed(user: User) -> None:
     service = current_app.config["SERVICE_NAME"]
-    _email(
+    notifications.email(
         user,
         f"Your {service} password has changed",
         f"Hello {user.display_name},\n\nThe password for your {service} account was just "

@@ -39,14 +39,21 @@ def notify(user, subject: str, body: str, link: str | None = None) -> None:
         if link:
             base = current_app.config.get("SERVICE_URL", "").rstrip("/")
             text += f"\n\n{base}{link}" if base else f"\n\nIn the service: {link}"
-        db.session.add(
-            OutboxMessage(
-                organisation_id=user.organisation_id,
-                to_email=user.email,
-                subject=subject,
-                body=text,
-            )
+        email(user, subject, text)
+    db.session.flush()
+
+
+def email(user, subject: str, body: str) -> None:
+    """An email to the account's own address through the outbox, in the caller's transaction
+    (and no inbox entry: for messages about the account itself, such as a password link)."""
+    db.session.add(
+        OutboxMessage(
+            organisation_id=user.organisation_id,
+            to_email=user.email,
+            subject=" ".join(_CONTROL.sub(" ", subject).split()),
+            body=body,
         )
+    )
     db.session.flush()
 
 
