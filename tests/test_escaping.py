@@ -606,6 +606,11 @@ MACRO_CALLS = {
     "summaryList": {"rows": [{"key": {"text": "{P}"}, "value": {"text": "{P}"}}]},
     "tag": {"text": "{P}"},
     "card": {"href": "/c", "heading": "{P}", "description": "{P}"},
+    "taskList": {
+        "items": [
+            {"heading": "{P}", "href": "/t", "hint": "{P}", "status": {"tag": {"text": "{P}"}}}
+        ]
+    },
     "details": {"summaryText": "{P}", "text": "{P}"},
     "fileUpload": {
         "id": "f",

@@ -61,8 +61,37 @@ def queue_query(base: Select, bucket: str, search: str, today: date | None = Non
                 func.lower(Batch.name).like(like),
             )
         )
+    if bucket == "submitted":
+        # The chair reviews in the order they arrived.
+        return query.order_by(Justification.submitted_at, Justification.id)
     overdue_first = case((Justification.status.in_(OPEN_FOR_MANAGER), 0), else_=1)
     return query.order_by(overdue_first, Justification.due_date, Justification.id)
+
+
+def waiting_for_chair(organisation_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Justification)
+        .where(
+            Justification.organisation_id == organisation_id,
+            Justification.status == "submitted",
+        )
+    )
+
+
+def open_for_manager(organisation_id: int, user_id: int) -> list[Justification]:
+    """The manager's justifications still to write or rewrite, soonest due first."""
+    return list(
+        db.session.scalars(
+            select(Justification)
+            .where(
+                Justification.organisation_id == organisation_id,
+                Justification.status.in_(OPEN_FOR_MANAGER),
+                mine_clause(user_id),
+            )
+            .order_by(Justification.due_date, Justification.id)
+        )
+    )
 
 
 def mine_clause(user_id: int):

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.justifications import queries, services
 from app.justifications.forms import ReviewForm, WriteForm
 from app.justifications.models import OPEN_FOR_MANAGER, STATUSES, Justification
+from app.justifications.working_days import due_phrase
 from app.pagination import paginate
 from app.plain_text import control_character_problem
 from app.timeutil import today_london
@@ -43,9 +44,20 @@ def queue():
     bucket = bucket if bucket in queries.BUCKETS else ""
     search = request.args.get("q", "").strip()
     base = _visible()
-    page = paginate(queries.queue_query(base, bucket, search), current_app.config["PAGE_SIZE"])
+    size = current_app.config["PAGE_SIZE"]
+    # The chair's queue opens on what the chair can act on; overdue items wait on managers,
+    # so they are a separate list below rather than the top of the queue.
+    reviewer_view = current_user.has_role(Role.CHAIR) and not bucket and not search
+    if reviewer_view:
+        page = paginate(queries.queue_query(base, "submitted", ""), size)
+        overdue = db.session.scalars(queries.queue_query(base, "overdue", "").limit(size)).all()
+    else:
+        page = paginate(queries.queue_query(base, bucket, search), size)
+        overdue = []
     return render_template(
         "justifications/queue.html",
+        reviewer_view=reviewer_view,
+        overdue=overdue,
         page=page,
         bucket=bucket,
         search=search,
@@ -92,8 +104,11 @@ def _detail_page(justification, form, status=200):
         stage: services.recruitment.panel_for(owner, stage, create=False)
         for stage in ("shortlisting", "interview")
     }
+    today = today_london()
     return render_template(
         "justifications/detail.html",
+        due_words=due_phrase(justification.due_date, today),
+        changes=services.changes(justification),
         justification=justification,
         owner=owner,
         live_process=live_process,
@@ -103,7 +118,7 @@ def _detail_page(justification, form, status=200):
         form=form,
         can_write=services.can_write(current_user, justification),
         can_review=services.can_review(current_user, justification),
-        today=today_london(),
+        today=today,
     ), status
 
 
@@ -145,11 +160,7 @@ def write(justification_id: int):
         flash("This justification has been submitted and can no longer be changed.")
         return redirect(url_for("justifications.detail", justification_id=justification.id))
     form = WriteForm()
-    draft = justification.draft
-    reasons = {
-        r.application_id: services.Reason(r.reason, r.feedback)
-        for r in (draft.reasons if draft else [])
-    }
+    reasons = services.starting_text(justification)
     problems: dict[int, str] = {}
     message = None
     if request.method == "GET":

@@ -10,6 +10,7 @@ from app.accounts.models import User, UserRole
 from app.accounts.roles import Role
 from app.extensions import db
 from app.justifications import trigger
+from app.justifications.diff import Line, changed, line_diff
 from app.justifications.models import (
     OPEN_FOR_MANAGER,
     Justification,
@@ -208,7 +209,22 @@ def related_link(owner) -> list[tuple[str, str]]:
     ]
 
 
+def follow_up(owner) -> tuple[str, str] | None:
+    """A decision that has just triggered a justification leads straight to it."""
+    if owner.kind == "vacancy" and owner.batch_id:
+        owner = owner.batch
+    justification = for_owner(owner)
+    if justification is None or justification.status != "due" or justification.versions:
+        return None
+    return (
+        "Decision recorded. A justification to the chair is now due by "
+        f"{justification.due_date:%-d %B %Y}.",
+        _link(justification),
+    )
+
+
 events.decision_listeners.append(on_decision)
+events.decision_follow_ups.append(follow_up)
 events.close_guards.append(close_guard)
 events.related_links.append(related_link)
 events.decision_locks.append(decision_locked)
@@ -363,6 +379,72 @@ def submit(
             f"(version {draft.number}). Review it in your queue.",
             _link(justification),
         )
+
+
+# What changed between the last two submitted versions
+
+
+@dataclass
+class FieldChange:
+    label: str
+    lines: list[Line]
+
+    @property
+    def changed(self) -> bool:
+        return changed(self.lines)
+
+
+@dataclass
+class ApplicantChange:
+    reference: str
+    fields: list[FieldChange]
+
+
+@dataclass
+class Changes:
+    before: JustificationVersion
+    after: JustificationVersion
+    applicants: list[ApplicantChange]
+
+
+def changes(justification: Justification) -> Changes | None:
+    """Per applicant and per field, so the chair reads only what the manager rewrote."""
+    submitted = justification.submitted_versions
+    if len(submitted) < 2:
+        return None
+    before, after = submitted[-2], submitted[-1]
+    old = {r.application_id: r for r in before.reasons}
+    new = {r.application_id: r for r in after.reasons}
+    applicants = []
+    for entry in justification.applicants:
+        was, now = old.get(entry.application_id), new.get(entry.application_id)
+        applicants.append(
+            ApplicantChange(
+                entry.application.applicant.reference,
+                [
+                    FieldChange(
+                        "Reasons",
+                        line_diff(was.reason if was else "", now.reason if now else ""),
+                    ),
+                    FieldChange(
+                        "Feedback or development offered",
+                        line_diff(was.feedback if was else "", now.feedback if now else ""),
+                    ),
+                ],
+            )
+        )
+    return Changes(before, after, applicants)
+
+
+def starting_text(justification: Justification) -> dict[int, Reason]:
+    """What the writing page starts from: the draft, else the last submitted version, so an
+    answer to the chair's question is a rewrite, not a blank page."""
+    source = justification.draft or (
+        justification.submitted_versions[-1] if justification.submitted_versions else None
+    )
+    return {
+        r.application_id: Reason(r.reason, r.feedback) for r in (source.reasons if source else [])
+    }
 
 
 # The chair reviews

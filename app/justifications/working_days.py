@@ -36,3 +36,15 @@ def working_days_between(start: date, end: date) -> int:
     return sum(
         1 for n in range(1, (end - start).days + 1) if is_working_day(start + timedelta(days=n))
     )
+
+
+def due_phrase(due: date, today: date) -> str:
+    """When something is due, in words a manager reads at a glance."""
+    on = f"{due:%A} {due.day} {due:%B %Y}"
+    if due == today:
+        return f"{on}, today"
+    days = abs(working_days_between(today, due))
+    unit = "working day" if days == 1 else "working days"
+    if due > today:
+        return f"{on}, in {days} {unit}" if days else f"{on}, the next working day"
+    return f"{on}, {days} {unit} ago: overdue" if days else f"{on}: overdue"

@@ -37,3 +37,16 @@ related_links: list[Callable] = []
 
 def related(owner) -> list[tuple[str, str]]:
     return [link for provider in related_links for link in provider(owner)]
+
+
+# follow_up(owner) -> (message, path) when recording the decision left someone work to do now:
+# the manager is taken straight there instead of back to the vacancy.
+decision_follow_ups: list[Callable] = []
+
+
+def decision_follow_up(owner) -> tuple[str, str] | None:
+    for provider in decision_follow_ups:
+        found = provider(owner)
+        if found:
+            return found
+    return None

@@ -221,3 +221,47 @@ def open_counts(organisation_id: int, manager_id: int | None = None) -> dict[str
         vacancies = vacancies.where(Vacancy.recruiting_manager_id == manager_id)
         batches = batches.where(Batch.recruiting_manager_id == manager_id)
     return {"vacancies": db.session.scalar(vacancies), "batches": db.session.scalar(batches)}
+
+
+# A manager's tasks, for the home page
+
+
+def _my_open_owners(model, organisation_id: int, manager_id: int):
+    query = select(model).where(
+        model.organisation_id == organisation_id,
+        model.status == "open",
+        model.recruiting_manager_id == manager_id,
+    )
+    if model is Vacancy:
+        query = query.where(Vacancy.batch_id.is_(None))  # a batch's vacancies go with the batch
+    return query
+
+
+def panels_to_confirm(organisation_id: int, manager_id: int) -> list[Panel]:
+    """Draft panels with members on the manager's open vacancies and batches."""
+    panels = []
+    for model, column in ((Vacancy, Panel.vacancy_id), (Batch, Panel.batch_id)):
+        owners = _my_open_owners(model, organisation_id, manager_id).with_only_columns(model.id)
+        panels += db.session.scalars(
+            select(Panel)
+            .where(
+                column.in_(owners),
+                Panel.status == "draft",
+                Panel.id.in_(select(PanelMember.panel_id)),
+            )
+            .order_by(Panel.id)
+        )
+    return panels
+
+
+def decisions_to_record(organisation_id: int, manager_id: int) -> list:
+    """Open vacancies and batches of the manager where someone has been interviewed."""
+    owners = []
+    for model, column in ((Vacancy, Application.vacancy_id), (Batch, Application.batch_id)):
+        interviewed = select(column).where(Application.interviewed, ~Application.withdrawn)
+        owners += db.session.scalars(
+            _my_open_owners(model, organisation_id, manager_id)
+            .where(model.decision_date.is_(None), model.id.in_(interviewed))
+            .order_by(model.id)
+        )
+    return owners

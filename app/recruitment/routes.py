@@ -508,6 +508,11 @@ def decision(kind: str, owner_id: int):
             _error(form, exc)
         else:
             db.session.commit()
+            follow_up = events.decision_follow_up(owner)
+            if follow_up:
+                message, path = follow_up
+                flash(message)
+                return redirect(path)
             flash("Decision recorded.")
             return redirect(_detail_url(owner))
     return render_template(
