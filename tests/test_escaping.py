@@ -257,6 +257,8 @@ NOT_USER_TEXT = {
         "the import's own problem messages, shown through the same import_problems macro as a "
         "refused upload's (data_import.filename's pages)"
     ),
+    "application.pay_band": _CODE,
+    "application.staff_group": _CODE,
     "staff_history.board_role": _CODE,
     "staff_history.ethnic_category": _CODE,
     "staff_history.pay_band": _CODE,
