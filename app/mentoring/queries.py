@@ -109,31 +109,8 @@ def coverage(organisation_id: int, year: int) -> Coverage:
         ],
     )
     by_id = {leader.staff_id: leader for leader in result.leaders}
-    colleague, leader = aliased(Version), aliased(Version)
     relationships = db.session.execute(
-        select(
-            MentoringRelationship.id,
-            MentoringRelationship.leader_id,
-            MentoringRelationship.kind,
-            colleague.pay_band,
-            colleague.ethnic_category,
-            leader.pay_band.label("leader_band"),
-            leader.board_role.label("leader_board_role"),
-        )
-        .select_from(MentoringRelationship)
-        .join(
-            colleague,
-            history.judged_on(
-                MentoringRelationship.colleague_id, MentoringRelationship.start_date, colleague
-            ),
-        )
-        .join(
-            leader,
-            history.judged_on(
-                MentoringRelationship.leader_id, MentoringRelationship.start_date, leader
-            ),
-        )
-        .where(
+        _as_at_start(MentoringRelationship.leader_id).where(
             MentoringRelationship.organisation_id == organisation_id,
             MentoringRelationship.start_date <= wres_year.end,
             or_(
@@ -143,6 +120,7 @@ def coverage(organisation_id: int, year: int) -> Coverage:
         )
     ).all()
     # Credit stops from the day the leader stops being a VSM or board member.
+    leader = aliased(Version)
     sessions = dict(
         db.session.execute(
             select(MentoringSession.relationship_id, func.count())
@@ -185,6 +163,29 @@ class EvidenceRelationship:
     goals: list[MentoringGoal]
 
 
+def _as_at_start(*columns, outer: bool = False):
+    """Relationships with both people's records as they stood when each started (what decides
+    whether it counts). Inner joins leave out a relationship with no record for either person;
+    `outer` keeps it, with blanks, so it can be told why it does not count."""
+    colleague, leader = aliased(Version), aliased(Version)
+    query = select(
+        MentoringRelationship.id,
+        *columns,
+        MentoringRelationship.kind,
+        colleague.pay_band,
+        colleague.ethnic_category,
+        leader.pay_band.label("leader_band"),
+        leader.board_role.label("leader_board_role"),
+    ).select_from(MentoringRelationship)
+    for version, person in (
+        (colleague, MentoringRelationship.colleague_id),
+        (leader, MentoringRelationship.leader_id),
+    ):
+        on = history.judged_on(person, MentoringRelationship.start_date, version)
+        query = query.outerjoin(version, on) if outer else query.join(version, on)
+    return query
+
+
 def verdicts_at_start(relationships: list[MentoringRelationship]) -> dict[int, Verdict]:
     """Whether each relationship counts, judged on both people's records when it started: one
     query for them all."""
@@ -193,30 +194,8 @@ def verdicts_at_start(relationships: list[MentoringRelationship]) -> dict[int, V
     include_ncg = _settings(
         relationships[0].organisation_id
     ).mentoring_counts_non_consultant_medical
-    colleague, leader = aliased(Version), aliased(Version)
     rows = db.session.execute(
-        select(
-            MentoringRelationship.id,
-            MentoringRelationship.kind,
-            colleague.pay_band,
-            colleague.ethnic_category,
-            leader.pay_band.label("leader_band"),
-            leader.board_role.label("leader_board_role"),
-        )
-        .select_from(MentoringRelationship)
-        .outerjoin(
-            colleague,
-            history.judged_on(
-                MentoringRelationship.colleague_id, MentoringRelationship.start_date, colleague
-            ),
-        )
-        .outerjoin(
-            leader,
-            history.judged_on(
-                MentoringRelationship.leader_id, MentoringRelationship.start_date, leader
-            ),
-        )
-        .where(MentoringRelationship.id.in_([r.id for r in relationships]))
+        _as_at_start(outer=True).where(MentoringRelationship.id.in_([r.id for r in relationships]))
     ).all()
     return {
         row.id: counts_at_start(
