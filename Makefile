@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ASSETS := app/static/nhsuk/nhsuk-frontend.min.css
 export FLASK_APP := wsgi_dev.py
+# `make run PORT=8080` when 5000 is taken.
+PORT ?= 5000
 
 .PHONY: install run test fuzz bench lint format clean
 
@@ -35,11 +37,12 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
 	@echo
-	@echo "WRES Workflow is at http://127.0.0.1:5000  (Ctrl+C to stop; the scheduler runs beside it)"
+	@echo "WRES Workflow is at http://127.0.0.1:$(PORT)  (Ctrl+C to stop; the scheduler runs beside it)"
 	@echo
-	$(BIN)/flask scheduler run & scheduler=$$!; \
+	export SERVICE_URL="$${SERVICE_URL:-http://127.0.0.1:$(PORT)}"; \
+	  $(BIN)/flask scheduler run & scheduler=$$!; \
 	  trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/flask run --host 127.0.0.1 --port 5000
+	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
