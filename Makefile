@@ -7,6 +7,8 @@ ASSETS := app/static/nhsuk/nhsuk-frontend.min.css
 export FLASK_APP := wsgi_dev.py
 # `make run PORT=8080` when 5000 is taken.
 PORT ?= 5000
+# `make test TEST_WORKERS=0` runs the suite in one process (pytest-xdist otherwise, one per core).
+TEST_WORKERS ?= auto
 
 .PHONY: install run test fuzz bench lint format clean
 
@@ -45,7 +47,7 @@ run: install
 	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Import fuzzing at full size (10,000 malformed files per import kind) and the 200,000-row
 # background upload; the normal suite runs 2,000 files per kind and a 6,000-row upload.

@@ -66,8 +66,32 @@ def database_url(tmp_path_factory) -> str:
         pytest.fail("REQUIRE_POSTGRES is set but TEST_DATABASE_URL does not name PostgreSQL")
     if not url:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-        os.environ["TEST_DATABASE_URL"] = url
+    elif os.environ.get("PYTEST_XDIST_WORKER"):
+        url = _worker_database(url, os.environ["PYTEST_XDIST_WORKER"])
+    # Subprocesses (the scheduler, flask commands) and create_app("testing") read it from here.
+    os.environ["TEST_DATABASE_URL"] = url
     return url
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """Each pytest-xdist worker gets its own PostgreSQL database beside the one named, so
+    workers never drop each other's schema; it is created on first use."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).scalar()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
