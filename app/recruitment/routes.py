@@ -394,7 +394,7 @@ def outcomes(kind: str, owner_id: int):
         )
         for a in applications
     }
-    errors: list[str] = []
+    errors: list[tuple[str, str | None]] = []  # (message, id of the box on its row)
     if request.method == "GET":
         form.version.data = owner.version
     elif form.validate_on_submit():
@@ -405,14 +405,14 @@ def outcomes(kind: str, owner_id: int):
             )
         except services.RecruitmentError as exc:
             db.session.rollback()
-            errors.append(str(exc))
+            errors.extend(exc.problems)
             form.version.data = form.version.data  # keep the version the person started from
         else:
             db.session.commit()
             flash("Outcomes saved.")
             return redirect(_detail_url(owner))
     else:
-        errors.append("The form could not be read. Reload the page and try again.")
+        errors.append(("The form could not be read. Reload the page and try again.", None))
     return render_template(
         "recruitment/outcomes.html",
         owner=owner,
@@ -425,7 +425,9 @@ def outcomes(kind: str, owner_id: int):
     ), 400 if errors else 200
 
 
-def _posted_scores(applications, members) -> tuple[dict, Decimal | None, list[str]]:
+def _posted_scores(
+    applications, members
+) -> tuple[dict, Decimal | None, list[tuple[str, str | None]]]:
     scores, errors = {}, []
     for application in applications:
         for member in members:
@@ -434,14 +436,18 @@ def _posted_scores(applications, members) -> tuple[dict, Decimal | None, list[st
                 scores[(application.id, member.id)] = Decimal(raw) if raw else None
             except InvalidOperation:
                 errors.append(
-                    f"{application.applicant.reference}, {member.name}: {raw!r} is not a number"
+                    (
+                        f"{application.applicant.reference}, {member.name}: {raw!r} is not a "
+                        "number",
+                        f"score-{application.id}-{member.id}",
+                    )
                 )
     raw_out_of = request.form.get("out_of", "").strip()
     try:
         out_of = Decimal(raw_out_of) if raw_out_of else None
     except InvalidOperation:
         out_of = None
-        errors.append(f"Highest possible score: {raw_out_of!r} is not a number")
+        errors.append((f"Highest possible score: {raw_out_of!r} is not a number", "out_of"))
     return scores, out_of, errors
 
 
@@ -457,7 +463,7 @@ def scores(kind: str, owner_id: int):
     saved = services.scores_of(owner)
     shown = {key: str(score.score.normalize()) for key, score in saved.items()}
     out_of = next((str(s.out_of.normalize()) for s in saved.values()), "10")
-    errors: list[str] = []
+    errors: list[tuple[str, str | None]] = []  # (message, id of the box)
     if request.method == "GET":
         form.version.data = owner.version
     elif form.validate_on_submit():
@@ -469,11 +475,13 @@ def scores(kind: str, owner_id: int):
                 services.record_scores(owner, posted, out_of_value, form.version.data, current_user)
             except services.RecruitmentError as exc:
                 db.session.rollback()
-                errors.append(str(exc))
+                errors.extend(exc.problems)
             else:
                 db.session.commit()
                 flash("Interview scores saved.")
                 return redirect(_detail_url(owner))
+    else:
+        errors.append(("The form could not be read. Reload the page and try again.", None))
     return render_template(
         "recruitment/scores.html",
         owner=owner,
