@@ -54,7 +54,8 @@ from app.recruitment.permissions import load_owner
 from app.timeutil import today_london
 from app.uploads import run_upload
 from app.workforce.bands import BANDS, band_name
-from app.workforce.models import Staff, in_post_clause
+from app.workforce.models import Staff
+from app.workforce.queries import PEOPLE_PER_PAGE, people_search
 from app.workforce.wres_year import year_containing
 
 bp = Blueprint("recruitment", __name__, template_folder="templates")
@@ -576,20 +577,11 @@ def _render_panel(
     owner, panel, *, staff_form=None, external_form=None, confirm_form=None, status=200
 ):
     find = request.args.get("find", "").strip()
-    matches = []
-    if find:
-        like = f"%{find.lower()}%"
-        matches = list(
-            db.session.scalars(
-                scoped(Staff)
-                .where(
-                    in_post_clause(today_london()),
-                    or_(db.func.lower(Staff.full_name).like(like), Staff.staff_number == find),
-                )
-                .order_by(Staff.full_name)
-                .limit(20)
-            )
-        )
+    matches = (
+        paginate(people_search(owner.organisation_id, find, today_london()), PEOPLE_PER_PAGE)
+        if find
+        else None
+    )
     for form in (staff_form, external_form, confirm_form):
         if form is not None and not form.errors and not form.form_errors:
             form.version.data = panel.version
@@ -656,7 +648,7 @@ def add_staff_member(kind: str, owner_id: int, stage: str):
             reason=form.reason.data,
             exception_reason=form.exception_reason.data,
         )
-        flash(f"{staff.full_name} added to the {panel.stage} panel.")
+        flash(f"{staff.full_name} ({staff.staff_number}) added to the {panel.stage} panel.")
 
     return _panel_change(kind, owner_id, stage, StaffMemberForm, "staff_form", change)
 

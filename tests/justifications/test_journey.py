@@ -134,7 +134,9 @@ def test_a_rewrite_starts_from_the_last_submitted_version(client, db, organisati
 
     page = client.get(f"/justifications/{justification.id}/write").get_data(as_text=True)
     entry = justification.applicants[0].application_id
-    assert re.search(rf'<textarea[^>]*id="reason-{entry}"[^>]*>{re.escape(REASON)}</textarea>', page)
+    assert re.search(
+        rf'<textarea[^>]*id="reason-{entry}"[^>]*>{re.escape(REASON)}</textarea>', page
+    )
     assert re.search(
         rf'<textarea[^>]*name="feedback-{entry}"[^>]*>Offered a call\nand a mentor<', page
     )
