@@ -846,7 +846,7 @@ def applicant_detail(applicant_id: int):
     )
     return render_template(
         "recruitment/applicant.html", applicant=applicant, form=form, applications=applications
-    )
+    ), 400 if form.errors else 200
 
 
 @bp.route("/recruitment/imports", methods=["GET", "POST"])
