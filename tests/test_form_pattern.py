@@ -231,6 +231,7 @@ def test_the_panel_search_pages_and_tells_namesakes_apart(
     assert refused.status_code == 400
     assert 'href="#staff-staff_id"' in body and 'id="staff-staff_id"' in body
     assert "Showing 21 to 37 of 37 people" in body
+    assert f'href="{url}?find=smith&amp;page=1"' in body  # back to the panel page, not the POST
     assert 'value="independent" selected' in body
     assert 'value="smith"' in body
 

@@ -573,12 +573,20 @@ def _blank(form_class, panel, **data):
     return form_class(formdata=None, prefix=PREFIXES[form_class], version=panel.version, **data)
 
 
+KINDS_OF = {"vacancy": "vacancies", "batch": "batches"}  # an owner's kind as its address spells it
+
+
 def _render_panel(
     owner, panel, *, staff_form=None, external_form=None, confirm_form=None, status=200
 ):
     find = request.args.get("find", "").strip()
     matches = (
-        paginate(people_search(owner.organisation_id, find, today_london()), PEOPLE_PER_PAGE)
+        paginate(
+            people_search(owner.organisation_id, find, today_london()),
+            PEOPLE_PER_PAGE,
+            endpoint="recruitment.panel",
+            view_args={"kind": KINDS_OF[owner.kind], "owner_id": owner.id, "stage": panel.stage},
+        )
         if find
         else None
     )
