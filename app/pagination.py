@@ -16,6 +16,9 @@ class Page:
     number: int
     size: int
     total: int
+    # The page the list is on, when the request is a form posted elsewhere that shows it again.
+    endpoint: str | None = None
+    view_args: dict | None = None
 
     @property
     def pages(self) -> int:
@@ -31,6 +34,8 @@ class Page:
 
     def url(self, number: int) -> str:
         args = {**request.args.to_dict(), "page": number}
+        if self.endpoint:
+            return url_for(self.endpoint, **(self.view_args or {}), **args)
         return url_for(request.endpoint, **(request.view_args or {}), **args)
 
     @property
@@ -42,9 +47,11 @@ class Page:
         return self.url(self.number + 1) if self.number < self.pages else None
 
 
-def paginate(query: Select, size: int) -> Page:
+def paginate(
+    query: Select, size: int, endpoint: str | None = None, view_args: dict | None = None
+) -> Page:
     number = ascii_int(request.args.get("page"), 1) or 1
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     number = min(number, max(1, -(-total // size)))
     items = list(db.session.scalars(query.limit(size).offset((number - 1) * size)))
-    return Page(items, number, size, total)
+    return Page(items, number, size, total, endpoint, view_args)

@@ -8,7 +8,9 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from app.accounts.roles import ROLE_NAMES, Role
+from app.forms import max_length
 from app.notifications.services import unread_count
+from app.text_limits import LONG_TEXT
 from app.timeutil import to_london
 from app.workforce.bands import BOARD_ROLE_NAMES, STAFF_GROUP_NAMES, band_name
 
@@ -138,6 +140,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["ratio"] = ratio
     app.jinja_env.filters["role_name"] = lambda role: ROLE_NAMES[Role(role)]
+    app.jinja_env.globals["max_length"] = max_length
+    app.jinja_env.globals["LONG_TEXT"] = LONG_TEXT  # for text a route reads itself
 
     @app.context_processor
     def layout_values():

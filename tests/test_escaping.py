@@ -614,6 +614,22 @@ MACRO_CALLS = {
         ]
     },
     "details": {"summaryText": "{P}", "text": "{P}"},
+    "characterCount": {
+        "id": "c",
+        "name": "c",
+        "maxlength": 4000,
+        "label": {"text": "{P}"},
+        "hint": {"text": "{P}"},
+        "value": "{P}",
+        "errorMessage": {"text": "{P}"},
+    },
+    "dateInput": {
+        "id": "d",
+        "fieldset": {"legend": {"text": "{P}"}},
+        "hint": {"text": "{P}"},
+        "items": [{"id": "d-day", "name": "d-day", "label": "{P}", "value": "{P}"}],
+        "errorMessage": {"text": "{P}"},
+    },
     "fileUpload": {
         "id": "f",
         "name": "f",

@@ -11,7 +11,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from app.accounts.roles import ROLE_NAMES
-from app.forms import AppForm
+from app.forms import AppForm, MaxLength
+from app.text_limits import EMAIL, STAFF_NUMBER
 
 ROLE_CHOICES = [SelectChoice(role.value, name) for role, name in ROLE_NAMES.items()]
 
@@ -27,7 +28,7 @@ class ForgottenPasswordForm(AppForm):
         validators=[
             DataRequired("Enter your email address"),
             Email("Enter an email address in the right format, like name@nhs.net"),
-            Length(max=254),
+            MaxLength(EMAIL),
         ],
     )
 
@@ -69,20 +70,18 @@ class RolesField(SelectMultipleField):
 
 
 class InviteUserForm(AppForm):
-    full_name = StringField(
-        "Full name", validators=[DataRequired("Enter the person's name"), Length(max=200)]
-    )
+    full_name = StringField("Full name", validators=[DataRequired("Enter the person's name")])
     email = EmailField(
         "Email address",
         validators=[
             DataRequired("Enter an email address"),
             Email("Enter an email address in the right format, like name@nhs.net"),
-            Length(max=254),
+            MaxLength(EMAIL),
         ],
     )
     staff_number = StringField(
         "Staff number (optional)",
-        validators=[Optional(), Length(max=30, message="Staff numbers are 30 characters or fewer")],
+        validators=[Optional(), MaxLength(STAFF_NUMBER)],
     )
     roles = RolesField(
         "Roles", choices=ROLE_CHOICES, validators=[DataRequired("Choose at least one role")]
@@ -94,7 +93,7 @@ class LinkStaffForm(AppForm):
         "Staff number",
         validators=[
             DataRequired("Enter the person's staff number"),
-            Length(max=30, message="Staff numbers are 30 characters or fewer"),
+            MaxLength(STAFF_NUMBER),
         ],
     )
 
@@ -106,6 +105,4 @@ class RolesForm(AppForm):
 
 
 class DisableForm(AppForm):
-    reason = TextAreaField(
-        "Reason (recorded in the audit trail)", validators=[Optional(), Length(max=1000)]
-    )
+    reason = TextAreaField("Reason (recorded in the audit trail)", validators=[Optional()])

@@ -1,5 +1,5 @@
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
 from app.forms import AppForm
 from app.versioning import VersionField
@@ -22,9 +22,9 @@ class ReviewForm(AppForm):
         ],
         validate_choice=False,
     )
-    note = TextAreaField("Note to the manager", validators=[Optional(), Length(max=4000)])
+    note = TextAreaField("Note to the manager", validators=[Optional()])
     referred_to = StringField(
         "Referred to",
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional()],
         description="For example: the chief people officer, or the board's people committee",
     )

@@ -24,6 +24,7 @@ from app.justifications.models import OPEN_FOR_MANAGER, STATUSES, Justification
 from app.justifications.working_days import due_phrase
 from app.pagination import paginate
 from app.plain_text import control_character_problem
+from app.text_limits import LONG_TEXT, too_long_message
 from app.timeutil import today_london
 
 bp = Blueprint("justifications", __name__, template_folder="templates")
@@ -132,16 +133,21 @@ def _posted_reasons(justification) -> dict[int, services.Reason]:
     }
 
 
-def _text_problems(justification, reasons: dict[int, services.Reason]) -> dict[int, str]:
-    """Control characters in what was typed; the page shows each beside its applicant."""
+def _text_problems(justification, reasons: dict[int, services.Reason]) -> dict[str, str]:
+    """Control characters and text over the limit in what was typed, by the id of its box: the
+    page shows each beside its applicant's box and links to it from the error summary."""
     problems = {}
     for entry in justification.applicants:
         given = reasons[entry.application_id]
-        problem = control_character_problem(
-            "The reasons", given.reason, multi_line=True
-        ) or control_character_problem("The feedback", given.feedback, multi_line=True)
-        if problem:
-            problems[entry.application_id] = problem
+        for box, label, text in (
+            ("reason", "The reasons", given.reason),
+            ("feedback", "The feedback", given.feedback),
+        ):
+            problem = control_character_problem(label, text, multi_line=True)
+            if problem is None and len(text) > LONG_TEXT:
+                problem = too_long_message(label, LONG_TEXT)
+            if problem:
+                problems[f"{box}-{entry.application_id}"] = problem
     return problems
 
 
@@ -161,7 +167,7 @@ def write(justification_id: int):
         return redirect(url_for("justifications.detail", justification_id=justification.id))
     form = WriteForm()
     reasons = services.starting_text(justification)
-    problems: dict[int, str] = {}
+    problems: dict[str, str] = {}
     message = None
     if request.method == "GET":
         form.version.data = justification.version
@@ -172,7 +178,12 @@ def write(justification_id: int):
         submitting = request.form.get("action") == "submit"
         try:
             if submitting:
-                problems = services.reason_problems(justification, reasons)
+                problems = {
+                    f"reason-{application_id}": problem
+                    for application_id, problem in services.reason_problems(
+                        justification, reasons
+                    ).items()
+                }
                 services.submit(justification, current_user, reasons, form.version.data)
             else:
                 services.save_draft(justification, current_user, reasons, form.version.data)
@@ -200,6 +211,7 @@ def write(justification_id: int):
         problems=problems,
         message=message,
         process=services.process_followed(justification),
+        limit=LONG_TEXT,
         last_review=justification.reviews[-1] if justification.reviews else None,
     ), 400 if (problems or message) else 200
 

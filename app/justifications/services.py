@@ -24,6 +24,7 @@ from app.notifications.services import notify
 from app.recruitment import events
 from app.recruitment import services as recruitment
 from app.recruitment.models import InterviewScore, PanelMember
+from app.text_limits import LONG_TEXT, too_long_message
 from app.timeutil import today_london, utcnow
 from app.versioning import bump, check_and_bump
 from app.workforce.ethnicity import group_of
@@ -323,10 +324,19 @@ def _writable(justification: Justification) -> None:
         )
 
 
+def _refuse_too_long(reasons: dict[int, Reason]) -> None:
+    """Text over the limit is refused, never cut short or saved as it is."""
+    for given in reasons.values():
+        for label, text in (("The reasons", given.reason), ("The feedback", given.feedback)):
+            if len(text) > LONG_TEXT:
+                raise JustificationError(too_long_message(label, LONG_TEXT))
+
+
 def save_draft(
     justification: Justification, actor, reasons: dict[int, Reason], version
 ) -> JustificationVersion:
     _writable(justification)
+    _refuse_too_long(reasons)
     _check_version(justification, version)
     draft = justification.draft
     if draft is None:
@@ -352,6 +362,7 @@ def submit(
 ) -> None:
     """Final: the version is frozen. `at` backdates it (demo data only)."""
     _writable(justification)
+    _refuse_too_long(reasons)
     problems = reason_problems(justification, reasons)
     if problems:
         raise JustificationError("Some reasons are missing or too short")

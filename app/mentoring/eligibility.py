@@ -26,6 +26,26 @@ class Verdict:
     reason: str | None = None
 
 
+def band_reason(
+    colleague_band: str | None, include_non_consultant_medical: bool = False
+) -> str | None:
+    """Why a relationship with a colleague of this band could never count, or None when it could.
+    The band is all it looks at, so a search may show it beside everyone it finds: whether the
+    colleague's ethnic group is the one the commitment covers is never shown in a list."""
+    eligible_bands = set(COUNTING_AFC_BANDS)
+    if include_non_consultant_medical:
+        eligible_bands.add("non-consultant-career-grade")
+    if colleague_band is None:
+        return "no pay band in the staff record"
+    if colleague_band not in eligible_bands:
+        return (
+            "above band 8d"
+            if colleague_band in AFC_BANDS
+            else f"{band_name(colleague_band)}: the commitment covers band 8d or below"
+        )
+    return None
+
+
 def counts(
     kind: str,
     colleague_band: str | None,

@@ -1,15 +1,14 @@
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from app.forms import AppForm
+from app.forms import AppForm, DayMonthYearField
 from app.mentoring.eligibility import FORMATS, TYPES
 from app.versioning import VersionField
 
@@ -19,12 +18,10 @@ TYPE_CHOICES = [SelectChoice(k, v) for k, v in TYPES.items()]
 class RelationshipForm(AppForm):
     colleague_id = HiddenField()
     kind = SelectField("Type", choices=TYPE_CHOICES)
-    start_date = DateField(
-        "Start date", format="%Y-%m-%d", validators=[InputRequired("Enter the start date")]
-    )
+    start_date = DayMonthYearField("Start date", required="Enter the start date")
     agreement = TextAreaField(
         "What you have agreed",
-        validators=[Optional(), Length(max=4000)],
+        validators=[Optional()],
         description="For example: meet monthly for an hour; what each of you hopes to gain",
     )
 
@@ -32,23 +29,17 @@ class RelationshipForm(AppForm):
 class ChangeRelationshipForm(AppForm):
     version = VersionField()
     kind = SelectField("Type", choices=TYPE_CHOICES)
-    start_date = DateField(
-        "Start date", format="%Y-%m-%d", validators=[InputRequired("Enter the start date")]
-    )
-    agreement = TextAreaField("What you have agreed", validators=[Optional(), Length(max=4000)])
+    start_date = DayMonthYearField("Start date", required="Enter the start date")
+    agreement = TextAreaField("What you have agreed", validators=[Optional()])
 
 
 class EndForm(AppForm):
     version = VersionField()
-    end_date = DateField(
-        "Date it ended", format="%Y-%m-%d", validators=[InputRequired("Enter the date it ended")]
-    )
+    end_date = DayMonthYearField("Date it ended", required="Enter the date it ended")
 
 
 class SessionForm(AppForm):
-    held_on = DateField(
-        "Date", format="%Y-%m-%d", validators=[InputRequired("Enter the date of the session")]
-    )
+    held_on = DayMonthYearField("Date", required="Enter the date of the session")
     minutes = IntegerField(
         "Length in minutes",
         default=60,
@@ -60,22 +51,22 @@ class SessionForm(AppForm):
     format = SelectField("Format", choices=[SelectChoice(k, v) for k, v in FORMATS.items()])
     summary = TextAreaField(
         "Shared summary",
-        validators=[Optional(), Length(max=4000)],
+        validators=[Optional()],
         description="Appears in the appraisal evidence.",
     )
     private_note = TextAreaField(
         "Private note",
-        validators=[Optional(), Length(max=4000)],
+        validators=[Optional()],
         description="Only the two of you can ever see this. It is "
         "never in the evidence or any report.",
     )
 
 
 class GoalForm(AppForm):
-    text = TextAreaField("Goal", validators=[DataRequired("Describe the goal"), Length(max=2000)])
-    target_date = DateField("Target date", format="%Y-%m-%d", validators=[Optional()])
+    text = TextAreaField("Goal", validators=[DataRequired("Describe the goal")])
+    target_date = DayMonthYearField("Target date")
 
 
 class GoalProgressForm(AppForm):
-    progress = TextAreaField("Progress", validators=[Optional(), Length(max=4000)])
+    progress = TextAreaField("Progress", validators=[Optional()])
     done = BooleanField("Done")

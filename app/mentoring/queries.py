@@ -8,7 +8,6 @@ from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.mentoring.eligibility import (
-    COUNTING_AFC_BANDS,
     Verdict,
     active_during,
     counts_at_start,
@@ -17,7 +16,7 @@ from app.mentoring.eligibility import (
 from app.mentoring.models import MentoringGoal, MentoringRelationship, MentoringSession
 from app.workforce import history
 from app.workforce.bands import band_order
-from app.workforce.ethnicity import BME_CODES, WresGroup, group_of, sql_group
+from app.workforce.ethnicity import BME_CODES, group_of
 from app.workforce.models import BandChange, OrganisationSettings, Staff, in_post_clause
 from app.workforce.models import StaffHistory as Version
 from app.workforce.wres_year import WresYear
@@ -241,27 +240,6 @@ def evidence(leader: Staff, year: int) -> list[EvidenceRelationship]:
             )
         )
     return result
-
-
-def eligible_colleagues(organisation_id: int, search: str, today: date, limit: int = 20):
-    """Staff in post whom a relationship with would count, by name or staff number."""
-    include_ncg = _settings(organisation_id).mentoring_counts_non_consultant_medical
-    bands = list(COUNTING_AFC_BANDS) + (["non-consultant-career-grade"] if include_ncg else [])
-    like = f"%{search.lower()}%"
-    return list(
-        db.session.scalars(
-            select(Staff)
-            .where(
-                Staff.organisation_id == organisation_id,
-                in_post_clause(today),
-                Staff.pay_band.in_(bands),
-                sql_group(Staff.ethnic_category) == WresGroup.BME.value,
-                or_(func.lower(Staff.full_name).like(like), Staff.staff_number == search.strip()),
-            )
-            .order_by(Staff.full_name)
-            .limit(limit)
-        )
-    )
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from app.exports import attachment, csv_bytes
 from app.extensions import db
 from app.import_history import DataImport
 from app.mentoring import queries, services
-from app.mentoring.eligibility import FORMATS, TYPES, is_senior_leader
+from app.mentoring.eligibility import FORMATS, TYPES, band_reason, is_senior_leader
 from app.mentoring.forms import (
     ChangeRelationshipForm,
     EndForm,
@@ -38,7 +38,8 @@ from app.pagination import paginate
 from app.recruitment.forms import UploadForm
 from app.timeutil import today_london
 from app.uploads import run_upload
-from app.workforce.models import Staff
+from app.workforce.models import OrganisationSettings, Staff
+from app.workforce.queries import PEOPLE_PER_PAGE, people_search
 from app.workforce.wres_year import WresYear, year_containing
 
 bp = Blueprint("mentoring", __name__, template_folder="templates")
@@ -110,7 +111,20 @@ def new():
     me = _leader_or_403()
     form = RelationshipForm()
     find = request.args.get("find", "").strip()
-    matches = queries.eligible_colleagues(me.organisation_id, find, today_london()) if find else []
+    matches = (
+        paginate(people_search(me.organisation_id, find, today_london()), PEOPLE_PER_PAGE)
+        if find
+        else None
+    )
+    settings = db.session.get(OrganisationSettings, me.organisation_id)
+    band_notes = (
+        {
+            staff.id: band_reason(staff.pay_band, settings.mentoring_counts_non_consultant_medical)
+            for staff in matches.items
+        }
+        if matches
+        else {}
+    )
     chosen = None
     colleague_id = ascii_int(form.colleague_id.data or request.args.get("colleague"))
     if colleague_id is not None:
@@ -136,9 +150,15 @@ def new():
             db.session.commit()
             flash("Relationship recorded.")
             return redirect(url_for("mentoring.detail", relationship_id=relationship.id))
-    verdict = services.verdict(form.kind.data or "mentoring", chosen) if chosen else None
+    verdict = services.proposal_verdict(form.kind.data or "mentoring", chosen) if chosen else None
     return render_template(
-        "mentoring/new.html", form=form, find=find, matches=matches, chosen=chosen, verdict=verdict
+        "mentoring/new.html",
+        form=form,
+        find=find,
+        matches=matches,
+        band_notes=band_notes,
+        chosen=chosen,
+        verdict=verdict,
     ), 400 if form.errors or form.form_errors else 200
 
 

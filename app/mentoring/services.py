@@ -7,11 +7,19 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
-from app.mentoring.eligibility import FORMATS, TYPES, Verdict, counts, is_senior_leader
+from app.mentoring.eligibility import (
+    FORMATS,
+    TYPES,
+    Verdict,
+    band_reason,
+    counts,
+    is_senior_leader,
+)
 from app.mentoring.models import MentoringGoal, MentoringRelationship, MentoringSession, PrivateNote
 from app.mentoring.queries import verdicts_at_start
 from app.timeutil import today_london
 from app.versioning import check_and_bump
+from app.workforce.ethnicity import WresGroup
 from app.workforce.models import OrganisationSettings, Staff
 
 
@@ -43,6 +51,20 @@ def verdict(relationship_or_kind, colleague: Staff | None = None) -> Verdict:
         colleague.wres_group,
         settings.mentoring_counts_non_consultant_medical,
     )
+
+
+def proposal_verdict(kind: str, colleague: Staff) -> Verdict | None:
+    """What a senior leader is told before recording a relationship: why it could never count
+    when the type or the colleague's band rules it out, else None. Whether the colleague is in the
+    group the commitment covers is not said here: any colleague can be chosen, so saying it would
+    let anyone look up anyone's ethnic group without a trace. Once recorded (an audited act), the
+    relationship's page says whether it counts."""
+    type_verdict = counts(kind, "1", WresGroup.BME)  # the type alone
+    if not type_verdict.counts:
+        return type_verdict
+    settings = db.session.get(OrganisationSettings, colleague.organisation_id)
+    reason = band_reason(colleague.pay_band, settings.mentoring_counts_non_consultant_medical)
+    return Verdict(False, reason) if reason else None
 
 
 def _overlapping(

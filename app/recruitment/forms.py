@@ -1,7 +1,6 @@
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectChoice,
@@ -9,10 +8,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from app.forms import AppForm
+from app.forms import AppForm, DayMonthYearField, MaxLength
 from app.recruitment.models import MEMBER_ROLES
+from app.text_limits import REFERENCE, STAFF_NUMBER
 from app.versioning import VersionField
 from app.workforce.bands import BANDS, STAFF_GROUP_NAMES, band_name
 from app.workforce.ethnicity import CATEGORIES
@@ -36,17 +36,15 @@ class VacancyForm(AppForm):
         "Vacancy reference",
         validators=[
             DataRequired("Enter the vacancy reference, as in NHS Jobs or Trac"),
-            Length(max=50),
+            MaxLength(REFERENCE),
         ],
     )
-    title = StringField(
-        "Job title", validators=[DataRequired("Enter the job title"), Length(max=200)]
-    )
+    title = StringField("Job title", validators=[DataRequired("Enter the job title")])
     pay_band = SelectField(
         "Band", choices=BAND_CHOICES, validators=[DataRequired("Choose the band of the post")]
     )
     staff_group = SelectField("Staff group", choices=STAFF_GROUP_CHOICES)
-    department = StringField("Department", validators=[Optional(), Length(max=200)])
+    department = StringField("Department", validators=[Optional()])
     posts = IntegerField(
         "Number of posts",
         default=1,
@@ -65,14 +63,14 @@ class VacancyEditForm(_Versioned, VacancyForm):
 class BatchForm(AppForm):
     reference = StringField(
         "Batch reference",
-        validators=[DataRequired("Enter a reference for the batch"), Length(max=50)],
+        validators=[DataRequired("Enter a reference for the batch"), MaxLength(REFERENCE)],
     )
     name = StringField(
         "Name",
-        validators=[DataRequired("Give the batch a name"), Length(max=200)],
+        validators=[DataRequired("Give the batch a name")],
         description="For example: Staff nurses, spring intake",
     )
-    interview_date = DateField("Interview date", validators=[Optional()], format="%Y-%m-%d")
+    interview_date = DayMonthYearField("Interview date")
 
 
 class ApplicantForm(AppForm):
@@ -80,61 +78,57 @@ class ApplicantForm(AppForm):
         "Applicant reference",
         validators=[
             DataRequired("Enter the applicant's reference from NHS Jobs or Trac"),
-            Length(max=50),
+            MaxLength(REFERENCE),
         ],
     )
 
 
 class DecisionForm(_Versioned, AppForm):
-    decision_date = DateField("Date of the decision", validators=[Optional()], format="%Y-%m-%d")
+    decision_date = DayMonthYearField("Date of the decision")
     override_reason = TextAreaField(
-        "Reason for changing a locked decision", validators=[Optional(), Length(max=4000)]
+        "Reason for changing a locked decision", validators=[Optional()]
     )
 
 
 class StaffMemberForm(_Versioned, AppForm):
     staff_id = HiddenField()
     role = SelectField("Role on the panel", choices=ROLE_CHOICES, default="member")
-    reason = TextAreaField("Reason for the change", validators=[Optional(), Length(max=2000)])
-    exception_reason = TextAreaField("Exception reason", validators=[Optional(), Length(max=4000)])
+    reason = TextAreaField("Reason for the change", validators=[Optional()])
+    exception_reason = TextAreaField("Exception reason", validators=[Optional()])
 
 
 class ExternalMemberForm(_Versioned, AppForm):
     external_name = StringField(
         "Name and organisation",
-        validators=[DataRequired("Enter the external member's name"), Length(max=200)],
+        validators=[DataRequired("Enter the external member's name")],
     )
     external_ethnic_category = SelectField(
         "Ethnic category (as the member declared it)", choices=ETHNICITY_CHOICES
     )
     role = SelectField("Role on the panel", choices=ROLE_CHOICES, default="member")
-    reason = TextAreaField("Reason for the change", validators=[Optional(), Length(max=2000)])
-    exception_reason = TextAreaField("Exception reason", validators=[Optional(), Length(max=4000)])
+    reason = TextAreaField("Reason for the change", validators=[Optional()])
+    exception_reason = TextAreaField("Exception reason", validators=[Optional()])
 
 
 class RemoveMemberForm(_Versioned, AppForm):
-    reason = TextAreaField("Reason for the change", validators=[Optional(), Length(max=2000)])
-    exception_reason = TextAreaField("Exception reason", validators=[Optional(), Length(max=4000)])
+    reason = TextAreaField("Reason for the change", validators=[Optional()])
+    exception_reason = TextAreaField("Exception reason", validators=[Optional()])
 
 
 class ConfirmPanelForm(_Versioned, AppForm):
-    method = StringField(
-        "Shortlisting method or interview format", validators=[Optional(), Length(max=300)]
-    )
-    assessment = TextAreaField("Assessment methods", validators=[Optional(), Length(max=4000)])
-    exception_reason = TextAreaField("Exception reason", validators=[Optional(), Length(max=4000)])
+    method = StringField("Shortlisting method or interview format", validators=[Optional()])
+    assessment = TextAreaField("Assessment methods", validators=[Optional()])
+    exception_reason = TextAreaField("Exception reason", validators=[Optional()])
 
 
 class PoolMemberForm(AppForm):
     staff_number = StringField(
-        "Staff number", validators=[DataRequired("Enter the staff number"), Length(max=30)]
+        "Staff number", validators=[DataRequired("Enter the staff number"), MaxLength(STAFF_NUMBER)]
     )
-    training_date = DateField(
-        "Date of fair-recruitment training", validators=[Optional()], format="%Y-%m-%d"
-    )
+    training_date = DayMonthYearField("Date of fair-recruitment training")
     note = StringField(
         "Note",
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional()],
         description="For example: inclusion ambassador",
     )
     diverse_member = BooleanField(

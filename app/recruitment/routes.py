@@ -54,7 +54,8 @@ from app.recruitment.permissions import load_owner
 from app.timeutil import today_london
 from app.uploads import run_upload
 from app.workforce.bands import BANDS, band_name
-from app.workforce.models import Staff, in_post_clause
+from app.workforce.models import Staff
+from app.workforce.queries import PEOPLE_PER_PAGE, people_search
 from app.workforce.wres_year import year_containing
 
 bp = Blueprint("recruitment", __name__, template_folder="templates")
@@ -394,7 +395,7 @@ def outcomes(kind: str, owner_id: int):
         )
         for a in applications
     }
-    errors: list[str] = []
+    errors: list[tuple[str, str | None]] = []  # (message, id of the box on its row)
     if request.method == "GET":
         form.version.data = owner.version
     elif form.validate_on_submit():
@@ -405,14 +406,14 @@ def outcomes(kind: str, owner_id: int):
             )
         except services.RecruitmentError as exc:
             db.session.rollback()
-            errors.append(str(exc))
+            errors.extend(exc.problems)
             form.version.data = form.version.data  # keep the version the person started from
         else:
             db.session.commit()
             flash("Outcomes saved.")
             return redirect(_detail_url(owner))
     else:
-        errors.append("The form could not be read. Reload the page and try again.")
+        errors.append(("The form could not be read. Reload the page and try again.", None))
     return render_template(
         "recruitment/outcomes.html",
         owner=owner,
@@ -425,7 +426,9 @@ def outcomes(kind: str, owner_id: int):
     ), 400 if errors else 200
 
 
-def _posted_scores(applications, members) -> tuple[dict, Decimal | None, list[str]]:
+def _posted_scores(
+    applications, members
+) -> tuple[dict, Decimal | None, list[tuple[str, str | None]]]:
     scores, errors = {}, []
     for application in applications:
         for member in members:
@@ -434,14 +437,18 @@ def _posted_scores(applications, members) -> tuple[dict, Decimal | None, list[st
                 scores[(application.id, member.id)] = Decimal(raw) if raw else None
             except InvalidOperation:
                 errors.append(
-                    f"{application.applicant.reference}, {member.name}: {raw!r} is not a number"
+                    (
+                        f"{application.applicant.reference}, {member.name}: {raw!r} is not a "
+                        "number",
+                        f"score-{application.id}-{member.id}",
+                    )
                 )
     raw_out_of = request.form.get("out_of", "").strip()
     try:
         out_of = Decimal(raw_out_of) if raw_out_of else None
     except InvalidOperation:
         out_of = None
-        errors.append(f"Highest possible score: {raw_out_of!r} is not a number")
+        errors.append((f"Highest possible score: {raw_out_of!r} is not a number", "out_of"))
     return scores, out_of, errors
 
 
@@ -457,7 +464,7 @@ def scores(kind: str, owner_id: int):
     saved = services.scores_of(owner)
     shown = {key: str(score.score.normalize()) for key, score in saved.items()}
     out_of = next((str(s.out_of.normalize()) for s in saved.values()), "10")
-    errors: list[str] = []
+    errors: list[tuple[str, str | None]] = []  # (message, id of the box)
     if request.method == "GET":
         form.version.data = owner.version
     elif form.validate_on_submit():
@@ -469,11 +476,13 @@ def scores(kind: str, owner_id: int):
                 services.record_scores(owner, posted, out_of_value, form.version.data, current_user)
             except services.RecruitmentError as exc:
                 db.session.rollback()
-                errors.append(str(exc))
+                errors.extend(exc.problems)
             else:
                 db.session.commit()
                 flash("Interview scores saved.")
                 return redirect(_detail_url(owner))
+    else:
+        errors.append(("The form could not be read. Reload the page and try again.", None))
     return render_template(
         "recruitment/scores.html",
         owner=owner,
@@ -564,24 +573,23 @@ def _blank(form_class, panel, **data):
     return form_class(formdata=None, prefix=PREFIXES[form_class], version=panel.version, **data)
 
 
+KINDS_OF = {"vacancy": "vacancies", "batch": "batches"}  # an owner's kind as its address spells it
+
+
 def _render_panel(
     owner, panel, *, staff_form=None, external_form=None, confirm_form=None, status=200
 ):
     find = request.args.get("find", "").strip()
-    matches = []
-    if find:
-        like = f"%{find.lower()}%"
-        matches = list(
-            db.session.scalars(
-                scoped(Staff)
-                .where(
-                    in_post_clause(today_london()),
-                    or_(db.func.lower(Staff.full_name).like(like), Staff.staff_number == find),
-                )
-                .order_by(Staff.full_name)
-                .limit(20)
-            )
+    matches = (
+        paginate(
+            people_search(owner.organisation_id, find, today_london()),
+            PEOPLE_PER_PAGE,
+            endpoint="recruitment.panel",
+            view_args={"kind": KINDS_OF[owner.kind], "owner_id": owner.id, "stage": panel.stage},
         )
+        if find
+        else None
+    )
     for form in (staff_form, external_form, confirm_form):
         if form is not None and not form.errors and not form.form_errors:
             form.version.data = panel.version
@@ -648,7 +656,7 @@ def add_staff_member(kind: str, owner_id: int, stage: str):
             reason=form.reason.data,
             exception_reason=form.exception_reason.data,
         )
-        flash(f"{staff.full_name} added to the {panel.stage} panel.")
+        flash(f"{staff.full_name} ({staff.staff_number}) added to the {panel.stage} panel.")
 
     return _panel_change(kind, owner_id, stage, StaffMemberForm, "staff_form", change)
 
@@ -846,7 +854,7 @@ def applicant_detail(applicant_id: int):
     )
     return render_template(
         "recruitment/applicant.html", applicant=applicant, form=form, applications=applications
-    )
+    ), 400 if form.errors else 200
 
 
 @bp.route("/recruitment/imports", methods=["GET", "POST"])

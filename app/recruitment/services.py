@@ -24,6 +24,7 @@ from app.recruitment.models import (
     PoolMember,
     Vacancy,
 )
+from app.text_limits import LONG_TEXT, too_long_message
 from app.timeutil import today_london, utcnow
 from app.versioning import check_and_bump
 from app.workforce.ethnicity import WresGroup, group_of
@@ -31,11 +32,18 @@ from app.workforce.models import OrganisationSettings, Staff
 
 
 class RecruitmentError(ValueError):
-    """A change that breaks a recruitment rule; `field` names the form field when there is one."""
+    """A change that breaks a recruitment rule; `field` names the form field when there is one,
+    and `problems` lists (message, field id) pairs when the change breaks several rows' rules."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        problems: list[tuple[str, str | None]] | None = None,
+    ):
         super().__init__(message)
         self.field = field
+        self.problems = problems or [(message, field)]
 
 
 class StaleEdit(RecruitmentError):
@@ -256,6 +264,8 @@ def _guard_locked(owner, override_reason: str | None) -> None:
         raise RecruitmentError(
             "The decision is locked: give the reason for this change", "override_reason"
         )
+    if len(override_reason) > LONG_TEXT:
+        raise RecruitmentError(too_long_message("The reason", LONG_TEXT), "override_reason")
 
 
 @dataclass
@@ -267,33 +277,56 @@ class Outcome:
     appointed_vacancy_id: int | None = None  # a batch application's post
 
 
-def outcome_problems(owner, outcomes: dict[int, Outcome], references: dict[int, str]) -> list[str]:
-    """Every way the outcomes break the rules of DOMAIN.md section 5 / issue rules."""
+def outcome_problems(
+    owner, outcomes: dict[int, Outcome], references: dict[int, str]
+) -> list[tuple[str, str]]:
+    """Every way the outcomes break the rules of DOMAIN.md section 5, each with the id of the
+    box on the applicant's row it concerns, so the error summary can take the person there."""
     problems = []
     batch_vacancies = {v.id: v for v in owner.vacancies} if owner.kind == "batch" else {}
-    appointed_to: dict[int, int] = {}
+    appointed_box = "post" if owner.kind == "batch" else "appointed"
+    appointed_to: dict[int, list[int]] = {}
     for application_id, outcome in outcomes.items():
         ref = references[application_id]
         if (outcome.interviewed or outcome.appointed) and not outcome.shortlisted:
-            problems.append(f"{ref}: interviewed or appointed needs shortlisted as well")
+            problems.append(
+                (
+                    f"{ref}: interviewed or appointed needs shortlisted as well",
+                    f"shortlisted-{application_id}",
+                )
+            )
         if owner.kind == "batch":
             if outcome.appointed and outcome.appointed_vacancy_id not in batch_vacancies:
-                problems.append(f"{ref}: choose the vacancy of the batch they are appointed to")
+                problems.append(
+                    (
+                        f"{ref}: choose the vacancy of the batch they are appointed to",
+                        f"post-{application_id}",
+                    )
+                )
             if outcome.appointed_vacancy_id and not outcome.appointed:
                 outcome.appointed_vacancy_id = None
         if outcome.appointed:
             post = outcome.appointed_vacancy_id if owner.kind == "batch" else owner.id
-            appointed_to[post] = appointed_to.get(post, 0) + 1
+            appointed_to.setdefault(post, []).append(application_id)
         if outcome.withdrawn and outcome.appointed:
-            problems.append(f"{ref}: a withdrawn applicant cannot be appointed")
-    posts = {v.id: v for v in owner.vacancies} if owner.kind == "batch" else {owner.id: owner}
-    for vacancy_id, count in appointed_to.items():
-        vacancy = posts.get(vacancy_id)
-        if vacancy and count > vacancy.posts:
             problems.append(
-                f"{vacancy.reference} has {vacancy.posts} post"
-                f"{'s' if vacancy.posts != 1 else ''} but {count} people are "
-                "appointed to it"
+                (
+                    f"{ref}: a withdrawn applicant cannot be appointed",
+                    f"withdrawn-{application_id}",
+                )
+            )
+    posts = {v.id: v for v in owner.vacancies} if owner.kind == "batch" else {owner.id: owner}
+    for vacancy_id, appointed in appointed_to.items():
+        vacancy = posts.get(vacancy_id)
+        if vacancy and len(appointed) > vacancy.posts:
+            # The first row past the number of posts is where one too many was appointed.
+            problems.append(
+                (
+                    f"{vacancy.reference} has {vacancy.posts} post"
+                    f"{'s' if vacancy.posts != 1 else ''} but {len(appointed)} people are "
+                    "appointed to it",
+                    f"{appointed_box}-{appointed[vacancy.posts]}",
+                )
             )
     return problems
 
@@ -314,7 +347,7 @@ def record_outcomes(
         owner, outcomes, {i: applications[i].applicant.reference for i in outcomes}
     )
     if problems:
-        raise RecruitmentError("; ".join(problems))
+        raise RecruitmentError("; ".join(text for text, _ in problems), problems=problems)
     _check_version(owner, version)
     changes = {}
     for application_id, outcome in outcomes.items():

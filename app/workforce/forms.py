@@ -1,7 +1,6 @@
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     IntegerField,
     SelectChoice,
@@ -9,17 +8,15 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from app.forms import AppForm
+from app.forms import AppForm, DayMonthYearField
 from app.workforce.bands import AFC_BANDS, band_name
 from app.workforce.models import JUSTIFICATION_POLICIES
 
 
 class StaffUploadForm(AppForm):
     file = FileField("ESR staff extract (CSV)", validators=[FileRequired("Choose a CSV file")])
-    as_at = DateField(
+    as_at = DayMonthYearField(
         "Extract date",
-        format="%Y-%m-%d",
-        validators=[Optional()],
         description="The date the extract describes; leave blank for today. Its changes count "
         "from that date, and earlier dates keep their figures.",
     )

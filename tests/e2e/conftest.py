@@ -72,3 +72,12 @@ def sign_in(page, email: str) -> None:
     page.get_by_role("link", name="Sign out").or_(
         page.get_by_role("button", name="Sign out")
     ).first.wait_for()
+
+
+def fill_date(page, legend: str, day) -> None:
+    """Type a date into the NHS.UK date input whose fieldset has this legend, as a person does:
+    day, month and year in their own boxes."""
+    group = page.get_by_role("group", name=legend, exact=True)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))

@@ -6,7 +6,7 @@ import pytest
 
 from app.recruitment.models import Application, Panel, PoolMember
 from tests import factories
-from tests.e2e.conftest import committed_user, sign_in
+from tests.e2e.conftest import committed_user, fill_date, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +36,7 @@ def test_manager_runs_a_batch_of_three_vacancies(page, db, organisation):
     page.get_by_role("link", name="Start a batch interview round").first.click()
     page.get_by_label("Batch reference").fill("B-77")
     page.get_by_label("Name").fill("Staff nurses, winter intake")
-    page.get_by_label("Interview date").fill("2026-11-20")
+    fill_date(page, "Interview date", date(2026, 11, 20))
     page.get_by_role("button", name="Save batch").click()
     for reference, title in [
         ("V-771", "Staff Nurse (Cardiology)"),
@@ -90,7 +90,7 @@ def test_manager_runs_a_batch_of_three_vacancies(page, db, organisation):
     page.get_by_role("button", name="Save outcomes").click()
     page.get_by_text("Outcomes saved.").wait_for()
     page.get_by_role("link", name="Record the decision").click()
-    page.get_by_label("Date of the decision").fill(date.today().isoformat())
+    fill_date(page, "Date of the decision", date.today())
     page.get_by_role("button", name="Record decision").click()
     page.get_by_text("Decision recorded.").wait_for()
     assert page.get_by_text("2 applied, 2 shortlisted, 2 interviewed, 1 appointed").is_visible()

@@ -10,7 +10,7 @@ import pytest
 from app.notifications.services import deliver_outbox
 from app.recruitment import services as recruitment
 from tests import factories
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import fill_date, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +52,7 @@ def test_justification_round_trip(browser, live_server, db, organisation, smtp_s
     go_home(manager_page)
     manager_page.get_by_text("Decisions to record: 1").wait_for()
     manager_page.get_by_role("link", name="Record the decision for V-501: Head of Finance").click()
-    manager_page.get_by_label("Date of the decision").fill(date.today().isoformat())
+    fill_date(manager_page, "Date of the decision", date.today())
     manager_page.get_by_role("button", name="Record decision").click()
     # The decision lands on the justification, with what happens next.
     manager_page.get_by_text("A justification to the chair is now due by").wait_for()

@@ -7,7 +7,7 @@ import pytest
 
 from app.workforce.wres_year import year_containing
 from tests import factories
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import fill_date, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -56,16 +56,17 @@ def test_reverse_mentoring_journey(browser, live_server, db, organisation, tmp_p
     leader.get_by_role("link", name="Start a relationship").click()
     leader.get_by_label("Name or staff number").fill("Asha")
     leader.get_by_role("button", name="Find").click()
-    leader.get_by_role("link", name="Asha Patel (20000001, Band 6)").click()
-    leader.get_by_text("This relationship counts toward your commitment.").wait_for()
+    leader.get_by_role("link", name="Asha Patel (20000001), Band 6, Clinical non-medical").click()
+    leader.get_by_text("counts toward your commitment if their staff record").wait_for()
     leader.get_by_label("Type").select_option("reverse-mentoring")
-    leader.get_by_label("Start date").fill(start.isoformat())
+    fill_date(leader, "Start date", start)
     leader.get_by_role("button", name="Save relationship").click()
     leader.get_by_text("Relationship recorded.").wait_for()
+    leader.get_by_text("Counts toward the commitment").wait_for()
     for held_on, summary in zip(
         session_dates, ["Shadowed a ward handover", "Reviewed staff survey"], strict=True
     ):
-        leader.get_by_label("Date", exact=True).fill(held_on.isoformat())
+        fill_date(leader, "Date", held_on)
         leader.get_by_label("Length in minutes").fill("45")
         leader.get_by_label("Format").select_option("video")
         leader.get_by_label("Shared summary").fill(summary)

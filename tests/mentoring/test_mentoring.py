@@ -228,12 +228,26 @@ def test_leader_starts_a_relationship_and_sees_whether_it_counts(client, db, org
     db.session.commit()
     sign_in(client, leader_user.email)
     found = client.get("/mentoring/new?find=a").get_data(as_text=True)
-    assert "Asha Patel" in found and "Grace Mensah" in found
-    assert "Sam Lee" not in found  # ethnicity not recorded: not offered
-    assert "Tom Walsh" not in found  # not in the group the commitment covers
-    asha = staffed["20000001"]
+    # Anyone in post is found, each with their number, band and staff group...
+    assert "Asha Patel (20000001), Band 6, Clinical non-medical" in found
+    assert "Sam Lee (20000006)" in found and "Tom Walsh (20000002)" in found
+    assert "Showing 1 to" in found
+    # ...and a band that rules it out is said; ethnicity never is, in the list or on choosing.
+    assert re.search(
+        r"Helen Carter \(20000005\).{0,200}would not count toward the commitment: above band 8d",
+        found,
+        re.S,
+    )
+    tom = re.search(r"Tom Walsh \(20000002\)[^<]*</a>(<br>)?", found).group(0)
+    asha_entry = re.search(r"Asha Patel \(20000001\)[^<]*</a>(<br>)?", found).group(0)
+    assert not tom.endswith("<br>") and not asha_entry.endswith("<br>")
+    asha, walsh = staffed["20000001"], staffed["20000002"]
     page = client.get(f"/mentoring/new?colleague={asha.id}").get_data(as_text=True)
-    assert "counts toward your commitment" in page
+    other = client.get(f"/mentoring/new?colleague={walsh.id}").get_data(as_text=True)
+    verdict = re.compile(r'<p id="verdict">.*?</p>', re.S)
+    assert verdict.search(page).group(0) == verdict.search(other).group(0)
+    assert "counts toward your commitment if their staff record" in page
+    assert "not in the group" not in other
     response = client.post(
         "/mentoring/new",
         data={
