@@ -83,6 +83,13 @@ JOBS = [
         "Weekly digest to the chair: overdue justifications and panel exceptions",
     ),
     Job(
+        "action-reminders",
+        "app.goals.jobs:remind_action_owners",
+        CronTrigger(hour=7, minute=15, timezone="Europe/London"),
+        "Remind owners of WRES actions a week before they are due, on the day, and weekly "
+        "when overdue",
+    ),
+    Job(
         "run-imports",
         "app.import_jobs:run_pending",
         IntervalTrigger(seconds=5),
