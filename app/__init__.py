@@ -197,10 +197,10 @@ def register_security_headers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
+    from app.board_report.cli import report_cli
     from app.import_jobs import imports_cli
     from app.justifications.cli import audit_cli, justifications_cli
     from app.mentoring.cli import mentoring_cli
-    from app.board_report.cli import report_cli
     from app.metrics.cli import export_cli, metrics_cli
     from app.recruitment.cli import panels_cli, recruitment_cli
     from app.scheduler import scheduler_cli

@@ -22,8 +22,8 @@ from app.extensions import db
 from app.goals import planning
 from app.goals import queries as goal_queries
 from app.goals import services as goal_services
-from app.justifications.models import Justification
 from app.justifications.models import STATUSES as JUSTIFICATION_STATUSES
+from app.justifications.models import Justification
 from app.mentoring.queries import coverage
 from app.metrics import charts, disclosure, export, formulas, queries
 from app.metrics.disclosure import Derived
@@ -289,7 +289,7 @@ def _justifications(ctx: Context) -> dict:
         "timing_total": timing_total,
         "share": share,
         "median": median,
-        "due_days": ctx.settings.justification_due_days,
+        "due_days": ctx.settings.justification_due_working_days,
     }
 
 
@@ -495,7 +495,7 @@ def _shown(value, kind: str = "count") -> str:
     if kind == "days":
         return f"{value:.1f}"
     if kind == "people":
-        return str(int(math.ceil(value))) if isinstance(value, float | Fraction) else str(value)
+        return str(math.ceil(value)) if isinstance(value, float | Fraction) else str(value)
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 

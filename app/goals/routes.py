@@ -10,8 +10,12 @@ from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
 from app.audit import AuditEvent
 from app.extensions import db
-from app.goals import jobs  # noqa: F401  (adds overdue actions to the chair's digest)
-from app.goals import planning, queries, services
+from app.goals import (
+    jobs,  # noqa: F401  (adds overdue actions to the chair's digest)
+    planning,
+    queries,
+    services,
+)
 from app.goals.forms import (
     ActionForm,
     ApproveForm,
