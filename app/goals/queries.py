@@ -61,6 +61,10 @@ def model(organisation_id: int, today: date, base_year: int | None = None) -> Mo
     rows = []
     for band in aspiration["bands"]:
         path = planning.required_path(band, aspiration["target_share"], as_at, years)
+        # A row nobody is in (or whose every ethnicity is unknown) has no path of its own: it
+        # starts from the target itself, which is what anyone recruited into it should reach.
+        fallback = aspiration["target_share"] if aspiration["target_share"] is not None else 0.0
+        path = {y: fallback if v is None else v for y, v in path.items()}
         rows.append(
             Row(
                 band["band"],

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from app.accounts.models import User
 from app.accounts.permissions import login_required, roles_required
@@ -202,12 +203,12 @@ def approve(goal_set_id: int):
 # Actions
 
 
-def _owner_choices() -> list[tuple[str, str]]:
+def _owner_choices() -> list[SelectChoice]:
     users = db.session.scalars(
         scoped(User).where(User.disabled.is_(False)).order_by(User.full_name, User.email)
     )
-    return [("", "Choose the owner")] + [
-        (str(u.id), f"{u.display_name} ({u.email})") for u in users
+    return [SelectChoice("", "Choose the owner")] + [
+        SelectChoice(str(u.id), f"{u.display_name} ({u.email})") for u in users
     ]
 
 
