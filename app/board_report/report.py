@@ -362,7 +362,9 @@ class Report:
     charts: dict
 
 
-def build(organisation, year: int, today: date, publish: bool) -> Report:
+def build(organisation, year: int, today: date, publish: bool, with_charts: bool = True) -> Report:
+    """The report's sections and figures; `with_charts=False` leaves the pictures out (they
+    only redraw what the tables show) for checks that read the figures alone."""
     settings = db.session.get(OrganisationSettings, organisation.id)
     ret = export.build(organisation, year, today)
     ctx = Context(
@@ -377,7 +379,7 @@ def build(organisation, year: int, today: date, publish: bool) -> Report:
     )
     built = [(section, section.build(ctx)) for section in SECTIONS]
     ctx.counts, ctx.derived = export.values(ret, publish, ctx.threshold)
-    return Report(ctx, built, _charts(ctx))
+    return Report(ctx, built, _charts(ctx) if with_charts else {})
 
 
 def figures_for_attack(report: Report) -> disclosure.Figures:
