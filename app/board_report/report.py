@@ -190,7 +190,10 @@ def _goals(ctx: Context) -> dict:
             # A closed year before this one rests on that year's own figures, not this
             # report's: published, its gaps are withheld rather than risk a mismatch.
             earlier = year < ctx.year
+            # The verdict too says which side of the goal a share lies: it is shown only where
+            # the counts behind it are.
             for name, value in (
+                ("status", progress.status),
                 ("actual", progress.actual),
                 ("gap-points", progress.gap_points),
                 ("gap-people", progress.gap_people),
@@ -200,13 +203,13 @@ def _goals(ctx: Context) -> dict:
                     ctx,
                     key,
                     Derived(
-                        MASK if ctx.publish and earlier and name != "actual" else value,
+                        MASK if ctx.publish and earlier else value,
                         inputs,
                         places=4 if name == "actual" else 2,
                         basis=basis,
                     ),
                 )
-            cells[(row.measure, year)] = progress.status
+            cells[(row.measure, year)] = ("goal", row.measure, str(year), "status")
     return {"goal_set": goal_set, "m": m, "status": cells}
 
 
