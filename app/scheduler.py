@@ -80,7 +80,7 @@ JOBS = [
         "chair-digest",
         "app.justifications.jobs:send_chair_digest",
         CronTrigger(day_of_week="mon", hour=7, minute=30, timezone="Europe/London"),
-        "Weekly digest to the chair: overdue justifications and panel exceptions",
+        "Weekly digest to the chair: overdue justifications, panel exceptions and overdue actions",
     ),
     Job(
         "action-reminders",
