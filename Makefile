@@ -12,7 +12,21 @@ TEST_WORKERS ?= auto
 
 .PHONY: install run test fuzz bench lint format clean
 
-install: $(STAMP) $(ASSETS)
+install: $(STAMP) $(ASSETS) pdf-libraries
+
+# WeasyPrint (the board report's PDF) needs Pango; installed from Debian or Ubuntu when missing
+# and this user may install packages. Elsewhere the PDF says what is missing, and HTML works.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+.PHONY: pdf-libraries
+pdf-libraries:
+	@if ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null; \
+	elif command -v apt-get >/dev/null && command -v sudo >/dev/null; then \
+	  sudo apt-get install -y -qq $(PDF_PACKAGES) >/dev/null || echo "Could not install $(PDF_PACKAGES): the board report PDF needs them (HTML works without)" >&2; \
+	else \
+	  echo "Pango is missing: install $(PDF_PACKAGES) (or your system's Pango) for the board report PDF; HTML works without" >&2; \
+	fi
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'

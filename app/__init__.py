@@ -86,6 +86,8 @@ def register_url_converters(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
+    from app.board_report.routes import bp as board_report_bp
+    from app.goals.routes import bp as goals_bp
     from app.home.routes import bp as home_bp
     from app.justifications.routes import bp as justifications_bp
     from app.mentoring.routes import bp as mentoring_bp
@@ -102,6 +104,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(mentoring_bp)
     app.register_blueprint(metrics_bp)
+    app.register_blueprint(goals_bp)
+    app.register_blueprint(board_report_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -193,6 +197,7 @@ def register_security_headers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
+    from app.board_report.cli import report_cli
     from app.import_jobs import imports_cli
     from app.justifications.cli import audit_cli, justifications_cli
     from app.mentoring.cli import mentoring_cli
@@ -202,6 +207,7 @@ def register_commands(app: Flask) -> None:
     from app.workforce.cli import orgs_cli, seed_demo, staff_cli
 
     app.cli.add_command(orgs_cli)
+    app.cli.add_command(report_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(seed_demo)

@@ -6,6 +6,7 @@ from datetime import date
 
 from app.accounts import services as accounts
 from app.accounts.roles import Role
+from app.goals import demo as goals_demo
 from app.justifications import demo as justifications_demo
 from app.mentoring import demo as mentoring_demo
 from app.recruitment import demo as recruitment_demo
@@ -24,6 +25,7 @@ def seed(staff_count: int) -> dict:
     today = date.today()
     summary = workforce_demo.seed(staff_count)
     summary |= _records(summary["organisation"], random.Random(2019), today, 260)
+    summary |= goals_demo.seed(summary["organisation"], today)
     for code, name, staff, seed_value in workforce_demo.NEIGHBOURS:
         neighbour = workforce_demo.seed(staff, seed_value, code, name, logins=False)
         _records(neighbour["organisation"], random.Random(seed_value), today, 90)

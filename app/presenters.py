@@ -41,7 +41,11 @@ def navigation() -> list[dict]:
             ("Settings", "workforce.settings", "/settings"),
         ]
     if current_user.has_role(Role.HR_ADMIN, Role.CHAIR):
-        items.append(("Figures", "metrics.dashboard", "/dashboard"))
+        items += [
+            ("Figures", "metrics.dashboard", "/dashboard"),
+            ("Goals and action plan", "goals.index", "/goals"),
+            ("Board report", "board_report.index", "/board-report"),
+        ]
     if current_user.has_role(Role.REGIONAL_VIEWER):
         items.append(("Regional figures", "metrics.regional", "/regional"))
     if current_user.roles - {Role.REGIONAL_VIEWER}:  # staff of a trust, not a regional team
@@ -86,6 +90,13 @@ AUDIT_ACTIONS = {
     "justification.accepted": "Justification accepted by the chair",
     "justification.more-information-requested": "Chair asked for more information",
     "justification.referred": "Justification referred by the chair",
+    "goals.proposed": "Goals proposed",
+    "goals.changed": "Proposed goals changed",
+    "goals.approved": "Goals approved",
+    "goals.path_recorded": "Required path recomputed at the year's close",
+    "action.added": "Action added",
+    "action.changed": "Action changed",
+    "action.progress": "Progress recorded",
 }
 
 

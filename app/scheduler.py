@@ -80,7 +80,14 @@ JOBS = [
         "chair-digest",
         "app.justifications.jobs:send_chair_digest",
         CronTrigger(day_of_week="mon", hour=7, minute=30, timezone="Europe/London"),
-        "Weekly digest to the chair: overdue justifications and panel exceptions",
+        "Weekly digest to the chair: overdue justifications, panel exceptions and overdue actions",
+    ),
+    Job(
+        "action-reminders",
+        "app.goals.jobs:remind_action_owners",
+        CronTrigger(hour=7, minute=15, timezone="Europe/London"),
+        "Remind owners of WRES actions a week before they are due, on the day, and weekly "
+        "when overdue",
     ),
     Job(
         "run-imports",

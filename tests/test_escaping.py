@@ -19,6 +19,8 @@ from sqlalchemy import String, Text
 
 from app import import_jobs
 from app.extensions import db as _db
+from app.goals import planning
+from app.goals import services as goals
 from app.justifications import services as justifications
 from app.mentoring import services as mentoring
 from app.notifications.services import deliver_outbox
@@ -225,6 +227,23 @@ FIELDS = {
         [("hr", "/imports"), ("hr", "/imports/jobs/{import_job}")],
         False,
     ),
+    "goal_set.note": ("form (propose goals)", [("hr", "/goals/{goal_set}")], False),
+    "goal_action.title": (
+        "form (add an action)",
+        [("hr", "/goals"), ("leader", "/"), ("leader", "/actions/{action}")],
+        True,
+    ),
+    "goal_action.detail": ("form (add an action)", [("leader", "/actions/{action}")], False),
+    "goal_action.dropped_reason": (
+        "form (record progress: dropped, with the reason)",
+        [("hr", "/actions/{dropped_action}")],
+        False,
+    ),
+    "goal_action_update.text": (
+        "form (record progress)",
+        [("hr", "/actions/{dropped_action}")],
+        False,
+    ),
     "justification.superseded_reason": (
         "form (HR's reason for changing a locked decision)",
         [("hr", "/justifications/{superseded}"), ("manager", "/justifications/{superseded}")],
@@ -313,6 +332,13 @@ NOT_USER_TEXT = {
     "audit_event.prev_hash": "a hash the app computes",
     "audit_event.hash": "a hash the app computes",
     "data_import.kind": _CODE,
+    "goal_set.status": _CODE,
+    "goal_target.measure": _CODE,
+    "goal_required_path.path_json": "JSON the app computes from the stored figures",
+    "goal_required_path.shortfalls_json": "JSON the app computes from goals and the path",
+    "goal_action.serves": _CODE,
+    "goal_action.status": _CODE,
+    "goal_action_update.status": _CODE,
     "data_import.source": _CODE,
 }
 
@@ -529,6 +555,46 @@ def _build_world(db, v: dict[str, str]) -> dict:
     assert job.filename == v["import_job.filename"]
     db.session.commit()
     import_jobs.run_pending()  # refused (one column), so its page stops refreshing itself
+
+    years = planning.goal_years(2026, 2028)
+    goal_set = goals.propose(
+        org.id,
+        hr,
+        base_year=2026,
+        target_year=2028,
+        model_as_at=date(2026, 3, 31),
+        model_target_share=0.2,
+        values={
+            (m, y): 1.25 if m == planning.INDICATOR2 else 0.2
+            for m in planning.MEASURES
+            for y in years
+        },
+        model_values={},
+        note=v["goal_set.note"],
+    )
+
+    def action():
+        return goals.add_action(
+            org.id,
+            hr,
+            title=v["goal_action.title"],
+            detail=v["goal_action.detail"],
+            owner=users["leader"],
+            due_date=date(2030, 1, 1),
+            serves="8a",
+        )
+
+    open_action, dropped_action = action(), action()
+    goals.record_progress(
+        dropped_action,
+        users["leader"],
+        dropped_action.version,
+        written_on=date(2026, 6, 1),
+        text=v["goal_action_update.text"],
+        status="dropped",
+        reason=v["goal_action.dropped_reason"],
+    )
+    db.session.commit()
     return {
         "users": users,
         "ids": {
@@ -543,6 +609,9 @@ def _build_world(db, v: dict[str, str]) -> dict:
             "relationship": relationship.id,
             "superseded": superseded.id,
             "import_job": job.id,
+            "goal_set": goal_set.id,
+            "action": open_action.id,
+            "dropped_action": dropped_action.id,
         },
     }
 

@@ -142,6 +142,7 @@ def test_the_one_list_of_jobs_has_every_job_and_each_resolves(runner):
         "metric-snapshots",
         "audit-checkpoint",
         "chair-digest",
+        "action-reminders",
         "run-imports",
     ]
     for job in JOBS:

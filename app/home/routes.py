@@ -6,6 +6,7 @@ from flask_login import current_user
 from app.accounts.permissions import login_required
 from app.accounts.roles import Role
 from app.accounts.services import staff_record_for
+from app.goals import queries as goals_queries
 from app.justifications import queries as justification_queries
 from app.justifications.working_days import due_phrase
 from app.notifications.services import failed_count
@@ -42,6 +43,8 @@ def index():
         failed_emails=failed_emails,
         staff=staff_record_for(current_user),
         Role=Role,
+        my_actions=goals_queries.open_actions_for(current_user),
+        my_actions_today=today_london(),
     )
 
 

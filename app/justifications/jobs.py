@@ -1,6 +1,7 @@
 """Scheduled work for justifications. Idempotent: each reminder is claimed before it is sent,
 so a re-run, or a second scheduler, sends nothing twice."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -61,6 +62,12 @@ def send_reminders(today: date | None = None) -> dict[str, int]:
     return {"reminders": sent}
 
 
+# section(organisation_id, today) -> lines for the chair's weekly digest (empty: nothing to say).
+# Other features add theirs here (the action plan's overdue actions) without this module
+# knowing them.
+digest_sections: list[Callable] = []
+
+
 def send_chair_digest(today: date | None = None) -> dict[str, int]:
     """Each chair: overdue justifications, and panel exceptions confirmed in the last week."""
     today = today or today_london()
@@ -88,7 +95,8 @@ def send_chair_digest(today: date | None = None) -> dict[str, int]:
             )
         )
         chairs = _chairs(organisation.id)
-        if not chairs or (not overdue and not exceptions):
+        extra = [line for section in digest_sections for line in section(organisation.id, today)]
+        if not chairs or (not overdue and not exceptions and not extra):
             continue
         if not once("organisation", organisation.id, "chair-digest", today):
             continue
@@ -98,10 +106,11 @@ def send_chair_digest(today: date | None = None) -> dict[str, int]:
         lines += [
             f"  {p.owner.reference} ({p.stage}): {p.exception_reason}" for p in exceptions[:50]
         ]
+        lines += extra
         for chair in chairs:
             notify(
                 chair,
-                "Weekly digest: justifications and panel exceptions",
+                "Weekly digest: justifications, panel exceptions and overdue actions",
                 "\n".join(lines),
                 "/justifications?status=overdue",
             )

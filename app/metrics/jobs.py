@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app.extensions import db
-from app.metrics import queries, year_snapshots
+from app.metrics import events, queries, year_snapshots
 from app.metrics.models import MetricSnapshot
 from app.timeutil import today_london
 from app.workforce.models import Organisation
@@ -37,6 +37,7 @@ def take_snapshots(today: date | None = None) -> dict[str, int]:
         year = year_snapshots.closable_year(organisation_id, today)
         if year is not None:
             year_snapshots.store(organisation_id, year.year)
+            events.year_closed(organisation_id, year.year)
             db.session.commit()
             closed += 1
         exists = db.session.scalar(

@@ -35,6 +35,9 @@ from app import MAX_DATABASE_ID, create_app, import_jobs
 from app.accounts import services as accounts
 from app.accounts.roles import Role
 from app.extensions import db, limiter
+from app.goals import planning
+from app.goals import services as goals
+from app.goals.models import Action
 from app.justifications import services as justifications
 from app.mentoring import services as mentoring
 from app.mentoring.models import MentoringRelationship
@@ -73,6 +76,8 @@ class Scope:
     notifications: dict[str, int]  # by the role that opens it
     invitation: str
     import_job: int  # a background import's progress page
+    goal_set: int = 0  # the organisation's proposed goals
+    action: int = 0  # an action in the plan: the senior leader's own ("own"), or not
 
     def member(self, role: str) -> int:
         return self.panel_members.get(role, self.panel_members[""])
@@ -191,6 +196,34 @@ def _organisation(code: str, manager=None):
 
     job = import_jobs.queue(organisation.id, "staff", "big.csv", b"staff_number\n1\n", users[HR])
     db.session.flush()
+    years = planning.goal_years(2026, 2028)
+    goal_set = goals.propose(
+        organisation.id,
+        users[HR],
+        base_year=2026,
+        target_year=2028,
+        model_as_at=today_london(),
+        model_target_share=0.2,
+        values={
+            (m, y): 1.25 if m == planning.INDICATOR2 else 0.2
+            for m in planning.MEASURES
+            for y in years
+        },
+        model_values={},
+        note="",
+    )
+
+    def action(owner):
+        return goals.add_action(
+            organisation.id,
+            users[HR],
+            title="Batch interviews at 8a",
+            detail="",
+            owner=owner,
+            due_date=today_london(),
+            serves="8a",
+        ).id
+
     common = dict(
         import_job=job.id,
         leader=leader.id,
@@ -201,6 +234,8 @@ def _organisation(code: str, manager=None):
         invitation=token,
     )
     own = Scope(
+        goal_set=goal_set.id,
+        action=action(users[SL]),
         vacancy=ours.id,
         batch=our_batch.id,
         justification=our_justification.id,
@@ -211,6 +246,8 @@ def _organisation(code: str, manager=None):
         **common,
     )
     unrelated = Scope(
+        goal_set=goal_set.id,
+        action=action(other_manager),
         vacancy=theirs.id,
         batch=their_batch.id,
         justification=their_justification.id,
@@ -366,6 +403,20 @@ PARTICIPANT = {"related": (SL, RM), "gate": EVERYONE}  # login_required, then "a
 LEADER = lambda s, _role: {"staff_id": s.leader}  # noqa: E731
 USER = lambda endpoint: lambda s, _role: {"user_id": s.users[endpoint]}  # noqa: E731
 
+GOAL_SET = lambda s, _role: {"goal_set_id": s.goal_set}  # noqa: E731
+ACTION = lambda s, _role: {"action_id": s.action}  # noqa: E731
+
+
+def _progress_form(scope) -> dict:
+    action = db.session.get(Action, scope.action)
+    return {
+        "version": str(action.version),
+        "written_on": today_london().isoformat(),
+        "text": "Agreed the first round",
+        "status": "in-progress",
+    }
+
+
 EXPECTATIONS: dict[str, Expect] = {
     # Signing in and the account. An invitation link is its own credential, whoever opens it.
     "accounts.accept_invitation": E(
@@ -438,6 +489,27 @@ EXPECTATIONS: dict[str, Expect] = {
         [HR, CH], lambda _s, _r: [{"fmt": "csv"}, {"fmt": "xlsx"}], org_scoped=False
     ),
     "metrics.regional": E([RV]),
+    # Goals and the action plan: HR proposes and changes proposals, a chair or HR approves;
+    # an action's owner (whatever their role) reads it and records progress.
+    "goals.index": E([HR, CH]),
+    "goals.new": E([HR]),
+    "goals.detail": E([HR, CH], GOAL_SET),
+    "goals.edit": E([HR], GOAL_SET),
+    "goals.approve": E([HR, CH], GOAL_SET),
+    "goals.new_action": E([HR, CH]),
+    "goals.action": E([HR, CH, SL], ACTION, related=[SL], gate=EVERYONE),
+    "goals.progress": E(
+        [HR, CH, SL],
+        ACTION,
+        related=[SL],
+        gate=EVERYONE,
+        form=lambda s, _r, _a: _progress_form(s),
+    ),
+    "goals.edit_action": E([HR, CH], ACTION),
+    "board_report.index": E([HR, CH]),
+    "board_report.download": E(
+        [HR, CH], lambda _s, _r: [{"fmt": "html"}, {"fmt": "pdf"}], org_scoped=False
+    ),
     # Each user's own inbox; someone else's message is not found.
     "notifications.inbox": E(EVERYONE),
     "notifications.mark_all_read": E(EVERYONE),

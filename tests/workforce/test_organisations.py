@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from app.accounts.models import User
 from app.audit import AuditEvent
+from app.goals.models import Action, GoalSet
 from app.workforce.models import Organisation, OrganisationSettings, Staff
 from tests import factories
 from tests.conftest import sign_in
@@ -215,6 +216,11 @@ def test_seed_demo_makes_a_believable_trust(runner, db):
     assert sum(s.board_role == "executive" for s in staff) >= 1
     roles = {r.value for u in User.query for r in u.roles}
     assert roles == {"hr-admin", "recruiting-manager", "chair", "senior-leader", "regional-viewer"}
+    # Goals approved from the model's path, and actions owned by the demo logins.
+    goal_set = GoalSet.query.filter_by(status="approved").one()
+    assert goal_set.approved_by.email == "chair@demo.nhs.uk"
+    owners = {a.owner.email for a in Action.query}
+    assert {"manager@demo.nhs.uk", "leader@demo.nhs.uk"} <= owners
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "already has data" in again.stderr
     assert Staff.query.count() == len(staff)
