@@ -103,13 +103,12 @@ def index():
 def download():
     scope = _scope()
     selection = _selection(scope)
-    if selection["year"] is None:
-        abort(404)
     rows = presenters.with_position(_rows(scope, selection), selection["position"])
     name = "benchmarking-" + ("england" if scope.national else "region")
+    year = f"-{selection['year']}" if selection["year"] else ""  # nothing published: headers
     return attachment(
         csv_bytes(presenters.CSV_COLUMNS, presenters.csv_rows(rows)),
-        f"{name}-{selection['year']}-published.csv",
+        f"{name}{year}-published.csv",
         "text/csv",
     )
 

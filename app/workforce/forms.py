@@ -98,11 +98,13 @@ class SettingsForm(AppForm):
     )
     organisation_type = SelectField(
         "Type of organisation",
+        default="",
         choices=[SelectChoice("", "Not set")]
         + [SelectChoice(k, v) for k, v in ORGANISATION_TYPES.items()],
     )
     size_band = SelectField(
         "Size",
+        default="",
         choices=[SelectChoice("", "Not set")]
         + [SelectChoice(k, v) for k, v in SIZE_BAND_NAMES.items()],
     )

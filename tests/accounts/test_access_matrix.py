@@ -24,9 +24,10 @@ and for non-ASCII digits, which must not reach the view (404).
 """
 
 import itertools
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from werkzeug.routing import IntegerConverter, Rule
@@ -34,6 +35,8 @@ from werkzeug.routing import IntegerConverter, Rule
 from app import MAX_DATABASE_ID, create_app, import_jobs
 from app.accounts import services as accounts
 from app.accounts.roles import Role
+from app.benchmarking import services as benchmarking
+from app.benchmarking import synthetic
 from app.extensions import db, limiter
 from app.justifications import services as justifications
 from app.mentoring import services as mentoring
@@ -46,7 +49,8 @@ from app.timeutil import today_london
 from tests import factories
 from tests.conftest import _empty_tables, sign_in
 
-HR, RM, CH, SL, RV = (r.value for r in Role)
+HR, RM, CH, SL, RV, NV = (r.value for r in Role)
+VIEWERS = (RV, NV)
 EVERYONE = frozenset(r.value for r in Role)
 ANONYMOUS = "anonymous"
 ROLES = (*sorted(EVERYONE), ANONYMOUS)
@@ -73,6 +77,7 @@ class Scope:
     notifications: dict[str, int]  # by the role that opens it
     invitation: str
     import_job: int  # a background import's progress page
+    organisation: int  # the organisation itself, with published figures (benchmarking)
 
     def member(self, role: str) -> int:
         return self.panel_members.get(role, self.panel_members[""])
@@ -190,8 +195,15 @@ def _organisation(code: str, manager=None):
     token = accounts.issue_invitation(invited, timedelta(days=7), users[HR])
 
     job = import_jobs.queue(organisation.id, "staff", "big.csv", b"staff_number\n1\n", users[HR])
+    # Published figures for the benchmarking pages (organisations in the viewers' region).
+    rng = random.Random(len(code))
+    plain = synthetic.plain_counts(rng, synthetic.trust(rng), 2026)
+    benchmarking.store(
+        organisation, 2026, date(2026, 3, 31), synthetic.published(code, 2026, plain)
+    )
     db.session.flush()
     common = dict(
+        organisation=organisation.id,
         import_job=job.id,
         leader=leader.id,
         staff=staff.id,
@@ -437,7 +449,19 @@ EXPECTATIONS: dict[str, Expect] = {
     "metrics.download": E(
         [HR, CH], lambda _s, _r: [{"fmt": "csv"}, {"fmt": "xlsx"}], org_scoped=False
     ),
-    "metrics.regional": E([RV]),
+    # The regional view's old address leads to the benchmarking page.
+    "metrics.regional": E(VIEWERS),
+    # Benchmarking: national and regional teams, published figures only. Which organisations
+    # a viewer may open is decided by region (tests/benchmarking), not by the viewer's own
+    # organisation, so only "own" is asked here.
+    "benchmarking.index": E(VIEWERS),
+    "benchmarking.download": E(VIEWERS),
+    "benchmarking.organisation": E(
+        VIEWERS, lambda s, _r: {"organisation_id": s.organisation}, org_scoped=False
+    ),
+    "benchmarking.organisation_download": E(
+        VIEWERS, lambda s, _r: {"organisation_id": s.organisation}, org_scoped=False
+    ),
     # Each user's own inbox; someone else's message is not found.
     "notifications.inbox": E(EVERYONE),
     "notifications.mark_all_read": E(EVERYONE),

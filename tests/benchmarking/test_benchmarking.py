@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import event, select
 
+from app.audit import AuditEvent
 from app.benchmarking import publication, services, synthetic
 from app.benchmarking.models import PublishedFigures
 from app.extensions import db as _db
@@ -279,3 +280,47 @@ def test_trust_roles_do_not_reach_benchmarking(client, db, organisation, role):
     sign_in(client, user.email)
     assert client.get("/benchmarking").status_code == 403
     assert client.get("/benchmarking/export.csv").status_code == 403
+
+
+def test_hr_sets_the_peer_group_and_the_change_is_audited(client, db, login_as, organisation):
+    from tests.workforce.test_organisations import _settings_form
+
+    login_as("hr-admin")
+    response = client.post(
+        "/settings", data=_settings_form(organisation_type="acute", size_band="large")
+    )
+    assert response.status_code == 302
+    db.session.refresh(organisation)
+    assert (organisation.organisation_type, organisation.size_band) == ("acute", "large")
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "organisation.peer_group_changed")
+    )
+    assert event.detail_dict["size_band"] == {"from": "", "to": "large"}
+    refused = client.post("/settings", data=_settings_form(size_band="huge"))
+    assert refused.status_code == 400
+
+
+def test_orgs_commands_set_the_peer_group(runner, db):
+    result = runner.invoke(
+        args=[
+            "orgs",
+            "add",
+            "RXY",
+            "--name",
+            "X Trust",
+            "--type",
+            "ambulance",
+            "--size-band",
+            "small",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    bad = runner.invoke(args=["orgs", "set", "RXY", "--type", "hospital"])
+    assert bad.exit_code != 0 and "not an organisation type" in bad.output
+    changed = runner.invoke(
+        args=["orgs", "set", "RXY", "--size-band", "medium", "--region", "London"]
+    )
+    assert changed.exit_code == 0, changed.output
+    listed = runner.invoke(args=["orgs", "list", "--json"])
+    assert '"size_band": "medium"' in listed.stdout and '"type": "ambulance"' in listed.stdout
+    assert '"region": "London"' in listed.stdout

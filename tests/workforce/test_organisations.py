@@ -214,7 +214,14 @@ def test_seed_demo_makes_a_believable_trust(runner, db):
     assert any(s.board_role == "non-executive" and s.pay_band is None for s in staff)
     assert sum(s.board_role == "executive" for s in staff) >= 1
     roles = {r.value for u in User.query for r in u.roles}
-    assert roles == {"hr-admin", "recruiting-manager", "chair", "senior-leader", "regional-viewer"}
+    assert roles == {
+        "hr-admin",
+        "recruiting-manager",
+        "chair",
+        "senior-leader",
+        "regional-viewer",
+        "national-viewer",
+    }
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "already has data" in again.stderr
     assert Staff.query.count() == len(staff)
