@@ -22,6 +22,14 @@ MARKS = {
     None: "Interval withheld or not available",
 }
 
+# The same, in the few words a narrow table column holds.
+SHORT_MARKS = {
+    "above": "Wholly above",
+    "below": "Wholly below",
+    "overlaps": "Overlaps",
+    None: "Withheld",
+}
+
 
 @dataclass
 class Point:

@@ -94,6 +94,7 @@ def index():
         sorts={k: v[0] for k, v in queries.SORTS.items()},
         positions=presenters.POSITIONS,
         marks=charts.MARKS,
+        short_marks=charts.SHORT_MARKS,
         bands=ASPIRATION_ROWS,
     )
 
