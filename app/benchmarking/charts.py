@@ -46,14 +46,51 @@ class Point:
     position: str | None
 
 
+COLOURS = {"above": "#d5281b", "below": "#003087"}
+GREY = "#768692"
+
+
 @dataclass
 class Plotted:
+    """A point placed on the chart, with what its mark is drawn from worked out here (the page
+    draws hundreds: each value the template prints is one more escape)."""
+
     point: Point
     cx: float
     cy: float
     y_low: float | None
     y_high: float | None
     clipped: bool
+
+    @property
+    def colour(self) -> str:
+        return COLOURS.get(self.point.position, GREY)
+
+    @property
+    def triangle(self) -> str | None:
+        """The path of a marked point's triangle (up: above the range, down: below)."""
+        x, y = self.cx, self.cy
+        if self.point.position == "above":
+            return f"M{x} {y - 6} L{x + 6} {y + 5} L{x - 6} {y + 5} Z"
+        if self.point.position == "below":
+            return f"M{x} {y + 6} L{x + 6} {y - 5} L{x - 6} {y - 5} Z"
+        return None
+
+    @property
+    def title(self) -> str:
+        p = self.point
+        text = f"{p.name} ({p.label}): {p.ratio:.2f}"
+        if p.ci_low is not None and p.ci_high is not None:
+            text += f", 95% interval {p.ci_low:.2f} to {p.ci_high:.2f}"
+        text += f". {MARKS[p.position]}"
+        return text + (" (cut at the edge of the chart)" if self.clipped else "")
+
+    @property
+    def interval_text(self) -> str:
+        p = self.point
+        if p.ci_low is None or p.ci_high is None:
+            return f"{p.ratio:.2f} (*)"
+        return f"{p.ratio:.2f} ({p.ci_low:.2f} to {p.ci_high:.2f})"
 
 
 @dataclass

@@ -36,6 +36,8 @@ class PublishedFigures(db.Model):
     ci_low: Mapped[float | None] = mapped_column(Float)
     ci_high: Mapped[float | None] = mapped_column(Float)
     shortlisted: Mapped[int | None] = mapped_column(Integer)  # white + BME, each rounded
+    bme_shortlisted: Mapped[int | None] = mapped_column(Integer)
+    appointed: Mapped[int | None] = mapped_column(Integer)  # white + BME, each rounded
     workforce_bme_share: Mapped[float | None] = mapped_column(Float)
     senior_bme_share: Mapped[float | None] = mapped_column(Float)  # 8a and above
     panel_compliance: Mapped[float | None] = mapped_column(Float)

@@ -1,10 +1,11 @@
 """Published figures shaped for the benchmarking pages and downloads."""
 
+import json
 from dataclasses import dataclass
 
 from flask import url_for
 
-from app.benchmarking import charts
+from app.benchmarking import charts, publication
 from app.benchmarking.models import PublishedFigures
 from app.metrics.export import ASPIRATION_ROWS, CLASSIFICATIONS, STATUSES
 from app.workforce import peer_groups
@@ -22,10 +23,23 @@ FILTER_ARGS = ("year", "region", "type", "size", "position", "sort", "band")
 
 @dataclass
 class Row:
+    """One organisation's published year. The sortable columns are always there; the whole
+    document only for rows a page shows (`with_documents`) or a download writes."""
+
     organisation: Organisation
-    year: int
-    doc: dict
+    figures: PublishedFigures
     previous_ratio: float | None
+    document: dict | None = None
+
+    @property
+    def year(self) -> int:
+        return self.figures.year
+
+    @property
+    def doc(self) -> dict:
+        if self.document is None:
+            self.document = self.figures.data
+        return self.document
 
     @property
     def two(self) -> dict:
@@ -33,7 +47,7 @@ class Row:
 
     @property
     def position(self) -> str | None:
-        return self.two["position"]
+        return publication.interval_position(self.figures.ci_low, self.figures.ci_high)
 
     @property
     def year_label(self) -> str:
@@ -54,14 +68,20 @@ class Row:
     @property
     def change(self) -> float | None:
         """Indicator 2 against the year before (both published and available)."""
-        now = self.two["relative-likelihood"]
-        if self.previous_ratio is None or not isinstance(now, int | float):
+        now = self.figures.relative_likelihood
+        if self.previous_ratio is None or now is None:
             return None
         return now - self.previous_ratio
 
 
 def row(figures: PublishedFigures, organisation: Organisation, previous: dict) -> Row:
-    return Row(organisation, figures.year, figures.data, previous.get(organisation.id))
+    return Row(organisation, figures, previous.get(organisation.id))
+
+
+def with_documents(rows: list[Row], documents: dict[int, str]) -> list[Row]:
+    for r in rows:
+        r.document = json.loads(documents[r.figures.id])
+    return rows
 
 
 def with_position(rows: list[Row], position: str) -> list[Row]:
@@ -75,70 +95,50 @@ def marked(rows: list[Row]) -> dict[str, list[Row]]:
     return {side: [r for r in rows if r.position == side] for side in ("above", "below")}
 
 
-def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def pooled(rows: list[Row]) -> tuple[float | None, float | None]:
     """The appointment rate and BME share of shortlisted applicants of all the organisations
     shown, from their published (rounded) counts: where the funnel is drawn."""
     appointed = shortlisted = bme = 0
     for r in rows:
-        cells = [r.two[k] for k in ("white-shortlisted", "bme-shortlisted")]
-        cells += [r.two[k] for k in ("white-appointed", "bme-appointed")]
-        if all(_number(c) for c in cells):
-            shortlisted += cells[0] + cells[1]
-            bme += cells[1]
-            appointed += cells[2] + cells[3]
+        f = r.figures
+        if None not in (f.shortlisted, f.bme_shortlisted, f.appointed):
+            shortlisted += f.shortlisted
+            bme += f.bme_shortlisted
+            appointed += f.appointed
     if not shortlisted:
         return None, None
     return appointed / shortlisted, bme / shortlisted
 
 
+def _point(r: Row, label: str, x: float) -> charts.Point:
+    f = r.figures
+    return charts.Point(
+        r.organisation.id,
+        r.organisation.code,
+        r.organisation.name,
+        label,
+        x,
+        f.relative_likelihood,
+        f.ci_low,
+        f.ci_high,
+        r.position,
+    )
+
+
 def funnel_points(rows: list[Row]) -> list[charts.Point]:
-    points = []
-    for r in rows:
-        ratio, shortlisted = r.two["relative-likelihood"], r.two["shortlisted"]
-        if not (_number(ratio) and _number(shortlisted)):
-            continue
-        low, high = r.two["ci-low"], r.two["ci-high"]
-        points.append(
-            charts.Point(
-                r.organisation.id,
-                r.organisation.code,
-                r.organisation.name,
-                f"{shortlisted:,}",
-                shortlisted,
-                ratio,
-                low if _number(low) else None,
-                high if _number(high) else None,
-                r.position,
-            )
-        )
-    return points
+    return [
+        _point(r, f"{r.figures.shortlisted:,}", r.figures.shortlisted)
+        for r in rows
+        if r.figures.relative_likelihood is not None and r.figures.shortlisted is not None
+    ]
 
 
 def trend_points(history: list[Row]) -> list[charts.Point]:
-    points = []
-    for r in history:
-        ratio = r.two["relative-likelihood"]
-        if not _number(ratio):
-            continue
-        low, high = r.two["ci-low"], r.two["ci-high"]
-        points.append(
-            charts.Point(
-                r.organisation.id,
-                r.organisation.code,
-                r.organisation.name,
-                r.year_label,
-                r.year,
-                ratio,
-                low if _number(low) else None,
-                high if _number(high) else None,
-                r.position,
-            )
-        )
-    return points
+    return [
+        _point(r, r.year_label, r.year)
+        for r in history
+        if r.figures.relative_likelihood is not None
+    ]
 
 
 def filters(selection: dict, scope) -> dict:

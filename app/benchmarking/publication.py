@@ -147,6 +147,10 @@ def _headcount(counts: dict, row: tuple):
     return MASK if MASK in cells else sum(cells)
 
 
+def _count(value) -> int | None:
+    return None if value == MASK else value
+
+
 def columns(doc: dict) -> dict:
     """The sortable columns of a published document (None where `*` or not available)."""
     two = doc["indicator2"]
@@ -155,6 +159,10 @@ def columns(doc: dict) -> dict:
         "ci_low": _number(two["ci-low"]),
         "ci_high": _number(two["ci-high"]),
         "shortlisted": two["shortlisted"],
+        "bme_shortlisted": _count(two["bme-shortlisted"]),
+        "appointed": None
+        if MASK in (two["white-appointed"], two["bme-appointed"])
+        else two["white-appointed"] + two["bme-appointed"],
         "workforce_bme_share": _number(doc["workforce"]["bme-share-of-known"]),
         "senior_bme_share": _number(doc["aspiration"]["bands"]["8a+"]["bme-share-of-known"]),
         "panel_compliance": _number(doc["panels"]["share"]),

@@ -5,6 +5,7 @@ organisations."""
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from app.benchmarking.models import PublishedFigures
 from app.extensions import db
@@ -79,12 +80,15 @@ def published(
     organisation_type: str = "",
     size_band: str = "",
     sort: str = "indicator2",
+    documents: bool = False,
 ) -> list[tuple[PublishedFigures, Organisation]]:
     """Every published row of the year in scope and in the peer group chosen, sorted (figures
-    withheld or not available last, then by name)."""
+    withheld or not available last, then by name). Without `documents`, only the columns: the
+    page reads the whole document of the rows it shows (`documents_of`)."""
     _label, column, descending = SORTS.get(sort, SORTS["indicator2"])
     query = (
         select(PublishedFigures, Organisation)
+        .options(*(() if documents else (defer(PublishedFigures.figures, raiseload=True),)))
         .join(Organisation, Organisation.id == PublishedFigures.organisation_id)
         .where(PublishedFigures.year == year)
     )
@@ -108,6 +112,16 @@ def previous_ratios(scope: Scope, year: int) -> dict[int, float | None]:
         .where(PublishedFigures.year == year - 1)
     )
     return {org: ratio for org, ratio in db.session.execute(_in_scope(query, scope))}
+
+
+def documents_of(ids: list[int]) -> dict[int, str]:
+    """The published documents (JSON) of these rows, in one query."""
+    if not ids:
+        return {}
+    query = select(PublishedFigures.id, PublishedFigures.figures).where(
+        PublishedFigures.id.in_(ids)
+    )
+    return {row_id: figures for row_id, figures in db.session.execute(query)}
 
 
 def organisation_in_scope(scope: Scope, organisation_id: int) -> Organisation | None:

@@ -52,7 +52,7 @@ def _selection(scope: Scope) -> dict:
     }
 
 
-def _rows(scope: Scope, selection: dict) -> list[presenters.Row]:
+def _rows(scope: Scope, selection: dict, documents: bool = False) -> list[presenters.Row]:
     if selection["year"] is None:
         return []
     published = queries.published(
@@ -62,6 +62,7 @@ def _rows(scope: Scope, selection: dict) -> list[presenters.Row]:
         selection["type"],
         selection["size"],
         selection["sort"],
+        documents,
     )
     previous = queries.previous_ratios(scope, selection["year"])
     return [presenters.row(figures, organisation, previous) for figures, organisation in published]
@@ -76,7 +77,9 @@ def index():
     shown = presenters.with_position(rows, selection["position"])
     number = ascii_int(request.args.get("page"), 1) or 1
     number = min(number, max(1, -(-len(shown) // PAGE_SIZE)))
-    page = Page(shown[(number - 1) * PAGE_SIZE : number * PAGE_SIZE], number, PAGE_SIZE, len(shown))
+    items = shown[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+    presenters.with_documents(items, queries.documents_of([r.figures.id for r in items]))
+    page = Page(items, number, PAGE_SIZE, len(shown))
     rate, bme_share = presenters.pooled(rows)
     funnel = charts.funnel(presenters.funnel_points(rows), rate, bme_share)
     return render_template(
@@ -104,7 +107,7 @@ def index():
 def download():
     scope = _scope()
     selection = _selection(scope)
-    rows = presenters.with_position(_rows(scope, selection), selection["position"])
+    rows = presenters.with_position(_rows(scope, selection, True), selection["position"])
     name = "benchmarking-" + ("england" if scope.national else "region")
     year = f"-{selection['year']}" if selection["year"] else ""  # nothing published: headers
     return attachment(

@@ -35,6 +35,8 @@ def upgrade():
         sa.Column("ci_low", sa.Float(), nullable=True),
         sa.Column("ci_high", sa.Float(), nullable=True),
         sa.Column("shortlisted", sa.Integer(), nullable=True),
+        sa.Column("bme_shortlisted", sa.Integer(), nullable=True),
+        sa.Column("appointed", sa.Integer(), nullable=True),
         sa.Column("workforce_bme_share", sa.Float(), nullable=True),
         sa.Column("senior_bme_share", sa.Float(), nullable=True),
         sa.Column("panel_compliance", sa.Float(), nullable=True),
