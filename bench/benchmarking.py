@@ -38,18 +38,21 @@ PASSWORD = "bench-password-2026"  # noqa: S105 (a throwaway database)
 
 def _median_ms(client, url: str, repeat: int = REPEAT) -> dict:
     client.get(url)  # warm: templates compiled, connections open
-    times = []
+    times, cpu = [], []
     size = 0
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
         times.append(1000 * (time.perf_counter() - start))
+        cpu.append(1000 * (time.process_time() - start_cpu))
         assert response.status_code == 200, (url, response.status_code)
         size = len(response.data)
     times.sort()
     return {
         "median_ms": round(statistics.median(times), 1),
         "p90_ms": round(times[int(0.9 * (len(times) - 1))], 1),
+        # CPU time of this process: what the page costs, whatever else the machine is doing
+        "median_cpu_ms": round(statistics.median(cpu), 1),
         "bytes": size,
     }
 
@@ -150,11 +153,15 @@ def main() -> None:
     ):
         f = figures[name]
         print(
-            f"  {name.replace('_', ' ')}: median {f['median_ms']} ms, 90th percentile "
-            f"{f['p90_ms']} ms, {f['bytes'] / 1024:,.0f} KB"
+            f"  {name.replace('_', ' ')}: median {f['median_ms']} ms "
+            f"(CPU {f['median_cpu_ms']} ms), 90th percentile {f['p90_ms']} ms, "
+            f"{f['bytes'] / 1024:,.0f} KB"
         )
     page = figures["benchmarking_page"]["median_ms"]
-    print(f"  target: the benchmarking page under 300 ms at the median: {page} ms")
+    print(
+        f"  target: the benchmarking page under 300 ms at the median: {page} ms "
+        f"(load average {figures['load_average']} on {figures['cpus']} CPUs)"
+    )
 
 
 if __name__ == "__main__":

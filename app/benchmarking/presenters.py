@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import url_for
 
@@ -45,7 +46,7 @@ class Row:
     def two(self) -> dict:
         return self.doc["indicator2"]
 
-    @property
+    @cached_property
     def position(self) -> str | None:
         return publication.interval_position(self.figures.ci_low, self.figures.ci_high)
 
