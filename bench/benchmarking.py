@@ -133,6 +133,9 @@ def run(database_url: str | None = None) -> dict:
         "organisation_page": _median_ms(national, f"/benchmarking/organisations/{first_id}"),
         "csv_download": _median_ms(national, "/benchmarking/export.csv"),
         "measured_on": date.today().isoformat(),
+        # how busy the machine was: wall times on a shared machine grow with it
+        "load_average": round(os.getloadavg()[0], 1),
+        "cpus": os.cpu_count(),
     }
     return figures
 
