@@ -8,7 +8,7 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from app.audit import AuditEvent
 from app.benchmarking import publication, services, synthetic
@@ -324,3 +324,14 @@ def test_orgs_commands_set_the_peer_group(runner, db):
     listed = runner.invoke(args=["orgs", "list", "--json"])
     assert '"size_band": "medium"' in listed.stdout and '"type": "ambulance"' in listed.stdout
     assert '"region": "London"' in listed.stdout
+
+
+def test_benchmark_publish_command_publishes_stored_years_once(runner, db, trust):  # noqa: F811
+    year_snapshots.store(trust.id, YEAR)
+    db.session.commit()
+    first = runner.invoke(args=["benchmark", "publish", "--json"])
+    assert first.exit_code == 0, first.output
+    assert '"organisation_code": "RAB"' in first.stdout and '"year": 2026' in first.stdout
+    again = runner.invoke(args=["benchmark", "publish", "--json"])
+    assert again.exit_code == 0 and '"published": []' in again.stdout
+    assert db.session.scalar(select(func.count()).select_from(PublishedFigures)) == 1
