@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
     from app.board_report.routes import bp as board_report_bp
     from app.goals.routes import bp as goals_bp
+    from app.benchmarking.routes import bp as benchmarking_bp
     from app.home.routes import bp as home_bp
     from app.justifications.routes import bp as justifications_bp
     from app.mentoring.routes import bp as mentoring_bp
@@ -106,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(metrics_bp)
     app.register_blueprint(goals_bp)
     app.register_blueprint(board_report_bp)
+    app.register_blueprint(benchmarking_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -198,6 +200,7 @@ def register_security_headers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
     from app.board_report.cli import report_cli
+    from app.benchmarking.cli import benchmark_cli
     from app.import_jobs import imports_cli
     from app.justifications.cli import audit_cli, justifications_cli
     from app.mentoring.cli import mentoring_cli
@@ -220,3 +223,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mentoring_cli)
     app.cli.add_command(metrics_cli)
     app.cli.add_command(export_cli)
+    app.cli.add_command(benchmark_cli)

@@ -8,6 +8,7 @@ be in FIELDS or in NOT_USER_TEXT with the reason, so a new column without an ent
 import ast
 import csv
 import io
+import random
 import re
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,8 @@ from markupsafe import escape
 from sqlalchemy import String, Text
 
 from app import import_jobs
+from app.benchmarking import services as benchmarking
+from app.benchmarking import synthetic
 from app.extensions import db as _db
 from app.goals import planning
 from app.goals import services as goals
@@ -45,15 +48,25 @@ RAW_MARKERS = ("<meta http-equiv", "<script>alert", "<svg onload", "<i>\"&'")
 # column: (how the value is set, [(role, page)], shown in email)
 # Pages are paths with {placeholders} filled from the world the test builds.
 FIELDS = {
-    "organisation.code": ("factory (flask orgs add)", [("hr", "/account")], False),
+    "organisation.code": (
+        "factory (flask orgs add)",
+        [("hr", "/account"), ("regional", "/benchmarking")],
+        False,
+    ),
     "organisation.name": (
         "factory (flask orgs add)",
-        [("hr", "/"), ("manager", "/vacancies"), ("leader", "/account")],
+        [
+            ("hr", "/"),
+            ("manager", "/vacancies"),
+            ("leader", "/account"),
+            ("regional", "/benchmarking"),
+            ("regional", "/benchmarking/organisations/{organisation}"),
+        ],
         False,
     ),
     "organisation.region": (
         "factory (flask orgs add --region)",
-        [("regional", "/regional")],
+        [("regional", "/benchmarking"), ("regional", "/benchmarking/organisations/{organisation}")],
         False,
     ),
     "user_account.email": (
@@ -284,6 +297,9 @@ NOT_USER_TEXT = {
     "staff_history.staff_group": _CODE,
     "staff_history.changed": "the names of the fields an import changed, written by the app",
     "wres_year_snapshot.figures": "JSON the app computes from counts",
+    "published_figures.figures": "JSON the app computes from counts, after disclosure control",
+    "organisation.organisation_type": _CODE,
+    "organisation.size_band": _CODE,
     "user_account.invitation_hash": "a secret the app derives",
     "user_role.role": _CODE,
     "organisation_settings.panel_rule_min_band": _CODE,
@@ -594,6 +610,13 @@ def _build_world(db, v: dict[str, str]) -> dict:
         status="dropped",
         reason=v["goal_action.dropped_reason"],
     )
+    # Published figures, so the benchmarking pages show the organisation's name and region.
+    doc = synthetic.published(
+        org.code,
+        2026,
+        synthetic.plain_counts(random.Random(5), synthetic.Trust(900, 0.3, 1.4, 0.2), 2026),
+    )
+    benchmarking.store(org, 2026, date(2026, 3, 31), doc)
     db.session.commit()
     return {
         "users": users,
@@ -612,6 +635,7 @@ def _build_world(db, v: dict[str, str]) -> dict:
             "goal_set": goal_set.id,
             "action": open_action.id,
             "dropped_action": dropped_action.id,
+            "organisation": org.id,
         },
     }
 

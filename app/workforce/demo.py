@@ -33,6 +33,7 @@ LOGINS = [
     (f"chair@{DOMAIN}", Role.CHAIR.value),
     (f"leader@{DOMAIN}", Role.SENIOR_LEADER.value),
     (f"regional@{DOMAIN}", Role.REGIONAL_VIEWER.value),
+    (f"national@{DOMAIN}", Role.NATIONAL_VIEWER.value),
 ]
 
 # band: (share of the workforce, BME share of known ethnicities, staff group)
@@ -262,7 +263,7 @@ def seed(
     for email, role in LOGINS if logins else []:
         row = people.get(email)
         if row is None:
-            continue  # the regional viewer belongs to the regional team, not a trust
+            continue  # regional and national viewers belong to their teams, not a trust
         accounts.create_user(
             organisation.id,
             email,

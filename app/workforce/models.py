@@ -31,6 +31,10 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     # NHS England region, e.g. "London": regional viewers see the organisations of their own.
     region: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # Peer group for benchmarking (codes in app/workforce/peer_groups.py); "" until HR or the
+    # organisation list sets it.
+    organisation_type: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    size_band: Mapped[str] = mapped_column(String(20), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     settings: Mapped["OrganisationSettings"] = relationship(

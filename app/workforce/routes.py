@@ -119,6 +119,8 @@ def settings():
     if request.method == "GET":
         form.default_turnover.data = current.default_turnover * 100
         form.panel_rule_min_band.data = current.panel_rule_min_band or ""
+        form.organisation_type.data = current_user.organisation.organisation_type
+        form.size_band.data = current_user.organisation.size_band
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in services.SETTING_FIELDS}
         values["default_turnover"] = (form.default_turnover.data / Decimal(100)).quantize(
@@ -126,6 +128,12 @@ def settings():
         )
         values["panel_rule_min_band"] = form.panel_rule_min_band.data or None
         changed = services.update_settings(current, values, current_user)
+        changed += services.set_peer_group(
+            current_user.organisation,
+            form.organisation_type.data,
+            form.size_band.data,
+            current_user,
+        )
         db.session.commit()
         flash(f"Settings saved ({len(changed)} changed)." if changed else "No settings changed.")
         return redirect(url_for("workforce.settings"))

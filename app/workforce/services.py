@@ -123,6 +123,42 @@ def update_settings(settings: OrganisationSettings, values: dict, actor) -> list
     return sorted(changed)
 
 
+def set_region(organisation: Organisation, region: str) -> None:
+    """Move an organisation to another region (which regional viewers see it), audited."""
+    audit.record(
+        organisation.id,
+        None,
+        "organisation.region_changed",
+        "organisation",
+        organisation.id,
+        {"from": organisation.region, "to": region},
+    )
+    organisation.region = region
+    db.session.flush()
+
+
+def set_peer_group(organisation: Organisation, organisation_type: str, size_band: str, actor):
+    """Set the organisation's benchmarking peer group (codes from `peer_groups`), audited."""
+    changed = {
+        name: {"from": getattr(organisation, name), "to": value}
+        for name, value in (("organisation_type", organisation_type), ("size_band", size_band))
+        if getattr(organisation, name) != value
+    }
+    for name, change in changed.items():
+        setattr(organisation, name, change["to"])
+    db.session.flush()
+    if changed:
+        audit.record(
+            organisation.id,
+            actor,
+            "organisation.peer_group_changed",
+            "organisation",
+            organisation.id,
+            changed,
+        )
+    return sorted(changed)
+
+
 # Staff import
 
 _STAFF_FIELDS = (

@@ -215,7 +215,14 @@ def test_seed_demo_makes_a_believable_trust(runner, db):
     assert any(s.board_role == "non-executive" and s.pay_band is None for s in staff)
     assert sum(s.board_role == "executive" for s in staff) >= 1
     roles = {r.value for u in User.query for r in u.roles}
-    assert roles == {"hr-admin", "recruiting-manager", "chair", "senior-leader", "regional-viewer"}
+    assert roles == {
+        "hr-admin",
+        "recruiting-manager",
+        "chair",
+        "senior-leader",
+        "regional-viewer",
+        "national-viewer",
+    }
     # Goals approved from the model's path, and actions owned by the demo logins.
     goal_set = GoalSet.query.filter_by(status="approved").one()
     assert goal_set.approved_by.email == "chair@demo.nhs.uk"
