@@ -86,9 +86,9 @@ def register_url_converters(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
+    from app.benchmarking.routes import bp as benchmarking_bp
     from app.board_report.routes import bp as board_report_bp
     from app.goals.routes import bp as goals_bp
-    from app.benchmarking.routes import bp as benchmarking_bp
     from app.home.routes import bp as home_bp
     from app.justifications.routes import bp as justifications_bp
     from app.mentoring.routes import bp as mentoring_bp
@@ -199,8 +199,8 @@ def register_security_headers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
-    from app.board_report.cli import report_cli
     from app.benchmarking.cli import benchmark_cli
+    from app.board_report.cli import report_cli
     from app.import_jobs import imports_cli
     from app.justifications.cli import audit_cli, justifications_cli
     from app.mentoring.cli import mentoring_cli

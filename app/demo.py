@@ -7,8 +7,8 @@ from datetime import date
 
 from app.accounts import services as accounts
 from app.accounts.roles import Role
-from app.goals import demo as goals_demo
 from app.benchmarking import demo as benchmarking_demo
+from app.goals import demo as goals_demo
 from app.justifications import demo as justifications_demo
 from app.mentoring import demo as mentoring_demo
 from app.recruitment import demo as recruitment_demo
