@@ -33,6 +33,9 @@ class DataImport(db.Model):
     imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Staff extracts only: the date the extract describes, from which its changes take effect.
     as_at: Mapped[date | None] = mapped_column(Date)
+    # How the file's dates were read ("dates read as DD/MM/YYYY (UK)"), so nobody has to guess
+    # whether 01/09/2016 became September or January.
+    date_formats: Mapped[str | None] = mapped_column(String(80))
 
     imported_by = relationship("User")
 
@@ -42,10 +45,11 @@ class DataImport(db.Model):
 
     @property
     def summary(self) -> str:
-        return (
+        counts = (
             f"{self.rows} rows: {self.rows_added} added, {self.rows_updated} updated, "
             f"{self.rows_unchanged} unchanged"
         )
+        return f"{counts}; {self.date_formats}" if self.date_formats else counts
 
 
 def finish_import(record: DataImport, actor, **detail) -> DataImport:
@@ -53,6 +57,8 @@ def finish_import(record: DataImport, actor, **detail) -> DataImport:
     from app import audit
 
     db.session.flush()
+    # Imports write with multi-row statements past the ORM: objects loaded before are stale.
+    db.session.expire_all()
     audit.record(
         record.organisation_id,
         actor,

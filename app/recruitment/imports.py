@@ -3,179 +3,361 @@ references so a second import of the same file changes nothing."""
 
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, insert, select, update
 
 from app import audit
-from app.csvimport import ImportRefused, Problem
+from app.csvimport import ImportRefused, Problem, describe_date_formats, noting_date_formats
 from app.extensions import db
 from app.import_history import DataImport, finish_import, start_import
 from app.recruitment import events, files
 from app.recruitment.models import Applicant, Application, Batch, PanelMember, Vacancy
-from app.timeutil import today_london
+from app.timeutil import today_london, utcnow
 from app.versioning import bump
 from app.workforce.models import Staff
 
 
+# Lookups go in chunks well under PostgreSQL's 65,535 bind parameters (a national file names
+# close to a million applicants); writes go as multi-row statements of the same size.
+CHUNK = 5000
+
+
+def _chunks(values, size: int = CHUNK):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def _by_reference(model, organisation_id: int, references: set[str]) -> dict:
-    if not references:
-        return {}
-    return {
-        row.reference: row
+    """ORM rows by reference, for the few lookups that need objects (panels' owners)."""
+    found = {}
+    for chunk in _chunks(references):
         for row in db.session.scalars(
-            select(model).where(
-                model.organisation_id == organisation_id, model.reference.in_(references)
+            select(model).where(model.organisation_id == organisation_id, model.reference.in_(chunk))
+        ):
+            found[row.reference] = row
+    return found
+
+
+def _rows_by_reference(table, organisation_id: int, references, columns) -> dict:
+    """Plain rows (id and `columns`) by reference, chunk by chunk."""
+    found = {}
+    for chunk in _chunks(references):
+        for row in db.session.execute(
+            select(table.c.reference, table.c.id, *(table.c[name] for name in columns)).where(
+                table.c.organisation_id == organisation_id, table.c.reference.in_(chunk)
             )
+        ):
+            found[row[0]] = row
+    return found
+
+
+def _insert_returning_ids(table, rows: list[dict]) -> dict[str, int]:
+    """Insert rows that each have a reference; their new ids by reference."""
+    ids = {}
+    for chunk in _chunks(rows):
+        for reference, new_id in db.session.execute(
+            insert(table).returning(table.c.reference, table.c.id), chunk
+        ):
+            ids[reference] = new_id
+    return ids
+
+
+def _update_many(table, key: str, rows: list[dict]) -> None:
+    """One executemany UPDATE per set of columns changed together."""
+    by_columns: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_columns[tuple(sorted(name for name in row if name != "_id"))].append(row)
+    for columns, group in by_columns.items():
+        statement = (
+            update(table)
+            .where(table.c[key] == bindparam("_id"))
+            .values({name: bindparam(name) for name in columns})
         )
-    }
+        for chunk in _chunks(group):
+            db.session.execute(statement.execution_options(synchronize_session=False), chunk)
 
 
-def _set(row, name, value, changed: list) -> None:
-    if getattr(row, name) != value:
-        setattr(row, name, value)
-        changed.append(name)
+_OUTCOME = (
+    "shortlisted",
+    "interviewed",
+    "appointed",
+    "international_recruit",
+    "appointed_vacancy_id",
+    "pay_band",
+    "staff_group",
+)
 
 
 def import_recruitment(
     organisation, data: bytes, filename: str, source: str, actor=None
 ) -> DataImport:
-    rows, problems = files.parse_recruitment_file(data, today_london())
+    """Apply a recruitment outcomes file, all or nothing, in set-based chunks: references are
+    looked up a chunk at a time, new rows inserted and changed rows updated with multi-row
+    statements, and an application whose outcome is as the file says is left alone."""
+    with noting_date_formats() as formats:
+        rows, problems = files.parse_recruitment_file(data, today_london())
     if problems:
         raise ImportRefused(problems)
     org_id = organisation.id
-    batches = _by_reference(Batch, org_id, {r.batch_reference for r in rows if r.batch_reference})
-    vacancies = _by_reference(
-        Vacancy, org_id, {r.vacancy_reference for r in rows if r.vacancy_reference}
-    )
-    applicants = _by_reference(Applicant, org_id, {r.applicant_reference for r in rows})
     record = start_import(org_id, "recruitment", filename, source, actor)
-
-    decided: dict = {}
-    for row in rows:
-        if row.batch_reference and row.batch_reference not in batches:
-            batch = Batch(organisation_id=org_id, reference=row.batch_reference)
-            db.session.add(batch)
-            batches[row.batch_reference] = batch
-        if row.vacancy_reference and row.vacancy_reference not in vacancies:
-            vacancy = Vacancy(
-                organisation_id=org_id, reference=row.vacancy_reference, pay_band=row.pay_band
-            )
-            db.session.add(vacancy)
-            vacancies[row.vacancy_reference] = vacancy
-        if row.applicant_reference not in applicants:
-            applicant = Applicant(organisation_id=org_id, reference=row.applicant_reference)
-            db.session.add(applicant)
-            applicants[row.applicant_reference] = applicant
+    record.date_formats = describe_date_formats(formats)
     db.session.flush()
+    batch_t, vacancy_t = Batch.__table__, Vacancy.__table__
+    applicant_t, application_t = Applicant.__table__, Application.__table__
 
-    existing = _existing_applications([a.id for a in applicants.values()])
+    # Batches and vacancies: what the file says of each, in file order (validated consistent).
+    batch_decisions: dict[str, object] = {}
+    posts: dict[str, dict] = {}
     for row in rows:
-        changed: list[str] = []
-        batch = batches.get(row.batch_reference)
-        if row.vacancy_reference:
-            vacancy = vacancies[row.vacancy_reference]
-            _set(vacancy, "pay_band", row.pay_band, changed)
-            if row.job_title:
-                _set(vacancy, "title", row.job_title, changed)
-            if row.staff_group:
-                _set(vacancy, "staff_group", row.staff_group, changed)
-            if batch is not None:
-                _set(vacancy, "batch_id", batch.id, changed)
+        if row.batch_reference:
             if row.decision_date:
-                decided[vacancy] = row.decision_date
-        if batch is not None and row.decision_date:
-            decided[batch] = row.decision_date
-        applicant = applicants[row.applicant_reference]
-        if row.ethnic_category and (row.ethnic_category != "99" or applicant.id is None):
-            _set(applicant, "ethnic_category", row.ethnic_category, changed)
-        record_outcome(
-            row, applicant, batch, vacancies.get(row.vacancy_reference), record, changed, existing
+                batch_decisions[row.batch_reference] = row.decision_date
+            else:
+                batch_decisions.setdefault(row.batch_reference, None)
+        if row.vacancy_reference:
+            wanted = posts.setdefault(row.vacancy_reference, {"line": row.line})
+            wanted["pay_band"] = row.pay_band
+            if row.job_title:
+                wanted["title"] = row.job_title
+            if row.staff_group:
+                wanted["staff_group"] = row.staff_group
+            if row.batch_reference:
+                wanted["batch"] = row.batch_reference
+            if row.decision_date:
+                wanted["decision_date"] = row.decision_date
+
+    batches = _rows_by_reference(batch_t, org_id, batch_decisions, ("status", "decision_date"))
+    batch_ids = {ref: row.id for ref, row in batches.items()}
+    batch_ids |= _insert_returning_ids(
+        batch_t,
+        [
+            {"organisation_id": org_id, "reference": ref, "name": "", "status": "open",
+             "version": 1, "created_at": utcnow()}
+            for ref in batch_decisions
+            if ref not in batch_ids
+        ],
+    )
+    vacancies = _rows_by_reference(
+        vacancy_t,
+        org_id,
+        posts,
+        ("pay_band", "title", "staff_group", "batch_id", "status", "decision_date", "posts"),
+    )
+    vacancy_ids = {ref: row.id for ref, row in vacancies.items()}
+    now = utcnow()
+    vacancy_ids |= _insert_returning_ids(
+        vacancy_t,
+        [
+            {
+                "organisation_id": org_id,
+                "reference": ref,
+                "title": wanted.get("title", ""),
+                "pay_band": wanted["pay_band"],
+                "staff_group": wanted.get("staff_group"),
+                "department": "",
+                "status": "open",
+                "international_recruitment": False,
+                "posts": 1,
+                "batch_id": batch_ids.get(wanted.get("batch")),
+                "version": 1,
+                "created_at": now,
+            }
+            for ref, wanted in posts.items()
+            if ref not in vacancy_ids
+        ],
+    )
+    # A row whose vacancy this import changes counts as updated (the vacancy's first row).
+    changed_lines: set[int] = set()
+    vacancy_updates = []
+    for ref, wanted in posts.items():
+        current = vacancies.get(ref)
+        if current is None:
+            continue
+        values = {"pay_band": wanted["pay_band"]}
+        for name in ("title", "staff_group"):
+            if name in wanted:
+                values[name] = wanted[name]
+        if "batch" in wanted:
+            values["batch_id"] = batch_ids[wanted["batch"]]
+        changes = {name: v for name, v in values.items() if getattr(current, name) != v}
+        if changes:
+            vacancy_updates.append({"_id": current.id, **changes})
+            changed_lines.add(wanted["line"])
+    _update_many(vacancy_t, "id", vacancy_updates)
+
+    touched_vacancies: set[int] = set()
+    touched_batches: set[int] = set()
+    for chunk in _chunks(rows):
+        _apply_applications(
+            org_id, chunk, batch_ids, vacancy_ids, record, changed_lines,
+            touched_vacancies, touched_batches,
         )
 
-    for owner, decision_date in decided.items():
-        if owner.decision_date != decision_date or owner.status == "open":
-            owner.decision_date = decision_date
-            owner.status = "decided" if owner.status == "open" else owner.status
+    # Decisions: a decision date in the file is the decision, and opens the justification check.
+    decided_vacancies = {
+        vacancy_ids[ref]: wanted["decision_date"]
+        for ref, wanted in posts.items()
+        if wanted.get("decision_date")
+    }
+    decided_batches = {
+        batch_ids[ref]: day for ref, day in batch_decisions.items() if day is not None
+    }
+    _record_decisions(vacancy_t, vacancies.values(), decided_vacancies, touched_vacancies)
+    _record_decisions(batch_t, batches.values(), decided_batches, touched_batches)
     db.session.flush()
-    _fit_posts(vacancies.values())
+    _fit_posts(list(vacancy_ids.values()))
     finish_import(record, actor)
-    for owner in decided:
-        events.decision_recorded(owner, actor)
+    events.decisions_imported(
+        org_id,
+        sorted(v for v in touched_vacancies if v in decided_vacancies),
+        sorted(b for b in touched_batches if b in decided_batches),
+        actor,
+    )
     return record
 
 
-def _chunks(values: list, size: int = 5000):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+def _record_decisions(table, current_rows, decided: dict, touched: set[int]) -> None:
+    """Set decision dates (and "decided" on open ones); a changed decision is a touched owner."""
+    current = {row.id: row for row in current_rows}
+    updates = []
+    for owner_id, day in decided.items():
+        row = current.get(owner_id)
+        if row is None:  # new in this import
+            updates.append({"_id": owner_id, "decision_date": day, "status": "decided"})
+            touched.add(owner_id)
+        elif row.decision_date != day or row.status == "open":
+            status = "decided" if row.status == "open" else row.status
+            updates.append({"_id": owner_id, "decision_date": day, "status": status})
+            touched.add(owner_id)
+    _update_many(table, "id", updates)
 
 
-def _existing_applications(applicant_ids: list[int]) -> dict[tuple, Application]:
-    """The applications these people already have, keyed by (person, vacancy, batch): a few
-    queries for the whole file instead of one per row."""
-    found = {}
-    for chunk in _chunks(applicant_ids):
-        for application in db.session.scalars(
-            select(Application).where(Application.applicant_id.in_(chunk))
-        ):
-            key = (application.applicant_id, application.vacancy_id, application.batch_id)
-            found[key] = application
-    return found
-
-
-def record_outcome(
-    row, applicant, batch, vacancy, record: DataImport, changed: list, existing: dict
+def _apply_applications(
+    org_id, rows, batch_ids, vacancy_ids, record, changed_lines, touched_vacancies,
+    touched_batches,
 ) -> None:
-    key = (
-        applicant.id,
-        None if batch is not None else vacancy.id,
-        batch.id if batch is not None else None,
-    )
-    application = existing.get(key)
-    if application is None:
-        application = Application(
-            organisation_id=applicant.organisation_id,
-            applicant_id=applicant.id,
-            batch_id=batch.id if batch is not None else None,
-            vacancy_id=vacancy.id if batch is None else None,
-        )
-        db.session.add(application)
-        existing[key] = application
-        record.rows_added += 1
-        changed = None
-    appointed_vacancy_id = vacancy.id if (batch is not None and row.appointed) else None
-    values = {
-        "shortlisted": row.shortlisted,
-        "interviewed": row.interviewed,
-        "appointed": row.appointed,
-        "international_recruit": row.international_recruit,
-        "appointed_vacancy_id": appointed_vacancy_id,
-        "pay_band": row.pay_band or None,
-        "staff_group": row.staff_group,
+    """One chunk of rows: applicants and applications looked up, inserted and updated in sets."""
+    applicant_t, application_t = Applicant.__table__, Application.__table__
+    references = {row.applicant_reference for row in rows}
+    applicants = {
+        ref: (row.id, row.ethnic_category)
+        for ref, row in _rows_by_reference(
+            applicant_t, org_id, references, ("ethnic_category",)
+        ).items()
     }
-    outcome_changed: list[str] = []
-    for name, value in values.items():
-        _set(application, name, value, outcome_changed)
-    if changed is not None:
-        if changed or outcome_changed:
-            record.rows_updated += 1
+    ethnicity = {}
+    for row in rows:
+        if row.ethnic_category and row.ethnic_category != "99":
+            ethnicity[row.applicant_reference] = row.ethnic_category
+    new_ids = _insert_returning_ids(
+        applicant_t,
+        [
+            {"organisation_id": org_id, "reference": ref,
+             "ethnic_category": ethnicity.get(ref, "99")}
+            for ref in references
+            if ref not in applicants
+        ],
+    )
+    ethnicity_changed = set()
+    updates = []
+    for ref, (applicant_id, current) in applicants.items():
+        if ref in ethnicity and ethnicity[ref] != current:
+            updates.append({"_id": applicant_id, "ethnic_category": ethnicity[ref]})
+            ethnicity_changed.add(ref)
+    _update_many(applicant_t, "id", updates)
+    ids = {ref: found[0] for ref, found in applicants.items()} | new_ids
+
+    existing = {}
+    for chunk in _chunks([ids[r] for r in references if r not in new_ids]):
+        for found in db.session.execute(
+            select(
+                application_t.c.applicant_id,
+                application_t.c.vacancy_id,
+                application_t.c.batch_id,
+                application_t.c.id,
+                *(application_t.c[name] for name in _OUTCOME),
+            ).where(application_t.c.applicant_id.in_(chunk))
+        ):
+            existing[(found[0], found[1], found[2])] = found
+    inserts, outcome_updates = [], []
+    now = utcnow()
+    for row in rows:
+        batch_id = batch_ids.get(row.batch_reference) if row.batch_reference else None
+        vacancy_id = vacancy_ids.get(row.vacancy_reference) if row.vacancy_reference else None
+        applicant_id = ids[row.applicant_reference]
+        key = (applicant_id, None if batch_id is not None else vacancy_id, batch_id)
+        values = {
+            "shortlisted": row.shortlisted,
+            "interviewed": row.interviewed,
+            "appointed": row.appointed,
+            "international_recruit": row.international_recruit,
+            "appointed_vacancy_id": vacancy_id if (batch_id is not None and row.appointed) else None,
+            "pay_band": row.pay_band or None,
+            "staff_group": row.staff_group,
+        }
+        found = existing.get(key)
+        if found is None:
+            inserts.append(
+                {
+                    "organisation_id": org_id,
+                    "applicant_id": applicant_id,
+                    "vacancy_id": key[1],
+                    "batch_id": batch_id,
+                    "withdrawn": False,
+                    "created_at": now,
+                    **values,
+                }
+            )
+            record.rows_added += 1
         else:
-            record.rows_unchanged += 1
+            changes = {
+                name: value
+                for name, value in values.items()
+                if found._mapping[name] != value
+            }
+            if changes:
+                outcome_updates.append({"_id": found.id, **changes})
+            if changes or row.line in changed_lines or row.applicant_reference in ethnicity_changed:
+                record.rows_updated += 1
+            else:
+                record.rows_unchanged += 1
+                continue
+        if batch_id is not None:
+            touched_batches.add(batch_id)
+        elif vacancy_id is not None:
+            touched_vacancies.add(vacancy_id)
+    for chunk in _chunks(inserts):
+        db.session.execute(insert(application_t), chunk)
+    _update_many(application_t, "id", outcome_updates)
 
 
-def _fit_posts(vacancies) -> None:
-    """A vacancy has at least as many posts as it has appointments (two grouped queries)."""
-    by_id = {vacancy.id: vacancy for vacancy in vacancies}
+def _fit_posts(vacancy_ids: list[int]) -> None:
+    """A vacancy has at least as many posts as it has appointments (grouped queries, chunked)."""
+    vacancy_t, application_t = Vacancy.__table__, Application.__table__
     appointed: dict[int, int] = defaultdict(int)
-    for chunk in _chunks(list(by_id)):
-        for column in (Application.vacancy_id, Application.appointed_vacancy_id):
+    posts: dict[int, int] = {}
+    for chunk in _chunks(vacancy_ids):
+        for column in (application_t.c.vacancy_id, application_t.c.appointed_vacancy_id):
             for vacancy_id, count in db.session.execute(
-                select(column, db.func.count())
-                .where(column.in_(chunk), Application.appointed)
+                select(column, func.count())
+                .where(column.in_(chunk), application_t.c.appointed)
                 .group_by(column)
             ):
                 appointed[vacancy_id] += count
-    for vacancy_id, count in appointed.items():
-        if count > by_id[vacancy_id].posts:
-            by_id[vacancy_id].posts = count
+        posts.update(
+            db.session.execute(
+                select(vacancy_t.c.id, vacancy_t.c.posts).where(vacancy_t.c.id.in_(chunk))
+            ).all()
+        )
+    _update_many(
+        vacancy_t,
+        "id",
+        [
+            {"_id": vacancy_id, "posts": count}
+            for vacancy_id, count in appointed.items()
+            if count > posts.get(vacancy_id, 1)
+        ],
+    )
 
 
 def import_panels(organisation, data: bytes, filename: str, source: str, actor=None) -> DataImport:
