@@ -179,8 +179,7 @@ def read_date(text: str) -> tuple[date, str]:
     except ValueError:
         pass
     raise ValueError(
-        f"{text!r} is not a date: expected YYYY-MM-DD or DD/MM/YYYY, e.g. 2026-03-31 or "
-        "31/03/2026"
+        f"{text!r} is not a date: expected YYYY-MM-DD or DD/MM/YYYY, e.g. 2026-03-31 or 31/03/2026"
     )
 
 

@@ -222,9 +222,7 @@ def on_decisions_imported(organisation_id: int, vacancy_ids, batch_ids, actor) -
                 for owner_id, justification_id, decided in db.session.execute(
                     select(
                         justification_owner, Justification.id, Justification.decision_date
-                    ).where(
-                        justification_owner.in_(chunk), Justification.status != "superseded"
-                    )
+                    ).where(justification_owner.in_(chunk), Justification.status != "superseded")
                 )
             }
             covered: dict[int, list[int]] = {}

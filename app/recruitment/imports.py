@@ -15,7 +15,6 @@ from app.timeutil import today_london, utcnow
 from app.versioning import bump
 from app.workforce.models import Staff
 
-
 # Lookups go in chunks well under PostgreSQL's 65,535 bind parameters (a national file names
 # close to a million applicants); writes go as multi-row statements of the same size.
 CHUNK = 5000
@@ -32,7 +31,9 @@ def _by_reference(model, organisation_id: int, references: set[str]) -> dict:
     found = {}
     for chunk in _chunks(references):
         for row in db.session.scalars(
-            select(model).where(model.organisation_id == organisation_id, model.reference.in_(chunk))
+            select(model).where(
+                model.organisation_id == organisation_id, model.reference.in_(chunk)
+            )
         ):
             found[row.reference] = row
     return found
@@ -103,7 +104,6 @@ def import_recruitment(
     record.date_formats = describe_date_formats(formats)
     db.session.flush()
     batch_t, vacancy_t = Batch.__table__, Vacancy.__table__
-    applicant_t, application_t = Applicant.__table__, Application.__table__
 
     # Batches and vacancies: what the file says of each, in file order (validated consistent).
     batch_decisions: dict[str, object] = {}
@@ -131,8 +131,14 @@ def import_recruitment(
     batch_ids |= _insert_returning_ids(
         batch_t,
         [
-            {"organisation_id": org_id, "reference": ref, "name": "", "status": "open",
-             "version": 1, "created_at": utcnow()}
+            {
+                "organisation_id": org_id,
+                "reference": ref,
+                "name": "",
+                "status": "open",
+                "version": 1,
+                "created_at": utcnow(),
+            }
             for ref in batch_decisions
             if ref not in batch_ids
         ],
@@ -189,8 +195,14 @@ def import_recruitment(
     touched_batches: set[int] = set()
     for chunk in _chunks(rows):
         _apply_applications(
-            org_id, chunk, batch_ids, vacancy_ids, record, changed_lines,
-            touched_vacancies, touched_batches,
+            org_id,
+            chunk,
+            batch_ids,
+            vacancy_ids,
+            record,
+            changed_lines,
+            touched_vacancies,
+            touched_batches,
         )
 
     # Decisions: a decision date in the file is the decision, and opens the justification check.
@@ -233,7 +245,13 @@ def _record_decisions(table, current_rows, decided: dict, touched: set[int]) -> 
 
 
 def _apply_applications(
-    org_id, rows, batch_ids, vacancy_ids, record, changed_lines, touched_vacancies,
+    org_id,
+    rows,
+    batch_ids,
+    vacancy_ids,
+    record,
+    changed_lines,
+    touched_vacancies,
     touched_batches,
 ) -> None:
     """One chunk of rows: applicants and applications looked up, inserted and updated in sets."""
@@ -252,8 +270,11 @@ def _apply_applications(
     new_ids = _insert_returning_ids(
         applicant_t,
         [
-            {"organisation_id": org_id, "reference": ref,
-             "ethnic_category": ethnicity.get(ref, "99")}
+            {
+                "organisation_id": org_id,
+                "reference": ref,
+                "ethnic_category": ethnicity.get(ref, "99"),
+            }
             for ref in references
             if ref not in applicants
         ],
@@ -291,7 +312,9 @@ def _apply_applications(
             "interviewed": row.interviewed,
             "appointed": row.appointed,
             "international_recruit": row.international_recruit,
-            "appointed_vacancy_id": vacancy_id if (batch_id is not None and row.appointed) else None,
+            "appointed_vacancy_id": vacancy_id
+            if (batch_id is not None and row.appointed)
+            else None,
             "pay_band": row.pay_band or None,
             "staff_group": row.staff_group,
         }
@@ -311,9 +334,7 @@ def _apply_applications(
             record.rows_added += 1
         else:
             changes = {
-                name: value
-                for name, value in values.items()
-                if found._mapping[name] != value
+                name: value for name, value in values.items() if found._mapping[name] != value
             }
             if changes:
                 outcome_updates.append({"_id": found.id, **changes})
