@@ -100,6 +100,22 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+class ProblemList(list):
+    """The problems shown, and how many more the file had (`more`, `total`)."""
+
+    more = 0
+
+    @property
+    def total(self) -> int:
+        return len(self) + self.more
+
+
+def capped(problems: Iterable[Problem], more: int = 0) -> ProblemList:
+    shown = ProblemList(heapq.nsmallest(MAX_PROBLEMS_SHOWN, problems))
+    shown.more = more
+    return shown
+
+
 class ImportRefused(Exception):
     """The file has problems; nothing was written. Keeps the first MAX_PROBLEMS_SHOWN problems
     in line order, and how many more there were (`more`)."""
@@ -107,8 +123,8 @@ class ImportRefused(Exception):
     def __init__(self, problems: Iterable[Problem], more: int = 0):
         problems = list(problems)
         self.total = len(problems) + more
-        self.problems = heapq.nsmallest(MAX_PROBLEMS_SHOWN, problems)
-        self.more = self.total - len(self.problems)
+        self.problems = capped(problems, self.total - min(len(problems), MAX_PROBLEMS_SHOWN))
+        self.more = self.problems.more
         super().__init__(f"{self.total} problem(s) in the file; nothing was imported")
 
 
