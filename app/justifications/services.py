@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app import audit
+from app import audit, bulk
 from app.accounts.models import User, UserRole
 from app.accounts.roles import Role
 from app.extensions import db
@@ -196,7 +196,7 @@ def on_decisions_imported(organisation_id: int, vacancy_ids, batch_ids, actor) -
                     model.decision_date,
                     model.recruiting_manager_id,
                     batch_column,
-                ).where(model.id.in_(chunk))
+                ).where(bulk.among(model.id, chunk))
             ).all()
             candidates: dict[int, list] = {}
             for owner_id, *candidate in db.session.execute(
@@ -209,7 +209,7 @@ def on_decisions_imported(organisation_id: int, vacancy_ids, batch_ids, actor) -
                     Application.withdrawn,
                 )
                 .join(Applicant, Applicant.id == Application.applicant_id)
-                .where(application_owner.in_(chunk))
+                .where(bulk.among(application_owner, chunk))
             ):
                 application_id, ethnic, interviewed, appointed, withdrawn = candidate
                 candidates.setdefault(owner_id, []).append(
@@ -222,7 +222,9 @@ def on_decisions_imported(organisation_id: int, vacancy_ids, batch_ids, actor) -
                 for owner_id, justification_id, decided in db.session.execute(
                     select(
                         justification_owner, Justification.id, Justification.decision_date
-                    ).where(justification_owner.in_(chunk), Justification.status != "superseded")
+                    ).where(
+                        bulk.among(justification_owner, chunk), Justification.status != "superseded"
+                    )
                 )
             }
             covered: dict[int, list[int]] = {}
@@ -232,8 +234,9 @@ def on_decisions_imported(organisation_id: int, vacancy_ids, batch_ids, actor) -
                         JustificationApplicant.justification_id,
                         JustificationApplicant.application_id,
                     ).where(
-                        JustificationApplicant.justification_id.in_(
-                            [found[0] for found in current.values()]
+                        bulk.among(
+                            JustificationApplicant.justification_id,
+                            [found[0] for found in current.values()],
                         )
                     )
                 ):
@@ -296,8 +299,7 @@ def _insert_justifications(organisation_id: int, new: list, actor) -> None:
         for justification_id, (_values, wanted, _reference) in zip(ids, new, strict=True)
         for application_id in wanted
     ]
-    for start in range(0, len(links), 5000):
-        db.session.execute(JustificationApplicant.__table__.insert(), links[start : start + 5000])
+    bulk.insert_rows(JustificationApplicant.__table__, links)
     audit.record_many(
         organisation_id,
         actor,

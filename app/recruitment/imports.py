@@ -3,9 +3,9 @@ references so a second import of the same file changes nothing."""
 
 from collections import defaultdict
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, select
 
-from app import audit
+from app import audit, bulk
 from app.csvimport import ImportRefused, Problem, describe_date_formats, noting_date_formats
 from app.extensions import db
 from app.import_history import DataImport, finish_import, start_import
@@ -15,15 +15,9 @@ from app.timeutil import today_london, utcnow
 from app.versioning import bump
 from app.workforce.models import Staff
 
-# Lookups go in chunks well under PostgreSQL's 65,535 bind parameters (a national file names
-# close to a million applicants); writes go as multi-row statements of the same size.
-CHUNK = 5000
 
-
-def _chunks(values, size: int = CHUNK):
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+def _chunks(values, size: int = bulk.CHUNK):
+    return bulk.chunks(values, size)
 
 
 def _by_reference(model, organisation_id: int, references: set[str]) -> dict:
@@ -32,7 +26,7 @@ def _by_reference(model, organisation_id: int, references: set[str]) -> dict:
     for chunk in _chunks(references):
         for row in db.session.scalars(
             select(model).where(
-                model.organisation_id == organisation_id, model.reference.in_(chunk)
+                model.organisation_id == organisation_id, bulk.among(model.reference, chunk)
             )
         ):
             found[row.reference] = row
@@ -40,42 +34,29 @@ def _by_reference(model, organisation_id: int, references: set[str]) -> dict:
 
 
 def _rows_by_reference(table, organisation_id: int, references, columns) -> dict:
-    """Plain rows (id and `columns`) by reference, chunk by chunk."""
-    found = {}
-    for chunk in _chunks(references):
-        for row in db.session.execute(
-            select(table.c.reference, table.c.id, *(table.c[name] for name in columns)).where(
-                table.c.organisation_id == organisation_id, table.c.reference.in_(chunk)
-            )
-        ):
-            found[row[0]] = row
-    return found
+    """Plain rows (reference, id and `columns`) by reference, chunk by chunk."""
+    return {
+        row[0]: row
+        for row in bulk.select_among(
+            (table.c.reference, table.c.id, *(table.c[name] for name in columns)),
+            table.c.reference,
+            references,
+            table.c.organisation_id == organisation_id,
+        )
+    }
 
 
 def _insert_returning_ids(table, rows: list[dict]) -> dict[str, int]:
     """Insert rows that each have a reference; their new ids by reference."""
-    ids = {}
-    for chunk in _chunks(rows):
-        for reference, new_id in db.session.execute(
-            insert(table).returning(table.c.reference, table.c.id), chunk
-        ):
-            ids[reference] = new_id
-    return ids
+    if not rows:
+        return {}
+    return bulk.insert_returning(
+        table, rows, "reference", table.c.organisation_id == rows[0]["organisation_id"]
+    )
 
 
 def _update_many(table, key: str, rows: list[dict]) -> None:
-    """One executemany UPDATE per set of columns changed together."""
-    by_columns: dict[tuple, list[dict]] = defaultdict(list)
-    for row in rows:
-        by_columns[tuple(sorted(name for name in row if name != "_id"))].append(row)
-    for columns, group in by_columns.items():
-        statement = (
-            update(table)
-            .where(table.c[key] == bindparam("_id"))
-            .values({name: bindparam(name) for name in columns})
-        )
-        for chunk in _chunks(group):
-            db.session.execute(statement.execution_options(synchronize_session=False), chunk)
+    bulk.update_rows(table, rows, key)
 
 
 _OUTCOME = (
@@ -289,17 +270,18 @@ def _apply_applications(
     ids = {ref: found[0] for ref, found in applicants.items()} | new_ids
 
     existing = {}
-    for chunk in _chunks([ids[r] for r in references if r not in new_ids]):
-        for found in db.session.execute(
-            select(
-                application_t.c.applicant_id,
-                application_t.c.vacancy_id,
-                application_t.c.batch_id,
-                application_t.c.id,
-                *(application_t.c[name] for name in _OUTCOME),
-            ).where(application_t.c.applicant_id.in_(chunk))
-        ):
-            existing[(found[0], found[1], found[2])] = found
+    for found in bulk.select_among(
+        (
+            application_t.c.applicant_id,
+            application_t.c.vacancy_id,
+            application_t.c.batch_id,
+            application_t.c.id,
+            *(application_t.c[name] for name in _OUTCOME),
+        ),
+        application_t.c.applicant_id,
+        [ids[r] for r in references if r not in new_ids],
+    ):
+        existing[(found[0], found[1], found[2])] = found
     inserts, outcome_updates = [], []
     now = utcnow()
     for row in rows:
@@ -347,8 +329,7 @@ def _apply_applications(
             touched_batches.add(batch_id)
         elif vacancy_id is not None:
             touched_vacancies.add(vacancy_id)
-    for chunk in _chunks(inserts):
-        db.session.execute(insert(application_t), chunk)
+    bulk.insert_rows(application_t, inserts)
     _update_many(application_t, "id", outcome_updates)
 
 
@@ -361,13 +342,13 @@ def _fit_posts(vacancy_ids: list[int]) -> None:
         for column in (application_t.c.vacancy_id, application_t.c.appointed_vacancy_id):
             for vacancy_id, count in db.session.execute(
                 select(column, func.count())
-                .where(column.in_(chunk), application_t.c.appointed)
+                .where(bulk.among(column, chunk), application_t.c.appointed)
                 .group_by(column)
             ):
                 appointed[vacancy_id] += count
         posts.update(
             db.session.execute(
-                select(vacancy_t.c.id, vacancy_t.c.posts).where(vacancy_t.c.id.in_(chunk))
+                select(vacancy_t.c.id, vacancy_t.c.posts).where(bulk.among(vacancy_t.c.id, chunk))
             ).all()
         )
     _update_many(

@@ -5,9 +5,9 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 
-from app import audit
+from app import audit, bulk
 from app.csvimport import ImportRefused, Problem, describe_date_formats, noting_date_formats
 from app.extensions import db
 from app.import_history import DataImport, finish_import, start_import
@@ -216,18 +216,17 @@ def import_staff(
             maybe_changed[known[0]] = values
     del existing
 
-    added = []
-    for chunk in _chunks(new_rows):
-        ids = db.session.scalars(
-            table.insert().returning(table.c.id, sort_by_parameter_order=True), chunk
-        ).all()
-        added += [_Version(staff_id, values) for staff_id, values in zip(ids, chunk, strict=True)]
+    new_ids = bulk.insert_returning(
+        table, new_rows, "staff_number", table.c.organisation_id == organisation.id
+    )
+    added = [_Version(new_ids[values["staff_number"]], values) for values in new_rows]
+    del new_rows, new_ids
 
     changed: list[tuple[_Version, list[str]]] = []
     updates, band_changes, identity_changes = [], [], []
-    for chunk in _chunks(list(maybe_changed)):
-        for staff_id, number, *before in db.session.execute(
-            select(table.c.id, table.c.staff_number, *columns).where(table.c.id.in_(chunk))
+    if maybe_changed:
+        for staff_id, number, *before in bulk.select_among(
+            (table.c.id, table.c.staff_number, *columns), table.c.id, list(maybe_changed)
         ):
             after = maybe_changed[staff_id]
             changes = {
@@ -263,9 +262,8 @@ def import_staff(
                     (_Version(staff_id, dict(zip(_STAFF_FIELDS, after, strict=True))), dated)
                 )
     del maybe_changed
-    _update_many(table, updates)
-    for chunk in _chunks(band_changes):
-        db.session.execute(BandChange.__table__.insert(), chunk)
+    bulk.update_rows(table, updates)
+    bulk.insert_rows(BandChange.__table__, band_changes)
     history.record_import(organisation.id, record.id, as_at, added, changed)
     record.rows_added, record.rows_updated = len(added), len(updates)
     record.rows_unchanged = unchanged
@@ -282,29 +280,6 @@ class _Version:
         self.id = staff_id
         for name in _STAFF_FIELDS:
             setattr(self, name, values[name])
-
-
-_CHUNK = 5000
-
-
-def _chunks(values: list, size: int = _CHUNK):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _update_many(table, updates: list[dict]) -> None:
-    """Changed records, one executemany UPDATE per set of columns changed together."""
-    groups: dict[tuple, list[dict]] = {}
-    for values in updates:
-        groups.setdefault(tuple(sorted(values)), []).append(values)
-    for names, group in groups.items():
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("_id"))
-            .values({name: bindparam(name) for name in names if name != "_id"})
-        )
-        for chunk in _chunks(group):
-            db.session.execute(statement, chunk)
 
 
 # Who a record is: a change to these is listed, before and after, in the audit trail, so a file
