@@ -3,16 +3,16 @@ references so a second import of the same file changes nothing."""
 
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app import audit, bulk
+from app.audit import lock_chain
 from app.csvimport import ImportRefused, Problem, describe_date_formats, noting_date_formats
 from app.extensions import db
 from app.import_history import DataImport, finish_import, start_import
 from app.recruitment import events, files
-from app.recruitment.models import Applicant, Application, Batch, PanelMember, Vacancy
+from app.recruitment.models import Applicant, Application, Batch, Panel, PanelMember, Vacancy
 from app.timeutil import today_london, utcnow
-from app.versioning import bump
 from app.workforce.models import Staff
 
 
@@ -363,25 +363,32 @@ def _fit_posts(vacancy_ids: list[int]) -> None:
 
 
 def import_panels(organisation, data: bytes, filename: str, source: str, actor=None) -> DataImport:
-    """Each panel named in the file gets exactly the members the file lists, confirmed as held."""
+    """Each panel named in the file gets exactly the members the file lists, confirmed as held.
+    Set-based: owners, staff, panels and their members are read a chunk at a time; only panels
+    whose members, status or reason differ are rewritten, with multi-row statements."""
     rows, problems = files.parse_panel_file(data)
     org_id = organisation.id
-    vacancies = _by_reference(
-        Vacancy, org_id, {r.vacancy_reference for r in rows if r.vacancy_reference}
-    )
-    batches = _by_reference(Batch, org_id, {r.batch_reference for r in rows if r.batch_reference})
-    numbers = {r.staff_number for r in rows if r.staff_number}
-    staff = (
-        {
-            s.staff_number: s
-            for s in db.session.scalars(
-                select(Staff).where(
-                    Staff.organisation_id == org_id, Staff.staff_number.in_(numbers)
-                )
-            )
-        }
-        if numbers
-        else {}
+    vacancy_t, batch_t, staff_t = Vacancy.__table__, Batch.__table__, Staff.__table__
+    panel_t, member_t = Panel.__table__, PanelMember.__table__
+    vacancies = {
+        ref: row.id
+        for ref, row in _rows_by_reference(
+            vacancy_t, org_id, {r.vacancy_reference for r in rows if r.vacancy_reference}, ()
+        ).items()
+    }
+    batches = {
+        ref: row.id
+        for ref, row in _rows_by_reference(
+            batch_t, org_id, {r.batch_reference for r in rows if r.batch_reference}, ()
+        ).items()
+    }
+    staff = dict(
+        bulk.select_among(
+            (staff_t.c.staff_number, staff_t.c.id),
+            staff_t.c.staff_number,
+            {r.staff_number for r in rows if r.staff_number},
+            staff_t.c.organisation_id == org_id,
+        )
     )
     for row in rows:
         if row.vacancy_reference and row.vacancy_reference not in vacancies:
@@ -416,65 +423,144 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
         raise ImportRefused(problems)
 
     record = start_import(org_id, "panels", filename, source, actor)
+    # (kind, owner id, stage) -> the file's rows for that panel, and the owner's reference
     wanted: dict[tuple, list] = defaultdict(list)
+    references: dict[tuple, str] = {}
     for row in rows:
-        owner = vacancies.get(row.vacancy_reference) or batches[row.batch_reference]
-        wanted[(owner, row.stage)].append(row)
-    for (owner, stage), members in wanted.items():
-        _apply_panel(owner, stage, members, staff, record, actor)
+        if row.vacancy_reference:
+            key = ("vacancy", vacancies[row.vacancy_reference], row.stage)
+            references[key] = row.vacancy_reference
+        else:
+            key = ("batch", batches[row.batch_reference], row.stage)
+            references[key] = row.batch_reference
+        wanted[key].append(row)
+    del rows
+
+    panels = _panels_of(wanted)
+    _insert_rows_for_new_panels(org_id, wanted, panels)
+    panels = _panels_of(wanted) if any(key not in panels for key in wanted) else panels
+    members: dict[int, list[tuple]] = defaultdict(list)
+    for panel_id, *member in bulk.select_among(
+        (
+            member_t.c.panel_id,
+            member_t.c.staff_id,
+            member_t.c.external_name,
+            member_t.c.external_ethnic_category,
+            member_t.c.role,
+        ),
+        member_t.c.panel_id,
+        [found.id for found in panels.values()],
+    ):
+        members[panel_id].append(_member_key_of(*member))
+
+    rewritten, new_members, panel_updates, entries = [], [], [], []
+    for key, panel_rows in wanted.items():
+        panel = panels[key]
+        reason = next((r.exception_reason for r in panel_rows if r.exception_reason), None)
+        listed = [
+            {
+                "panel_id": panel.id,
+                "staff_id": staff[r.staff_number] if r.staff_number else None,
+                "external_name": r.external_name or None,
+                "external_ethnic_category": r.ethnic_category,
+                "role": r.role,
+            }
+            for r in panel_rows
+        ]
+        before = members.get(panel.id, [])
+        same = (
+            sorted(before, key=str)
+            == sorted(
+                (
+                    _member_key_of(
+                        m["staff_id"], m["external_name"], m["external_ethnic_category"], m["role"]
+                    )
+                    for m in listed
+                ),
+                key=str,
+            )
+            and panel.status == "confirmed"
+            and panel.exception_reason == reason
+        )
+        if same:
+            record.rows_unchanged += len(panel_rows)
+            continue
+        if before or panel.status == "confirmed":
+            record.rows_updated += len(panel_rows)
+        else:
+            record.rows_added += len(panel_rows)
+        rewritten.append(panel.id)
+        new_members += listed
+        panel_updates.append(
+            {
+                "_id": panel.id,
+                "status": "confirmed",
+                "exception_reason": reason,
+                "version": panel.version + 1,
+            }
+        )
+        entries.append(
+            (
+                "panel.imported",
+                "panel",
+                panel.id,
+                {"reference": references[key], "stage": key[2], "members": len(panel_rows)},
+                reason,
+            )
+        )
+    if rewritten:
+        lock_chain(org_id)  # versioned rows change after the chain's lock (app/versioning.py)
+    for chunk in _chunks(rewritten):
+        db.session.execute(delete(member_t).where(bulk.among(member_t.c.panel_id, chunk)))
+    bulk.insert_rows(member_t, new_members)
+    bulk.update_rows(panel_t, panel_updates)
+    audit.record_many(org_id, actor, entries)
     finish_import(record, actor)
     return record
 
 
-def _member_key(member) -> tuple:
-    return (
-        member.staff_id,
-        (member.external_name or "").lower(),
-        member.external_ethnic_category,
-        member.role,
-    )
+def _member_key_of(staff_id, external_name, external_ethnic_category, role) -> tuple:
+    return (staff_id, (external_name or "").lower(), external_ethnic_category, role)
 
 
-def _apply_panel(owner, stage, rows, staff, record: DataImport, actor) -> None:
-    from app.recruitment.services import panel_for
+def _panels_of(wanted: dict) -> dict:
+    """The existing panels of the owners and stages in the file, by (kind, owner id, stage)."""
+    panel_t = Panel.__table__
+    found = {}
+    for kind in ("vacancy", "batch"):
+        owner_ids = {owner_id for k, owner_id, _stage in wanted if k == kind}
+        column = panel_t.c[f"{kind}_id"]
+        for panel in bulk.select_among(
+            (
+                panel_t.c.id,
+                column.label("owner_id"),
+                panel_t.c.stage,
+                panel_t.c.status,
+                panel_t.c.exception_reason,
+                panel_t.c.version,
+            ),
+            column,
+            owner_ids,
+        ):
+            found[(kind, panel.owner_id, panel.stage)] = panel
+    return found
 
-    panel = panel_for(owner, stage)
-    reason = next((r.exception_reason for r in rows if r.exception_reason), None)
-    wanted = [
-        PanelMember(
-            staff_id=staff[r.staff_number].id if r.staff_number else None,
-            external_name=r.external_name or None,
-            external_ethnic_category=r.ethnic_category,
-            role=r.role,
-        )
-        for r in rows
-    ]
-    same = (
-        sorted(map(_member_key, panel.members), key=str)
-        == sorted(map(_member_key, wanted), key=str)
-        and panel.status == "confirmed"
-        and panel.exception_reason == reason
-    )
-    if same:
-        record.rows_unchanged += len(rows)
-        return
-    if panel.members or panel.status == "confirmed":
-        record.rows_updated += len(rows)
-    else:
-        record.rows_added += len(rows)
-    panel.members.clear()
-    db.session.flush()
-    panel.members.extend(wanted)
-    panel.status = "confirmed"
-    panel.exception_reason = reason
-    db.session.flush()
-    bump(panel)
-    audit.record(
-        panel.organisation_id,
-        actor,
-        "panel.imported",
-        "panel",
-        panel.id,
-        {"reference": owner.reference, "stage": stage, "members": len(rows)},
-        reason=reason,
+
+def _insert_rows_for_new_panels(org_id: int, wanted: dict, panels: dict) -> None:
+    bulk.insert_rows(
+        Panel.__table__,
+        [
+            {
+                "organisation_id": org_id,
+                "vacancy_id": owner_id if kind == "vacancy" else None,
+                "batch_id": owner_id if kind == "batch" else None,
+                "stage": stage,
+                "status": "draft",
+                "method": "",
+                "assessment": "",
+                "version": 1,
+            }
+            for kind, owner_id, stage in wanted
+            if (kind, owner_id, stage) not in panels
+        ],
     )
