@@ -52,27 +52,28 @@ class DataImport(db.Model):
         return f"{counts}; {self.date_formats}" if self.date_formats else counts
 
 
-def finish_import(record: DataImport, actor, **detail) -> DataImport:
-    """Flush the import's changes and put it in the audit trail with its counts."""
+def finish_import(record: DataImport, actor, changes=None, **detail) -> DataImport:
+    """Flush the import's changes and put it in the audit trail with its counts: one entry per
+    import, with the per-row changes (an `audit.ChangeLog`) as its compressed attachment."""
     from app import audit
 
     db.session.flush()
     # Imports write with multi-row statements past the ORM: objects loaded before are stale.
     db.session.expire_all()
-    audit.record(
-        record.organisation_id,
-        actor,
-        f"{record.kind}.imported",
-        "data_import",
-        record.id,
-        {
-            "file": record.filename,
-            "added": record.rows_added,
-            "updated": record.rows_updated,
-            "unchanged": record.rows_unchanged,
-            **detail,
-        },
-    )
+    summary = {
+        "file": record.filename,
+        "added": record.rows_added,
+        "updated": record.rows_updated,
+        "unchanged": record.rows_unchanged,
+        **detail,
+    }
+    action = f"{record.kind}.imported"
+    if changes is not None and changes.rows:
+        audit.record_with_changes(
+            record.organisation_id, actor, action, "data_import", record.id, summary, changes
+        )
+    else:
+        audit.record(record.organisation_id, actor, action, "data_import", record.id, summary)
     return record
 
 

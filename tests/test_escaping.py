@@ -313,6 +313,8 @@ NOT_USER_TEXT = {
     "audit_event.prev_hash": "a hash the app computes",
     "audit_event.hash": "a hash the app computes",
     "data_import.kind": _CODE,
+    "data_import.date_formats": "the app's own wording of the date layouts it read",
+    "audit_attachment.sha256": "a hash the app computes",
     "data_import.source": _CODE,
 }
 

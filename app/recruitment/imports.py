@@ -174,6 +174,7 @@ def import_recruitment(
 
     touched_vacancies: set[int] = set()
     touched_batches: set[int] = set()
+    change_log = audit.ChangeLog()
     for chunk in _chunks(rows):
         _apply_applications(
             org_id,
@@ -184,6 +185,7 @@ def import_recruitment(
             changed_lines,
             touched_vacancies,
             touched_batches,
+            change_log,
         )
 
     # Decisions: a decision date in the file is the decision, and opens the justification check.
@@ -199,7 +201,7 @@ def import_recruitment(
     _record_decisions(batch_t, batches.values(), decided_batches, touched_batches)
     db.session.flush()
     _fit_posts(list(vacancy_ids.values()))
-    finish_import(record, actor)
+    finish_import(record, actor, change_log)
     events.decisions_imported(
         org_id,
         sorted(v for v in touched_vacancies if v in decided_vacancies),
@@ -234,6 +236,7 @@ def _apply_applications(
     changed_lines,
     touched_vacancies,
     touched_batches,
+    change_log,
 ) -> None:
     """One chunk of rows: applicants and applications looked up, inserted and updated in sets."""
     applicant_t, application_t = Applicant.__table__, Application.__table__
@@ -314,12 +317,20 @@ def _apply_applications(
                 }
             )
             record.rows_added += 1
+            change_log.add({**_application_reference(row), "change": "added", "values": values})
         else:
             changes = {
                 name: value for name, value in values.items() if found._mapping[name] != value
             }
             if changes:
                 outcome_updates.append({"_id": found.id, **changes})
+                change_log.add(
+                    {
+                        **_application_reference(row),
+                        "change": "updated",
+                        "fields": {name: [found._mapping[name], v] for name, v in changes.items()},
+                    }
+                )
             if changes or row.line in changed_lines or row.applicant_reference in ethnicity_changed:
                 record.rows_updated += 1
             else:
@@ -331,6 +342,14 @@ def _apply_applications(
             touched_vacancies.add(vacancy_id)
     bulk.insert_rows(application_t, inserts)
     _update_many(application_t, "id", outcome_updates)
+
+
+def _application_reference(row) -> dict:
+    return {
+        "applicant_reference": row.applicant_reference,
+        "vacancy_reference": row.vacancy_reference,
+        "batch_reference": row.batch_reference,
+    }
 
 
 def _fit_posts(vacancy_ids: list[int]) -> None:

@@ -220,6 +220,15 @@ def import_staff(
         table, new_rows, "staff_number", table.c.organisation_id == organisation.id
     )
     added = [_Version(new_ids[values["staff_number"]], values) for values in new_rows]
+    change_log = audit.ChangeLog()
+    for values in new_rows:
+        change_log.add(
+            {
+                "staff_number": values["staff_number"],
+                "change": "added",
+                "values": {name: values[name] for name in _STAFF_FIELDS},
+            }
+        )
     del new_rows, new_ids
 
     changed: list[tuple[_Version, list[str]]] = []
@@ -229,34 +238,41 @@ def import_staff(
             (table.c.id, table.c.staff_number, *columns), table.c.id, list(maybe_changed)
         ):
             after = maybe_changed[staff_id]
-            changes = {
+            differences = {
                 name: new
                 for name, old, new in zip(_STAFF_FIELDS, before, after, strict=True)
                 if old != new
             }
-            if not changes:
+            if not differences:
                 unchanged += 1
                 continue
             old = dict(zip(_STAFF_FIELDS, before, strict=True))
-            updates.append({"_id": staff_id, "updated_at": now, **changes})
-            if "pay_band" in changes:
+            change_log.add(
+                {
+                    "staff_number": number,
+                    "change": "updated",
+                    "fields": {name: [old[name], value] for name, value in differences.items()},
+                }
+            )
+            updates.append({"_id": staff_id, "updated_at": now, **differences})
+            if "pay_band" in differences:
                 band_changes.append(
                     {
                         "staff_id": staff_id,
                         "from_band": old["pay_band"],
-                        "to_band": changes["pay_band"],
+                        "to_band": differences["pay_band"],
                         "recorded_on": as_at,
                         "data_import_id": record.id,
                     }
                 )
             identity = {
                 name: {"before": old[name], "after": value}
-                for name, value in changes.items()
+                for name, value in differences.items()
                 if name in IDENTITY_FIELDS
             }
             if identity:
                 identity_changes.append({"staff_number": number, **identity})
-            dated = [name for name in changes if name in history.FIELDS]
+            dated = [name for name in differences if name in history.FIELDS]
             if dated:
                 changed.append(
                     (_Version(staff_id, dict(zip(_STAFF_FIELDS, after, strict=True))), dated)
@@ -268,7 +284,7 @@ def import_staff(
     record.rows_added, record.rows_updated = len(added), len(updates)
     record.rows_unchanged = unchanged
     _audit_identity_changes(organisation.id, record, identity_changes, actor)
-    return finish_import(record, actor, source=source, as_at=as_at.isoformat())
+    return finish_import(record, actor, change_log, source=source, as_at=as_at.isoformat())
 
 
 class _Version:
