@@ -113,16 +113,29 @@ class ChangeLog:
     """Per-row changes written straight into a compressed buffer, so a million rows cost a few
     megabytes however many there are."""
 
+    BLOCK = 5000
+
     def __init__(self) -> None:
         self.rows = 0
+        self._pending: list[dict[str, Any]] = []
         self._buffer = io.BytesIO()
-        self._gzip = gzip.GzipFile(fileobj=self._buffer, mode="wb", compresslevel=6, mtime=0)
+        self._gzip = gzip.GzipFile(fileobj=self._buffer, mode="wb", compresslevel=1, mtime=0)
+        self._encode = json.JSONEncoder(default=str, separators=(",", ":")).encode
 
     def add(self, change: dict[str, Any]) -> None:
-        self._gzip.write(json.dumps(change, sort_keys=True, default=str).encode() + b"\n")
+        self._pending.append(change)
         self.rows += 1
+        if len(self._pending) >= self.BLOCK:
+            self._write()
+
+    def _write(self) -> None:
+        if self._pending:
+            encode = self._encode
+            self._gzip.write(("\n".join(map(encode, self._pending)) + "\n").encode())
+            self._pending.clear()
 
     def close(self) -> bytes:
+        self._write()
         self._gzip.close()
         return self._buffer.getvalue()
 

@@ -8,8 +8,20 @@ transaction: an import that is refused after writing rolls all of it back.
 """
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
 
-from sqlalchemy import ARRAY, Table, any_, bindparam, cast, insert, literal, select, update
+from sqlalchemy import (
+    ARRAY,
+    Date,
+    DateTime,
+    Table,
+    any_,
+    bindparam,
+    cast,
+    literal,
+    select,
+    update,
+)
 
 from app.extensions import db
 
@@ -43,16 +55,50 @@ def insert_rows(table: Table, rows: list[dict]) -> None:
     """Insert rows that all have the same keys: COPY on PostgreSQL, executemany on SQLite."""
     if not rows:
         return
-    if not _postgresql():
-        for chunk in chunks(rows):
-            db.session.execute(insert(table), chunk)
-        return
     names = list(rows[0])
+    if not _postgresql():
+        # The driver's own executemany, with values stored exactly as SQLAlchemy stores them
+        # (dates as ISO text, times with microseconds): SQLAlchemy's per-row parameter
+        # processing costs more than the insert itself.
+        statement = _insert_sql(table, names)
+        cursor = db.session.connection().connection.dbapi_connection.cursor()
+        converters = [_SQLITE_STORES.get(type(table.c[name].type)) for name in names]
+        plain = [name for name, convert in zip(names, converters, strict=True) if not convert]
+        stored = [
+            (name, convert) for name, convert in zip(names, converters, strict=True) if convert
+        ]
+        if stored:
+            statement = _insert_sql(table, plain + [name for name, _ in stored])
+        for chunk in chunks(rows):
+            cursor.executemany(
+                statement,
+                [
+                    [row[name] for name in plain]
+                    + [
+                        None if row[name] is None else convert(row[name])
+                        for name, convert in stored
+                    ]
+                    for row in chunk
+                ],
+            )
+        return
     cursor = db.session.connection().connection.dbapi_connection.cursor()
     columns = ", ".join(f'"{name}"' for name in names)
     with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row([row[name] for name in names])
+
+
+_SQLITE_STORES = {
+    Date: date.isoformat,
+    DateTime: lambda value: value.strftime("%Y-%m-%d %H:%M:%S.%f"),
+}
+
+
+def _insert_sql(table: Table, names: list[str]) -> str:
+    # Names are the table's own columns (table.c[name] refuses any other); values are bound.
+    columns = ", ".join(f'"{table.c[name].name}"' for name in names)
+    return f'INSERT INTO "{table.name}" ({columns}) VALUES ({", ".join("?" * len(names))})'  # noqa: S608
 
 
 def update_rows(table: Table, rows: list[dict], key: str = "id") -> None:
