@@ -194,42 +194,54 @@ def import_staff(
     found.close()
 
     now = utcnow()
-    new_rows: list[dict] = []
+    new_rows: list[StaffRow] = []
     maybe_changed: dict[int, tuple] = {}
     unchanged = 0
     for row in rows:
         values = tuple(getattr(row, name) for name in _STAFF_FIELDS)
         known = existing.get(row.staff_number)
         if known is None:
-            new_rows.append(
-                {
-                    "organisation_id": organisation.id,
-                    "staff_number": row.staff_number,
-                    "created_at": now,
-                    "updated_at": now,
-                    **dict(zip(_STAFF_FIELDS, values, strict=True)),
-                }
-            )
+            new_rows.append(row)
         elif known[1] == hash(values):
             unchanged += 1
         else:
             maybe_changed[known[0]] = values
-    del existing
+    del existing, rows
 
-    new_ids = bulk.insert_returning(
-        table, new_rows, "staff_number", table.c.organisation_id == organisation.id
-    )
-    added = [_Version(new_ids[values["staff_number"]], values) for values in new_rows]
+    # New people a chunk at a time: their rows, ids, first history versions and change lines
+    # never all sit in memory at once.
     change_log = audit.ChangeLog()
-    for values in new_rows:
-        change_log.add(
+    for chunk in bulk.chunks(new_rows):
+        values_of = [
             {
-                "staff_number": values["staff_number"],
-                "change": "added",
-                "values": {name: values[name] for name in _STAFF_FIELDS},
+                "organisation_id": organisation.id,
+                "staff_number": row.staff_number,
+                "created_at": now,
+                "updated_at": now,
+                **{name: getattr(row, name) for name in _STAFF_FIELDS},
             }
+            for row in chunk
+        ]
+        new_ids = bulk.insert_returning(
+            table, values_of, "staff_number", table.c.organisation_id == organisation.id
         )
-    del new_rows, new_ids
+        history.record_import(
+            organisation.id,
+            record.id,
+            as_at,
+            [_Version(new_ids[values["staff_number"]], values) for values in values_of],
+            [],
+        )
+        for values in values_of:
+            change_log.add(
+                {
+                    "staff_number": values["staff_number"],
+                    "change": "added",
+                    "values": {name: values[name] for name in _STAFF_FIELDS},
+                }
+            )
+    rows_added = len(new_rows)
+    del new_rows
 
     changed: list[tuple[_Version, list[str]]] = []
     updates, band_changes, identity_changes = [], [], []
@@ -280,8 +292,8 @@ def import_staff(
     del maybe_changed
     bulk.update_rows(table, updates)
     bulk.insert_rows(BandChange.__table__, band_changes)
-    history.record_import(organisation.id, record.id, as_at, added, changed)
-    record.rows_added, record.rows_updated = len(added), len(updates)
+    history.record_import(organisation.id, record.id, as_at, [], changed)
+    record.rows_added, record.rows_updated = rows_added, len(updates)
     record.rows_unchanged = unchanged
     _audit_identity_changes(organisation.id, record, identity_changes, actor)
     return finish_import(record, actor, change_log, source=source, as_at=as_at.isoformat())
