@@ -98,9 +98,9 @@ class AuditAttachment(db.Model):
     __tablename__ = "audit_attachment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    audit_event_id: Mapped[int] = mapped_column(
-        ForeignKey("audit_event.id", ondelete="CASCADE"), unique=True
-    )
+    # No foreign key to the entry: like the trail's own tables, an attachment must stand (and
+    # be checked) on its own, and a key would change how TRUNCATE of the trail is refused.
+    audit_event_id: Mapped[int] = mapped_column(Integer, unique=True)
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisation.id", ondelete="CASCADE"), index=True
     )

@@ -28,12 +28,6 @@ def upgrade():
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
-            ["audit_event_id"],
-            ["audit_event.id"],
-            name=op.f("fk_audit_attachment_audit_event_id_audit_event"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
             ["organisation_id"],
             ["organisation.id"],
             name=op.f("fk_audit_attachment_organisation_id_organisation"),
