@@ -8,6 +8,7 @@ is collected and reported together.
 import contextlib
 import contextvars
 import csv
+import functools
 import heapq
 import io
 import re
@@ -180,6 +181,8 @@ _MONTHS = {
 }
 
 
+# Pure, and an import asks the same few spellings hundreds of thousands of times.
+@functools.lru_cache(maxsize=4096)
 def read_date(text: str) -> tuple[date, str]:
     """A date and the layout it was written in: ISO, UK day/month/year (as Excel saves UK dates)
     or ESR's 01-Sep-2016. Never month/day/year: 01/09/2016 is the 1st of September."""
