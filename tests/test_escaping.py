@@ -355,6 +355,8 @@ NOT_USER_TEXT = {
     "goal_action.serves": _CODE,
     "goal_action.status": _CODE,
     "goal_action_update.status": _CODE,
+    "data_import.date_formats": "the app's own wording of the date layouts it read",
+    "audit_attachment.sha256": "a hash the app computes",
     "data_import.source": _CODE,
 }
 

@@ -29,7 +29,7 @@ REQUIRED = ("staff_number", "pay_band", "staff_group")
 MAX_LENGTHS = {"staff_number": 30, "email": 254, "full_name": 200}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StaffRow:
     line: int
     staff_number: str
