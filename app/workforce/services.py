@@ -135,6 +135,7 @@ _STAFF_FIELDS = (
     "board_voting",
     "start_date",
     "leaving_date",
+    "hourly_pay",  # pay gap hook
 )
 
 
@@ -188,6 +189,8 @@ def import_staff(
     identity_changes: list[dict] = []
     for row in rows:
         values = {name: getattr(row, name) for name in _STAFF_FIELDS}
+        if not row.pay_in_file:  # pay gap hook: an extract without pay leaves pay as it was
+            del values["hourly_pay"]
         staff = existing.get(row.staff_number)
         if staff is None:
             staff = Staff(organisation_id=organisation.id, staff_number=row.staff_number, **values)
