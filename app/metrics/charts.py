@@ -133,7 +133,9 @@ def survey_trend(indicators: list[dict], names: dict[int, str]) -> bytes:
                 marker="s",
                 label="BME",
             )
-        if not points and not bme:
+        if points or bme:
+            axes.legend(fontsize=7, frameon=False)
+        else:
             axes.text(0.5, 0.5, "No results yet", ha="center", transform=axes.transAxes)
         axes.set_title(
             f"{item['indicator']}: {names[item['indicator']]} ({item['better']} is better)",
@@ -142,7 +144,6 @@ def survey_trend(indicators: list[dict], names: dict[int, str]) -> bytes:
         axes.set_ylabel("%", fontsize=8)
         axes.tick_params(labelsize=7)
         axes.xaxis.get_major_locator().set_params(integer=True)
-        axes.legend(fontsize=7, frameon=False)
     return _svg(pyplot, figure)
 
 
@@ -190,8 +191,8 @@ def pay_gaps(rows: list[dict]) -> bytes:
         axes.set_yticks(positions, [r["label"] for r in shown], fontsize=8)
         axes.axvline(0, color=NHS_GREY, linewidth=0.8)
         axes.invert_yaxis()
+        axes.legend(loc="lower right", fontsize=8, frameon=False)
     else:
         axes.text(0.5, 0.5, "No group has a figure", ha="center", transform=axes.transAxes)
     axes.set_xlabel("Pay gap (%): positive means BME staff are paid less an hour")
-    axes.legend(loc="lower right", fontsize=8, frameon=False)
     return _svg(pyplot, figure)

@@ -108,19 +108,31 @@ def spread_ties(people: Iterable[tuple]) -> list[tuple]:
             end += 1
         run = ordered[start:end]
         if len(run) > 1:
-            sizes: dict = defaultdict(int)
-            for _, group in run:
-                sizes[group] += 1
-            seen: dict = defaultdict(int)
-            keyed = []
-            for pay, group in run:
-                # The i-th of a group's k people sits at (i + 1/2) / k of the way through the run.
-                keyed.append((Fraction(2 * seen[group] + 1, 2 * sizes[group]), group, pay))
-                seen[group] += 1
-            run = [(pay, group) for _, group, pay in sorted(keyed, key=lambda k: (k[0], k[1]))]
+            run = _interleave(run)
         result.extend(run)
         start = end
     return result
+
+
+def _interleave(run: list[tuple]) -> list[tuple]:
+    """People on one pay, reordered so that every prefix holds each group as near its share of
+    the run as whole people allow: each next place goes to the group furthest behind its share
+    (ties by group name), so any cut through the run splits every group in proportion."""
+    n = len(run)
+    waiting: dict = defaultdict(list)
+    for pay, group in run:
+        waiting[group].append(pay)
+    sizes = {group: len(pays) for group, pays in waiting.items()}
+    placed = dict.fromkeys(sizes, 0)
+    ordered = []
+    for position in range(1, n + 1):
+        group = max(
+            (g for g in sorted(sizes) if placed[g] < sizes[g]),
+            key=lambda g: Fraction(position * sizes[g], n) - placed[g],
+        )
+        ordered.append((waiting[group][placed[group]], group))
+        placed[group] += 1
+    return ordered
 
 
 def quartiles(people: Iterable[tuple]) -> list[dict]:
