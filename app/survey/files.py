@@ -1,6 +1,7 @@
 """Reading the staff survey results file (INTERFACES.md, "Staff survey results by ethnic group").
 Pure: no Flask, no database. Every row is checked and every problem kept."""
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -21,6 +22,10 @@ FIRST_SURVEY_YEAR = 2003  # the NHS Staff Survey's first national run
 # second import of the same file must change nothing.
 PERCENT_PLACES = 4
 GROUP_NAMES = {"white": "white", "bme": "BME"}
+# More respondents than any organisation has staff is a mistake in the file.
+MAX_RESPONDENTS = 1_000_000
+# ASCII digits only (str.isdigit would take "²"), at most 9 so the number fits the column.
+_WHOLE = re.compile(r"-?[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ def _whole(row: Row, column: str, what: str) -> int | None:
     if not text:
         row.problem(column, f"is blank: expected {what}")
         return None
-    if not (text.isascii() and text.lstrip("-").isdigit()):
+    if not _WHOLE.fullmatch(text):
         row.problem(column, f"{text!r} is not a whole number: expected {what}")
         return None
     return int(text)
@@ -90,6 +95,12 @@ def _parse_row(row: Row, latest_year: int) -> SurveyRow | None:
             row.problem(
                 f"{group}_respondents",
                 f"{respondents} is below 0: expected the number of {name} respondents",
+            )
+        elif respondents is not None and respondents > MAX_RESPONDENTS:
+            row.problem(
+                f"{group}_respondents",
+                f"{respondents:,} is more respondents than an organisation has staff: expected "
+                f"the number of {name} respondents",
             )
         percent = _percent(row, f"{group}_percent")
         given = bool(row.text(f"{group}_percent"))

@@ -67,10 +67,15 @@ def parse_pay(row: Row) -> Decimal | None:
             "hourly_rate instead)",
         )
     if hourly is not None:
-        return hourly.quantize(PLACES, rounding=ROUND_HALF_UP)
-    if annual is not None and hours is not None:
-        return hourly_from_annual(annual, hours)
-    return None
+        pay, column = hourly.quantize(PLACES, rounding=ROUND_HALF_UP), "hourly_rate"
+    elif annual is not None and hours is not None:
+        pay, column = hourly_from_annual(annual, hours), "annual_basic_pay"
+    else:
+        return None
+    if pay <= 0:
+        row.problem(column, "gives an hourly pay below £0.0001: expected pay in pounds")
+        return None
+    return pay
 
 
 def in_file(row: Row) -> bool:

@@ -112,6 +112,23 @@ def test_the_pay_gap_as_computed_by_hand(trust, runner):
     assert groups["medical-dental"]["mean_gap_percent"] is None
 
 
+def test_the_example_with_pay_imports_twice_and_the_second_changes_nothing(
+    db, organisation, runner, examples
+):
+    path = str(examples / "staff_pay.csv")
+    first = _json(runner, "staff", "import", path, "--as-at", "2026-03-31")
+    assert (first["added"], first["updated"], first["unchanged"]) == (9, 0, 0)
+    versions = _count(db, StaffHistory)
+    second = _json(runner, "staff", "import", path, "--as-at", "2026-03-31")
+    assert (second["added"], second["updated"], second["unchanged"]) == (0, 0, 9)
+    assert _count(db, StaffHistory) == versions
+    pay = {s.staff_number: s.hourly_pay for s in db.session.scalars(select(Staff))}
+    assert float(pay["20000001"]) == 16.42
+    assert float(pay["20000002"]) == round(58000 / (37.5 * 52.143), 4)
+    assert float(pay["20000005"]) == round(31049 / (22.5 * 52.143), 4)
+    assert pay["20000006"] is None and pay["20000009"] is None
+
+
 def test_no_one_with_pay_is_not_available_with_the_reason(db, organisation, runner, tmp_path):
     assert (
         _import(runner, tmp_path, HEADER + "W1,A,5,Non-clinical,,2015-01-01,,,,\n").exit_code == 0
