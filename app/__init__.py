@@ -94,7 +94,9 @@ def register_blueprints(app: Flask) -> None:
     from app.mentoring.routes import bp as mentoring_bp
     from app.metrics.routes import bp as metrics_bp
     from app.notifications.routes import bp as notifications_bp
+    from app.paygap.routes import bp as paygap_bp
     from app.recruitment.routes import bp as recruitment_bp
+    from app.survey.routes import bp as survey_bp
     from app.workforce.routes import bp as workforce_bp
 
     app.register_blueprint(home_bp)
@@ -108,6 +110,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(goals_bp)
     app.register_blueprint(board_report_bp)
     app.register_blueprint(benchmarking_bp)
+    app.register_blueprint(survey_bp)
+    app.register_blueprint(paygap_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -207,6 +211,7 @@ def register_commands(app: Flask) -> None:
     from app.metrics.cli import export_cli, metrics_cli
     from app.recruitment.cli import panels_cli, recruitment_cli
     from app.scheduler import scheduler_cli
+    from app.survey.cli import survey_cli
     from app.workforce.cli import orgs_cli, seed_demo, staff_cli
 
     app.cli.add_command(orgs_cli)
@@ -222,5 +227,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(imports_cli)
     app.cli.add_command(mentoring_cli)
     app.cli.add_command(metrics_cli)
+    app.cli.add_command(survey_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(benchmark_cli)

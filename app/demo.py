@@ -12,6 +12,7 @@ from app.goals import demo as goals_demo
 from app.justifications import demo as justifications_demo
 from app.mentoring import demo as mentoring_demo
 from app.recruitment import demo as recruitment_demo
+from app.survey import demo as survey_demo
 from app.workforce import demo as workforce_demo
 from app.workforce import services as workforce
 
@@ -20,6 +21,8 @@ def _records(organisation, rng: random.Random, today: date, vacancies: int) -> d
     summary = recruitment_demo.seed(organisation, rng, today, vacancies)
     summary |= justifications_demo.seed(organisation, rng, today)
     summary |= mentoring_demo.seed(organisation, rng, today)
+    # Its own random stream, so the records above stay as they were before the survey.
+    summary |= survey_demo.seed(organisation, random.Random(rng.random()), today)
     return summary
 
 

@@ -13,6 +13,7 @@ IMPORT_KINDS = {
     "recruitment": "Recruitment outcomes",
     "panels": "Panel members",
     "mentoring": "Mentoring relationships",
+    "survey": "Staff survey results",
 }
 
 

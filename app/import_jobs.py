@@ -56,6 +56,7 @@ IMPORTERS = {
     "recruitment": "app.recruitment.imports:import_recruitment",
     "panels": "app.recruitment.imports:import_panels",
     "mentoring": "app.mentoring.imports:import_mentoring",
+    "survey": "app.survey.imports:import_survey",
 }
 ACTIVE = ("queued", "running")
 # A job still "running" this long after it started belongs to a scheduler that died: its

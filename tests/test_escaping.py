@@ -885,6 +885,20 @@ IMPORT_COLUMNS = {
             "board_voting",
             "start_date",
             "leaving_date",
+            "hourly_rate",
+            "annual_basic_pay",
+            "contracted_hours",
+        )
+    },
+    **{
+        ("survey", c): _NOT_TEXT
+        for c in (
+            "survey_year",
+            "indicator",
+            "white_percent",
+            "bme_percent",
+            "white_respondents",
+            "bme_respondents",
         )
     },
     ("recruitment", "vacancy_reference"): "vacancy.reference",
@@ -923,6 +937,7 @@ IMPORT_COLUMNS = {
 def test_every_import_column_is_mapped():
     from app.mentoring import files as mentoring_files
     from app.recruitment import files as recruitment_files
+    from app.survey import files as survey_files
     from app.workforce import staff_file
 
     columns = (
@@ -930,6 +945,7 @@ def test_every_import_column_is_mapped():
         | {("recruitment", c) for c in recruitment_files.RECRUITMENT_COLUMNS}
         | {("panels", c) for c in recruitment_files.PANEL_COLUMNS}
         | {("mentoring", c) for c in mentoring_files.COLUMNS}
+        | {("survey", c) for c in survey_files.COLUMNS}
     )
     assert columns == set(IMPORT_COLUMNS)
     for target in IMPORT_COLUMNS.values():

@@ -21,6 +21,8 @@ from app.extensions import db
 from app.import_history import DataImport
 from app.metrics import disclosure, formulas, queries, year_snapshots
 from app.metrics.disclosure import Derived, Figures
+from app.paygap import queries as paygap_queries
+from app.survey import queries as survey_queries
 from app.workforce.bands import SENIOR_BANDS, band_name
 from app.workforce.bands import STAFF_GROUP_NAMES as SG_NAMES
 from app.workforce.wres_year import WresYear
@@ -72,6 +74,20 @@ DEFINITIONS = [
         "negative means the board under-represents BME staff",
     ),
     (
+        "Indicators 5 to 8",
+        "From the NHS Staff Survey run in the autumn inside the WRES year: the percentage of white "
+        "and of BME respondents, and the gap, BME minus white, in percentage points. For 5, 6 and "
+        "8 a lower percentage is better; for 7 a higher one",
+    ),
+    (
+        "Ethnicity pay gap",
+        "Basic hourly pay (the rate given, or annual basic pay / (contracted weekly hours x "
+        "52.143)) of staff in post on 31 March with a pay band, as their records stood that day. "
+        "Mean (or median) gap = (white - BME) / white x 100; positive means BME staff are paid "
+        "less. Quartiles: everyone with pay, ordered by hourly pay, in four groups as equal as "
+        "possible; the BME share of each is over known ethnicities",
+    ),
+    (
         "Turnover",
         "Leavers in the 12 months to the as-at date over the average headcount; the "
         f"organisation's default where a row averages fewer than "
@@ -121,7 +137,8 @@ class Line:
     band: str
     measure: str
     as_at: str
-    value_key: tuple | None = None  # a derived figure; else the row's three counts
+    value_key: tuple | None = None  # a derived figure; else the row's counts
+    groups: tuple = GROUPS  # the groups a count row has (the staff survey has no Unknown)
 
     @property
     def key(self) -> tuple:
@@ -148,10 +165,10 @@ def _share(figures, key, counts_key, known_only: bool):
     figures.derived[key] = Derived(value, inputs, "share", numerator=(counts[1],))
 
 
-def _count_line(ret, figures, indicator, sg, band, measure, counts, as_at):
-    for g in GROUPS:
+def _count_line(ret, figures, indicator, sg, band, measure, counts, as_at, groups=GROUPS):
+    for g in groups:
         figures.counts[(indicator, sg, band, measure, g)] = int(counts[g])
-    ret.lines.append(Line(indicator, sg, band, measure, as_at))
+    ret.lines.append(Line(indicator, sg, band, measure, as_at, groups=groups))
 
 
 def _value_line(ret, indicator, sg, band, measure, as_at, derived: Derived, words=None):
@@ -186,9 +203,13 @@ def figures_from(
     as_at: date,
     low=NON_ADVERSE_LOW,
     high=NON_ADVERSE_HIGH,
+    *,
+    survey: dict | None = None,
+    pay_gap: dict | None = None,
 ) -> Return:
     """The whole return from plain counts. `two` maps None (all), ("band", b) and
-    ("staff-group", g) to objects with `shortlisted`, `appointed` and `withdrawn` per group."""
+    ("staff-group", g) to objects with `shortlisted`, `appointed` and `withdrawn` per group.
+    `survey` and `pay_gap` are the documents of `flask metrics survey` and `pay-gap`."""
     figures = Figures()
     ret = Return(code, year, as_at, figures)
     snapshot = WresYear(year).snapshot.isoformat()
@@ -379,7 +400,88 @@ def figures_from(
                 Derived(value, inputs, places=3, basis=basis),
                 None if words is None else words.get(value, value),
             )
+    if survey is not None:
+        _survey_lines(ret, survey, period_end)
+    if pay_gap is not None:
+        _pay_gap_lines(ret, pay_gap, snapshot)
     return ret
+
+
+def _survey_lines(ret: Return, survey: dict, as_at: str) -> None:
+    """Indicators 5 to 8: respondents as counts (white and BME), each percentage resting on its
+    group's respondents, the gap on both, so a hidden respondent count hides what rests on it."""
+    for item in survey["indicators"]:
+        if item["white_respondents"] is None:
+            continue  # no result imported for the year: nothing to publish
+        ind = str(item["indicator"])
+        respondents = {"white": item["white_respondents"], "bme": item["bme_respondents"]}
+        _count_line(
+            ret, ret.figures, ind, "all", "all", "respondents", respondents, as_at, ("white", "bme")
+        )
+        base = (ind, "all", "all")
+        _value_line(ret, ind, "all", "all", "survey-year", as_at, Derived(survey["survey_year"]))
+        for g in ("white", "bme"):
+            _value_line(
+                ret,
+                ind,
+                "all",
+                "all",
+                f"{g}-percent",
+                as_at,
+                Derived(item[f"{g}_percent"], ((*base, "respondents", g),), places=2),
+            )
+        _value_line(
+            ret,
+            ind,
+            "all",
+            "all",
+            "gap-points",
+            as_at,
+            Derived(
+                item["gap_points"],
+                tuple((*base, "respondents", g) for g in ("white", "bme")),
+                places=2,
+                basis=((*base, "white-percent"), (*base, "bme-percent")),
+            ),
+        )
+
+
+def _pay_gap_lines(ret: Return, gap: dict, as_at: str) -> None:
+    """The ethnicity pay gap: staff with pay as counts (bands and staff groups each add up to the
+    whole, and so do the quartiles); each gap rests on its row's white and BME counts, so a pay
+    figure about a small group is hidden with its count."""
+    figures = ret.figures
+    rows = [("all", "all", gap)]
+    rows += [("all", b["band"], b) for b in gap["bands"]]
+    rows += [(r["staff_group"], "all", r) for r in gap["staff_groups"]]
+    for sg, band, r in rows:
+        counts = {g: r[f"{g}_staff"] for g in GROUPS}
+        _count_line(ret, figures, "pay-gap", sg, band, "staff-with-pay", counts, as_at)
+        inputs = tuple(("pay-gap", sg, band, "staff-with-pay", g) for g in ("white", "bme"))
+        for measure in ("mean-gap-percent", "median-gap-percent"):
+            value = r[measure.replace("-", "_")]
+            _value_line(ret, "pay-gap", sg, band, measure, as_at, Derived(value, inputs, places=1))
+    whole = ("pay-gap", "all", "all", "staff-with-pay")
+    for g in GROUPS:
+        figures.add_sum(
+            (*whole, g), [("pay-gap", "all", b["band"], "staff-with-pay", g) for b in gap["bands"]]
+        )
+        figures.add_sum(
+            (*whole, g),
+            [
+                ("pay-gap", r["staff_group"], "all", "staff-with-pay", g)
+                for r in gap["staff_groups"]
+            ],
+        )
+    for q in gap["quartiles"]:
+        measure = f"quartile-{q['quartile']}"
+        _count_line(ret, figures, "pay-gap", "all", "all", measure, q, as_at)
+        _shares(ret, "pay-gap", "all", "all", measure, as_at)
+    for g in GROUPS:
+        figures.add_sum(
+            (*whole, g),
+            [("pay-gap", "all", "all", f"quartile-{q['quartile']}", g) for q in gap["quartiles"]],
+        )
 
 
 # From the database
@@ -412,6 +514,8 @@ def build(organisation, year: int, today: date) -> Return:
         as_at,
         settings.non_adverse_low,
         settings.non_adverse_high,
+        survey=survey_queries.survey(organisation.id, year),
+        pay_gap=paygap_queries.pay_gap(organisation.id, year),
     )
     ret.sources = _sources(organisation.id, None if stored is None else stored.created_at)
     return ret
@@ -458,7 +562,8 @@ def long_rows(ret: Return, counts: dict, derived: dict) -> list[dict]:
             "as_at": line.as_at,
         }
         if line.value_key is None:
-            row |= {g: counts[(*line.key, g)] for g in GROUPS} | {"value": ""}
+            row |= {g: counts[(*line.key, g)] if g in line.groups else "" for g in GROUPS}
+            row["value"] = ""
         else:
             value = derived[line.value_key]
             row |= dict.fromkeys(GROUPS, "") | {"value": "" if value is None else value}
@@ -474,6 +579,13 @@ def csv_export(organisation, year: int, publish: bool, threshold: int, today: da
 
 
 # The workbook
+
+SURVEY_NAMES = {
+    "5": "5: harassment, bullying or abuse from patients, relatives, the public (lower is better)",
+    "6": "6: harassment, bullying or abuse from staff (lower is better)",
+    "7": "7: equal opportunities for career progression or promotion (higher is better)",
+    "8": "8: discrimination from a manager, team leader or colleagues (lower is better)",
+}
 
 
 class _Sheet:
@@ -518,6 +630,107 @@ class _Sheet:
     def widths(self, widths: list[int]) -> None:
         for column, width in enumerate(widths):
             self.sheet.set_column(column, column, width)
+
+
+def _survey_sheet(book, formats, ret, counts, derived, label, note) -> None:
+    s = _Sheet(book, formats, "Indicators 5 to 8", f"Indicators 5 to 8: the staff survey, {label}")
+    years = {derived[k] for k in derived if k[3] == "survey-year"}
+    survey_year = f"the survey run in the autumn of {years.pop()}" if years else "the staff survey"
+    s.line(
+        f"From {survey_year}: the percentage of each group's respondents, and the gap, BME "
+        f"minus white, in percentage points.{note}"
+    )
+    s.row += 1
+    s.header(
+        [
+            "Indicator",
+            "White respondents",
+            "BME respondents",
+            "White %",
+            "BME %",
+            "Gap (points, BME minus white)",
+        ],
+        freeze=True,
+    )
+    shown = [line for line in ret.lines if line.measure == "respondents"]
+    for line in shown:
+        base = line.key[:3]
+        s.cells(
+            [(SURVEY_NAMES[line.indicator], "text")]
+            + [(counts[(*line.key, g)], "count") for g in ("white", "bme")]
+            + [
+                (derived[(*base, "white-percent")], "ratio"),
+                (derived[(*base, "bme-percent")], "ratio"),
+                (derived[(*base, "gap-points")], "points"),
+            ]
+        )
+    if not shown:
+        s.line("No staff survey results have been imported for this year.")
+    s.widths([70, 14, 14, 10, 10, 18])
+
+
+def _pay_gap_sheet(book, formats, ret, counts, derived, label, note) -> None:
+    s = _Sheet(book, formats, "Pay gap", f"The ethnicity pay gap, {label}")
+    snapshot = WresYear(ret.year).snapshot.isoformat()
+    s.line(
+        f"Basic hourly pay of staff in post on {snapshot} with a pay band and pay recorded. Gap = "
+        "(white - BME) / white, in per cent: positive means BME staff are paid less an hour."
+        f"{note}"
+    )
+    s.row += 1
+    s.header(
+        ["Group", "White", "BME", "Unknown", "Mean gap %", "Median gap %"],
+        freeze=True,
+    )
+    rows = [
+        line
+        for line in ret.lines
+        if line.indicator == "pay-gap" and line.measure == "staff-with-pay"
+    ]
+    for line in rows:
+        base = line.key[:3]
+        s.cells(
+            [(_group_name(line.staff_group, line.band), "text")]
+            + [(counts[(*line.key, g)], "count") for g in GROUPS]
+            + [
+                (derived[(*base, "mean-gap-percent")], "ratio"),
+                (derived[(*base, "median-gap-percent")], "ratio"),
+            ]
+        )
+    s.row += 1
+    s.header(
+        [
+            "Pay quartile (1: lowest paid)",
+            "White",
+            "BME",
+            "Unknown",
+            "BME share of known ethnicities",
+            "BME share of whole headcount",
+        ]
+    )
+    for line in ret.lines:
+        if (
+            line.indicator == "pay-gap"
+            and line.measure.startswith("quartile-")
+            and (line.value_key is None)
+        ):
+            s.cells(
+                [(line.measure.replace("quartile-", "Quartile "), "text")]
+                + [(counts[(*line.key, g)], "count") for g in GROUPS]
+                + [
+                    (
+                        derived[("pay-gap", "all", "all", f"{line.measure}-bme-share-of-known")],
+                        "percent",
+                    ),
+                    (
+                        derived[
+                            ("pay-gap", "all", "all", f"{line.measure}-bme-share-of-headcount")
+                        ],
+                        "percent",
+                    ),
+                ]
+            )
+    s.widths([34, 11, 11, 11, 16, 16])
 
 
 def _group_name(sg: str, band: str) -> str:
@@ -744,6 +957,9 @@ def xlsx_export(organisation, year: int, publish: bool, threshold: int, today: d
         ]
     )
     s.widths([28, 11, 11, 11, 16, 16, 11, 22, 16, 14, 16, 18, 28])
+
+    _survey_sheet(book, formats, ret, counts, derived, label, note)
+    _pay_gap_sheet(book, formats, ret, counts, derived, label, note)
 
     # Notes
     s = _Sheet(book, formats, "Notes", f"Notes, {label}")

@@ -35,6 +35,7 @@ FIELDS = (
     "board_voting",
     "start_date",
     "leaving_date",
+    "hourly_pay",  # the pay gap is "as at 31 March" too
 )
 
 

@@ -121,6 +121,8 @@ class Staff(db.Model):
     board_voting: Mapped[bool] = mapped_column(Boolean, default=False)
     start_date: Mapped[date | None] = mapped_column(Date)
     leaving_date: Mapped[date | None] = mapped_column(Date)
+    # Basic hourly pay in pounds, for the ethnicity pay gap (app/workforce/pay.py); None: not given.
+    hourly_pay: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -214,6 +216,7 @@ class StaffHistory(db.Model):
     board_voting: Mapped[bool] = mapped_column(Boolean)
     start_date: Mapped[date | None] = mapped_column(Date)
     leaving_date: Mapped[date | None] = mapped_column(Date)
+    hourly_pay: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
     # What the import changed: "added", or the attribute names, space-separated.
     changed: Mapped[str] = mapped_column(String(200))
     data_import_id: Mapped[int | None] = mapped_column(

@@ -103,6 +103,7 @@ def import_job(job_id: int):
     back = {
         "staff": url_for("workforce.import_history"),
         "mentoring": url_for("mentoring.imports_page"),
+        "survey": url_for("survey.imports_page"),
     }.get(job.kind, url_for("recruitment.imports_page"))
     return render_template("workforce/import_job.html", job=job, back=back)
 

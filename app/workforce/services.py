@@ -171,6 +171,7 @@ _STAFF_FIELDS = (
     "board_voting",
     "start_date",
     "leaving_date",
+    "hourly_pay",  # pay gap hook
 )
 
 
@@ -215,8 +216,12 @@ def import_staff(
     record.as_at = as_at
     record.date_formats = describe_date_formats(formats)
     db.session.flush()
+    # An extract without pay columns leaves everyone's pay as it was (pay gap hook).
+    fields = _STAFF_FIELDS
+    if not any(row.pay_in_file for row in rows):
+        fields = tuple(name for name in _STAFF_FIELDS if name != "hourly_pay")
     table = Staff.__table__
-    columns = [table.c[name] for name in _STAFF_FIELDS]
+    columns = [table.c[name] for name in fields]
     # Each record's values as a hash, not the values: a national extract's records fit in a
     # few tens of megabytes, and an unchanged row costs one comparison.
     existing: dict[str, tuple[int, int]] = {}
@@ -234,7 +239,7 @@ def import_staff(
     maybe_changed: dict[int, tuple] = {}
     unchanged = 0
     for row in rows:
-        values = tuple(getattr(row, name) for name in _STAFF_FIELDS)
+        values = tuple(getattr(row, name) for name in fields)
         known = existing.get(row.staff_number)
         if known is None:
             new_rows.append(row)
@@ -254,7 +259,7 @@ def import_staff(
                 "staff_number": row.staff_number,
                 "created_at": now,
                 "updated_at": now,
-                **{name: getattr(row, name) for name in _STAFF_FIELDS},
+                **{name: getattr(row, name) for name in fields},
             }
             for row in chunk
         ]
@@ -273,7 +278,7 @@ def import_staff(
                 {
                     "staff_number": values["staff_number"],
                     "change": "added",
-                    "values": {name: values[name] for name in _STAFF_FIELDS},
+                    "values": {name: values[name] for name in fields},
                 }
             )
     rows_added = len(new_rows)
@@ -282,19 +287,21 @@ def import_staff(
     changed: list[tuple[_Version, list[str]]] = []
     updates, band_changes, identity_changes = [], [], []
     if maybe_changed:
-        for staff_id, number, *before in bulk.select_among(
-            (table.c.id, table.c.staff_number, *columns), table.c.id, list(maybe_changed)
+        for staff_id, number, pay_before, *before in bulk.select_among(
+            (table.c.id, table.c.staff_number, table.c.hourly_pay, *columns),
+            table.c.id,
+            list(maybe_changed),
         ):
             after = maybe_changed[staff_id]
             differences = {
                 name: new
-                for name, old, new in zip(_STAFF_FIELDS, before, after, strict=True)
+                for name, old, new in zip(fields, before, after, strict=True)
                 if old != new
             }
             if not differences:
                 unchanged += 1
                 continue
-            old = dict(zip(_STAFF_FIELDS, before, strict=True))
+            old = dict(zip(fields, before, strict=True))
             change_log.add(
                 {
                     "staff_number": number,
@@ -323,7 +330,13 @@ def import_staff(
             dated = [name for name in differences if name in history.FIELDS]
             if dated:
                 changed.append(
-                    (_Version(staff_id, dict(zip(_STAFF_FIELDS, after, strict=True))), dated)
+                    (
+                        _Version(
+                            staff_id,
+                            {"hourly_pay": pay_before, **dict(zip(fields, after, strict=True))},
+                        ),
+                        dated,
+                    )
                 )
     del maybe_changed
     bulk.update_rows(table, updates)
@@ -343,7 +356,7 @@ class _Version:
     def __init__(self, staff_id: int, values: dict):
         self.id = staff_id
         for name in _STAFF_FIELDS:
-            setattr(self, name, values[name])
+            setattr(self, name, values.get(name))  # no pay in the file: none for a new person
 
 
 # Who a record is: a change to these is listed, before and after, in the audit trail, so a file

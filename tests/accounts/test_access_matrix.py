@@ -534,6 +534,17 @@ EXPECTATIONS: dict[str, Expect] = {
     "benchmarking.organisation_download": E(
         VIEWERS, lambda s, _r: {"organisation_id": s.organisation}, org_scoped=False
     ),
+    # Staff survey (indicators 5 to 8) and the ethnicity pay gap: aggregates for HR and the
+    # chair; only HR imports survey results.
+    "survey.imports_page": E([HR]),
+    "survey.dashboard": E([HR, CH]),
+    "survey.chart": E([HR, CH]),
+    "paygap.dashboard": E([HR, CH]),
+    "paygap.chart": E(
+        [HR, CH],
+        lambda _s, _r: [{"name": n} for n in ("quartiles", "breakdown")],
+        org_scoped=False,
+    ),
     # Each user's own inbox; someone else's message is not found.
     "notifications.inbox": E(EVERYONE),
     "notifications.mark_all_read": E(EVERYONE),

@@ -43,7 +43,15 @@ def test_csv_export_is_the_long_table(trust, runner, tmp_path):
     assert result.exit_code == 0, result.output
     rows = _rows(out)
     assert list(rows[0]) == COLUMNS
-    assert {r["indicator"] for r in rows} == {"1", "2", "9", "aspiration"}
+    # No survey imported: no indicator 5 to 8 rows; the pay gap is there, with no one paid.
+    assert {r["indicator"] for r in rows} == {"1", "2", "9", "aspiration", "pay-gap"}
+    whole = next(r for r in rows if r["indicator"] == "pay-gap" and r["band"] == "all")
+    assert (whole["measure"], whole["white"], whole["bme"], whole["unknown"]) == (
+        "staff-with-pay",
+        "0",
+        "0",
+        "0",
+    )
     total = next(r for r in rows if r["indicator"] == "1" and r["staff_group"] == "all")
     assert (total["band"], total["measure"], total["white"], total["bme"], total["unknown"]) == (
         "all",
@@ -116,6 +124,8 @@ def test_xlsx_export_has_a_sheet_per_indicator_and_no_formulas(
         "Indicator 2",
         "Indicator 9",
         "Leadership aspiration",
+        "Indicators 5 to 8",
+        "Pay gap",
         "Notes",
     ]
     for sheet in book.worksheets:
