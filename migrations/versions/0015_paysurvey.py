@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012_paysurvey'
-down_revision = '0011_history'
+revision = '0015_paysurvey'
+down_revision = '0014_imports'
 branch_labels = None
 depends_on = None
 
