@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from app.notifications.routes import bp as notifications_bp
     from app.recruitment.routes import bp as recruitment_bp
     from app.workforce.routes import bp as workforce_bp
+    from app.wres_return.routes import bp as wres_return_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
@@ -102,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(mentoring_bp)
     app.register_blueprint(metrics_bp)
+    app.register_blueprint(wres_return_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -200,6 +202,7 @@ def register_commands(app: Flask) -> None:
     from app.recruitment.cli import panels_cli, recruitment_cli
     from app.scheduler import scheduler_cli
     from app.workforce.cli import orgs_cli, seed_demo, staff_cli
+    from app.wres_return.cli import disciplinary_cli, indicator3, indicator4, training_cli
 
     app.cli.add_command(orgs_cli)
     app.cli.add_command(users_cli)
@@ -214,3 +217,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mentoring_cli)
     app.cli.add_command(metrics_cli)
     app.cli.add_command(export_cli)
+    app.cli.add_command(disciplinary_cli)
+    app.cli.add_command(training_cli)
+    metrics_cli.add_command(indicator3)
+    metrics_cli.add_command(indicator4)

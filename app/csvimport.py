@@ -119,13 +119,35 @@ class Row:
             return False
 
 
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
+_UK_DATE = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
+_ESR_DATE = re.compile(r"(\d{2})-([A-Za-z]{3})-(\d{4})")
+
+
 def parse_date(text: str) -> date:
+    """YYYY-MM-DD, UK DD/MM/YYYY (how Excel saves a CSV) or ESR's DD-Mon-YYYY (INTERFACES.md)."""
     try:
+        if uk := _UK_DATE.fullmatch(text):
+            return date(int(uk[3]), int(uk[2]), int(uk[1]))
+        if esr := _ESR_DATE.fullmatch(text):
+            month = _MONTHS.get(esr[2].lower())
+            if month is None:
+                raise ValueError
+            return date(int(esr[3]), month, int(esr[1]))
         if len(text) != 10:
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a date: expected YYYY-MM-DD, e.g. 2026-03-31") from None
+        raise ValueError(
+            f"{text!r} is not a date: expected YYYY-MM-DD, DD/MM/YYYY or DD-Mon-YYYY, "
+            "e.g. 2026-03-31, 31/03/2026 or 31-Mar-2026"
+        ) from None
 
 
 _YES = {"y", "yes", "true", "1"}

@@ -13,6 +13,8 @@ IMPORT_KINDS = {
     "recruitment": "Recruitment outcomes",
     "panels": "Panel members",
     "mentoring": "Mentoring relationships",
+    "disciplinary": "Disciplinary cases",
+    "training": "Training records",
 }
 
 

@@ -70,7 +70,18 @@ def test_iso_dates_round_trip(day):
         assert parse_date(day.isoformat()) == day
 
 
-@pytest.mark.parametrize("text", ["31/03/2026", "2026-3-31", "2026-02-30", "yesterday"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-3-31",
+        "2026-02-30",
+        "yesterday",
+        "31/02/2026",
+        "3/1/2026",
+        "01-Sepp-2016",
+        "01-Spt-2016",
+    ],
+)
 def test_other_date_forms_are_refused(text):
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         parse_date(text)
@@ -78,3 +89,10 @@ def test_other_date_forms_are_refused(text):
 
 def test_date_helper_accepts_iso():
     assert parse_date("2026-03-31") == date(2026, 3, 31)
+
+
+@pytest.mark.parametrize(
+    "text", ["31/03/2026", "31-Mar-2026", "31-MAR-2026", "31-mar-2026", "2026-03-31"]
+)
+def test_uk_and_esr_dates_are_read_day_first(text):
+    assert parse_date(text) == date(2026, 3, 31)
