@@ -1,5 +1,7 @@
 """Indicators 3 and 4: their dashboard section, its charts, and HR's upload pages."""
 
+from datetime import date
+
 from flask import (
     Blueprint,
     Response,
@@ -47,14 +49,23 @@ def section():
         "wres_return/section.html",
         year=WresYear(year),
         years=list(range(current, current - 6, -1)),
-        indicator3=queries.indicator3(org_id, year),
-        indicator3_single=queries.indicator3(org_id, year, single_year=True),
-        indicator4=queries.indicator4(org_id, year),
+        indicator3=_dated(queries.indicator3(org_id, year)),
+        indicator3_single=_dated(queries.indicator3(org_id, year, single_year=True)),
+        indicator4=_dated(queries.indicator4(org_id, year)),
         trend3=queries.trend(org_id, 3, year),
         trend4=queries.trend(org_id, 4, year),
         classifications=CLASSIFICATIONS_FOR_STAFF,
         can_import=current_user.has_role(Role.HR_ADMIN),
     )
+
+
+def _dated(document: dict) -> dict:
+    """The command's document with its ISO dates as dates, for the page's date filter."""
+    return document | {
+        "period_start": date.fromisoformat(document["period_start"]),
+        "period_end": date.fromisoformat(document["period_end"]),
+        "headcount_dates": [date.fromisoformat(d) for d in document["headcount_dates"]],
+    }
 
 
 # The export's words name applicants (indicator 2); these figures are about staff.
