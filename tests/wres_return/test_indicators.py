@@ -1,6 +1,7 @@
 """Indicators 3 and 4 through their commands, against trusts whose figures are worked out by
 hand here; the example files; every bad file refused whole with line and column."""
 
+import io
 import json
 import math
 from datetime import date
@@ -433,7 +434,7 @@ def test_hr_upload_refused_then_accepted(client, db, login_as, example_trust, ex
     login_as("hr-admin")
     bad = client.post(
         "/disciplinary/imports",
-        data={"file": (bytes(CASES + "ER-1,31415926,2025-05-01\n", "utf-8"), "cases.csv")},
+        data={"file": (io.BytesIO(f"{CASES}ER-1,31415926,2025-05-01\n".encode()), "cases.csv")},
         content_type="multipart/form-data",
     )
     assert bad.status_code == 400
