@@ -257,12 +257,11 @@ def trust(db, organisation):
     return organisation, people
 
 
-def _case(db, org, person, day, n=[0]):
-    n[0] += 1
+def _case(db, org, person, day):
     db.session.add(
         DisciplinaryCase(
             organisation_id=org.id,
-            case_reference=f"ER-{n[0]}",
+            case_reference=f"ER-{person.id}-{day.isoformat()}",
             staff_id=person.id,
             investigation_start_date=day,
         )
