@@ -41,7 +41,7 @@ def test_csv_export_is_the_long_table(trust, runner, tmp_path):
     assert result.exit_code == 0, result.output
     rows = _rows(out)
     assert list(rows[0]) == COLUMNS
-    assert {r["indicator"] for r in rows} == {"1", "2", "9", "aspiration"}
+    assert {r["indicator"] for r in rows} == {"1", "2", "3", "4", "9", "aspiration"}
     total = next(r for r in rows if r["indicator"] == "1" and r["staff_group"] == "all")
     assert (total["band"], total["measure"], total["white"], total["bme"], total["unknown"]) == (
         "all",
@@ -112,6 +112,8 @@ def test_xlsx_export_has_a_sheet_per_indicator_and_no_formulas(
     assert book.sheetnames == [
         "Indicator 1",
         "Indicator 2",
+        "Indicator 3",
+        "Indicator 4",
         "Indicator 9",
         "Leadership aspiration",
         "Notes",

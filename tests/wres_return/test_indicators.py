@@ -448,3 +448,83 @@ def test_hr_upload_refused_then_accepted(client, db, login_as, example_trust, ex
     )
     assert good.status_code == 302
     assert _count(db, TrainingRecord) == 5
+
+
+# Publication
+
+
+def _with_indicator1(total):
+    from app.metrics import disclosure, export
+
+    ret = export.Return("RXX", 2026, date(2026, 3, 31), disclosure.Figures())
+    for g, n in total.items():
+        ret.figures.counts[("1", "all", "all", "headcount", g)] = n
+    return ret
+
+
+def test_a_published_ratio_never_gives_back_a_hidden_count():
+    """3 BME people of 500 against 20 white of 1,000: the ratio 0.30 to two places would pin
+    the hidden 3 (2 gives 0.18 to 0.22, 4 gives 0.36 to 0.44), so it is withheld."""
+    from app.metrics import disclosure, export
+    from tests.metrics.test_publication_attack import _independent_attack
+
+    total = {"white": 1000, "bme": 500, "unknown": 40}
+    one = {"rows": [], "staff_groups": [], "total": {**total, "total": 1540}}
+    current = {"headcount": total, "count": {"white": 20, "bme": 3, "unknown": 0}}
+    ret = _with_indicator1(total)
+    export._indicator4(ret, one, current, export.NON_ADVERSE_LOW, export.NON_ADVERSE_HIGH)
+    export._indicator3(
+        ret,
+        one,
+        {"previous": current, "current": current},
+        export.NON_ADVERSE_LOW,
+        export.NON_ADVERSE_HIGH,
+    )
+    published = disclosure.publish(ret.figures, 7)
+    assert published.counts[("4", "all", "all", "accessed-training", "bme")] == "*"
+    assert published.derived[("4", "all", "all", "relative-likelihood")] == "*"
+    assert published.derived[("3", "all", "all", "relative-likelihood")] == "*"
+    # The two-year figure's 6 BME people are hidden too, and its parts cannot give them back.
+    assert published.counts[("3", "all", "all", "two-year-entered-investigation", "bme")] == "*"
+    for key, values in _independent_attack(ret.figures, published, 7).items():
+        assert len(values) > 1, key
+    # Large counts are published rounded, with their ratio.
+    big = {"headcount": total, "count": {"white": 200, "bme": 120, "unknown": 9}}
+    ret = _with_indicator1(total)
+    export._indicator4(ret, one, big, export.NON_ADVERSE_LOW, export.NON_ADVERSE_HIGH)
+    published = disclosure.publish(ret.figures, 7)
+    assert published.derived[("4", "all", "all", "relative-likelihood")] == round(
+        (200 / 1000) / (120 / 500), 2
+    )
+    assert published.counts[("4", "all", "all", "accessed-training", "unknown")] == 10
+
+
+def test_the_return_carries_indicators_3_and_4(runner, db, example_trust, examples, tmp_path):
+    import csv
+
+    from openpyxl import load_workbook
+
+    _json(runner, "disciplinary", "import", str(examples / "disciplinary.csv"))
+    _json(runner, "training", "import", str(examples / "training.csv"))
+    out = tmp_path / "wres.csv"
+    args = ["export", "wres", "--year", "2026", "--format", "csv", "--out", str(out)]
+    assert runner.invoke(args=args).exit_code == 0
+    rows = {
+        (r["indicator"], r["measure"]): r
+        for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))
+        if r["indicator"] in ("3", "4")
+    }
+    two_year = rows[("3", "two-year-entered-investigation")]
+    assert (two_year["white"], two_year["bme"], two_year["unknown"]) == ("0", "1", "1")
+    assert rows[("3", "two-year-headcount")]["white"] == "5"
+    assert rows[("3", "two-year-classification")]["value"] == "adverse-to-bme"
+    assert float(rows[("4", "relative-likelihood")]["value"]) == pytest.approx(0.75)
+    assert rows[("4", "relative-likelihood")]["as_at"] == "2026-03-31"
+    xlsx = tmp_path / "wres.xlsx"
+    args = ["export", "wres", "--year", "2026", "--format", "xlsx", "--out", str(xlsx)]
+    assert runner.invoke(args=args).exit_code == 0
+    rows = [[c.value for c in row] for row in load_workbook(xlsx)["Indicator 4"].iter_rows()]
+    assert ["Accessed non-mandatory training", 1, 2, 0, None] in rows
+    assert ["2025/26", 0.75] == [r for r in rows if r[0] == "2025/26"][0][:2]
+    three = [[c.value for c in row] for row in load_workbook(xlsx)["Indicator 3"].iter_rows()]
+    assert ["Entered an investigation, both years", 0, 1, 1, None] in three
