@@ -11,12 +11,14 @@ from app.mentoring import demo as mentoring_demo
 from app.recruitment import demo as recruitment_demo
 from app.workforce import demo as workforce_demo
 from app.workforce import services as workforce
+from app.wres_return import demo as wres_return_demo
 
 
 def _records(organisation, rng: random.Random, today: date, vacancies: int) -> dict:
     summary = recruitment_demo.seed(organisation, rng, today, vacancies)
     summary |= justifications_demo.seed(organisation, rng, today)
     summary |= mentoring_demo.seed(organisation, rng, today)
+    summary |= wres_return_demo.seed(organisation, rng, today)
     return summary
 
 

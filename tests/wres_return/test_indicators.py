@@ -528,3 +528,27 @@ def test_the_return_carries_indicators_3_and_4(runner, db, example_trust, exampl
     assert next(r for r in rows if r[0] == "2025/26")[:2] == ["2025/26", 0.75]
     three = [[c.value for c in row] for row in load_workbook(xlsx)["Indicator 3"].iter_rows()]
     assert ["Entered an investigation, both years", 0, 1, 1, None] in three
+
+
+def test_demo_trust_has_indicators_3_and_4(runner, db, tmp_path):
+    import random
+
+    from openpyxl import load_workbook
+
+    from app.workforce import demo as workforce_demo
+    from app.wres_return import demo
+
+    organisation = workforce_demo.seed(800)["organisation"]
+    today = date.today()
+    summary = demo.seed(organisation, random.Random(2019), today)
+    db.session.commit()
+    assert summary["disciplinary_cases"] > 0 and summary["training_records"] > 0
+    year = str(today.year + 1 if today.month >= 4 else today.year)
+    four = _json(runner, "metrics", "indicator4", "--year", year, "--org", organisation.code)
+    assert four["relative_likelihood"] is not None
+    three = _json(runner, "metrics", "indicator3", "--year", year, "--org", organisation.code)
+    assert three["bme_count"] + three["white_count"] > 0
+    out = tmp_path / "demo.xlsx"
+    args = ["export", "wres", "--year", year, "--format", "xlsx", "--out", str(out)]
+    assert runner.invoke(args=[*args, "--org", organisation.code, "--publish"]).exit_code == 0
+    assert {"Indicator 3", "Indicator 4"} <= set(load_workbook(out).sheetnames)
