@@ -133,6 +133,8 @@ _ESR_DATE = re.compile(r"(\d{2})-([A-Za-z]{3})-(\d{4})")
 def parse_date(text: str) -> date:
     """YYYY-MM-DD, UK DD/MM/YYYY (how Excel saves a CSV) or ESR's DD-Mon-YYYY (INTERFACES.md)."""
     try:
+        if len(text) == 10 and text[4] == "-" and text[7] == "-":
+            return date.fromisoformat(text)  # the common case first: large files are ISO
         if uk := _UK_DATE.fullmatch(text):
             return date(int(uk[3]), int(uk[2]), int(uk[1]))
         if esr := _ESR_DATE.fullmatch(text):

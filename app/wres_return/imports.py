@@ -1,18 +1,21 @@
 """Applying the disciplinary and training files: all rows or none, set-based.
 
 A year of training records at a large trust is about 200,000 rows, so rows are read, looked up
-and written a chunk at a time: one SELECT of the chunk's staff numbers, one of the records it
-may already hold, one multi-row INSERT and one executemany UPDATE per chunk. No statement binds
-more than CHUNK values, far below PostgreSQL's 65,535 parameters. All or nothing comes from the
-transaction: once any row has a problem nothing more is written, every remaining row is still
-checked, and ImportRefused makes the caller roll back what was written. One audit entry per
-import records its counts.
+and written a chunk at a time: one SELECT of the chunk's staff numbers (CHUNK values at most, far
+below PostgreSQL's 65,535 parameters), then one INSERT ... ON CONFLICT DO UPDATE of the chunk,
+sent as multi-row statements of SQLAlchemy's page size, which updates a known row only when it
+changed. All or nothing comes from the transaction: once any row has a problem nothing more is
+written, every remaining row is still checked, and ImportRefused makes the caller roll back what
+was written. The counts come from the table afterwards (rows this import wrote carry its id), and
+one audit entry per import records them.
 """
 
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
-from sqlalchemy import bindparam, insert, select, tuple_, update
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.csvimport import ImportRefused, Problem
 from app.extensions import db
@@ -48,6 +51,7 @@ def staff_ids(organisation_id: int, numbers: Iterable[str]) -> dict[str, int]:
 def _apply(
     organisation,
     kind: str,
+    model,
     entries: Iterator,
     write_chunk: Callable,
     filename: str,
@@ -56,6 +60,7 @@ def _apply(
     empty_message: str,
 ) -> DataImport:
     record = start_import(organisation.id, kind, filename, source, actor)
+    before = _count(model, organisation.id)
     problems: list[Problem] = []
     seen = 0
     for chunk in _chunks(entries):
@@ -76,128 +81,84 @@ def _apply(
                         "import the staff extract that includes them first",
                     )
                 )
-        if not problems:
+        if not problems and rows:
             write_chunk(organisation.id, record, rows, ids)
     if problems:
         raise ImportRefused(problems)
     if not seen:
         raise ImportRefused([Problem(0, "", empty_message)])
+    # Every row written by this import carries its id: new ones, and changed ones.
+    record.rows_added = _count(model, organisation.id) - before
+    written = _count(model, organisation.id, model.data_import_id == record.id)
+    record.rows_updated = written - record.rows_added
+    record.rows_unchanged = seen - written
     return finish_import(record, actor)
 
 
+def _upsert(table, rows: list[dict], key: list[str], changing: list[str]) -> None:
+    """INSERT ... ON CONFLICT (key) DO UPDATE the changing columns, only where one of them
+    differs, as one multi-row statement: an unchanged row is neither written nor stamped with
+    this import, which is how the counts are told apart afterwards."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=key,
+        set_={
+            name: statement.excluded[name] for name in [*changing, "data_import_id", "updated_at"]
+        },
+        where=or_(*(table.c[name] != statement.excluded[name] for name in changing)),
+    )
+    db.session.execute(statement, rows)
+
+
 def _write_cases(organisation_id: int, record: DataImport, rows, ids) -> None:
-    table = DisciplinaryCase.__table__
-    existing = {
-        reference: (case_id, staff_id, started)
-        for case_id, reference, staff_id, started in db.session.execute(
-            select(
-                table.c.id,
-                table.c.case_reference,
-                table.c.staff_id,
-                table.c.investigation_start_date,
-            ).where(
-                table.c.organisation_id == organisation_id,
-                table.c.case_reference.in_([r.case_reference for r in rows]),
-            )
-        )
-    }
     now = utcnow()
-    added, changed = [], []
-    for row in rows:
-        staff_id = ids[row.staff_number]
-        found = existing.get(row.case_reference)
-        if found is None:
-            added.append(
-                {
-                    "organisation_id": organisation_id,
-                    "case_reference": row.case_reference,
-                    "staff_id": staff_id,
-                    "investigation_start_date": row.investigation_start_date,
-                    "data_import_id": record.id,
-                    "updated_at": now,
-                }
-            )
-        elif found[1:] != (staff_id, row.investigation_start_date):
-            changed.append(
-                {
-                    "case_id": found[0],
-                    "staff": staff_id,
-                    "started": row.investigation_start_date,
-                    "import_id": record.id,
-                    "now": now,
-                }
-            )
-    if added:
-        db.session.execute(insert(table), added)
-    if changed:
-        db.session.execute(
-            update(table)
-            .where(table.c.id == bindparam("case_id"))
-            .values(
-                staff_id=bindparam("staff"),
-                investigation_start_date=bindparam("started"),
-                data_import_id=bindparam("import_id"),
-                updated_at=bindparam("now"),
-            ),
-            changed,
-        )
-    record.rows_added += len(added)
-    record.rows_updated += len(changed)
-    record.rows_unchanged += len(rows) - len(added) - len(changed)
+    _upsert(
+        DisciplinaryCase.__table__,
+        [
+            {
+                "organisation_id": organisation_id,
+                "case_reference": row.case_reference,
+                "staff_id": ids[row.staff_number],
+                "investigation_start_date": row.investigation_start_date,
+                "data_import_id": record.id,
+                "updated_at": now,
+            }
+            for row in rows
+        ],
+        ["organisation_id", "case_reference"],
+        ["staff_id", "investigation_start_date"],
+    )
 
 
 def _write_training(organisation_id: int, record: DataImport, rows, ids) -> None:
-    table = TrainingRecord.__table__
-    keys = {(ids[r.staff_number], r.course, r.start_date) for r in rows}
-    # Only the records this chunk names (three values each: 15,000 bound values at most).
-    existing = {
-        (staff_id, course, started): (record_id, mandatory)
-        for staff_id, course, started, record_id, mandatory in db.session.execute(
-            select(
-                table.c.staff_id, table.c.course, table.c.start_date, table.c.id, table.c.mandatory
-            ).where(
-                table.c.organisation_id == organisation_id,
-                tuple_(table.c.staff_id, table.c.course, table.c.start_date).in_(sorted(keys)),
-            )
-        )
-    }
     now = utcnow()
-    added, changed = [], []
-    for row in rows:
-        key = (ids[row.staff_number], row.course, row.start_date)
-        found = existing.get(key)
-        if found is None:
-            added.append(
-                {
-                    "organisation_id": organisation_id,
-                    "staff_id": key[0],
-                    "course": row.course,
-                    "start_date": row.start_date,
-                    "mandatory": row.mandatory,
-                    "data_import_id": record.id,
-                    "updated_at": now,
-                }
-            )
-        elif found[1] != row.mandatory:
-            changed.append(
-                {"record_id": found[0], "flag": row.mandatory, "import_id": record.id, "now": now}
-            )
-    if added:
-        db.session.execute(insert(table), added)
-    if changed:
-        db.session.execute(
-            update(table)
-            .where(table.c.id == bindparam("record_id"))
-            .values(
-                mandatory=bindparam("flag"),
-                data_import_id=bindparam("import_id"),
-                updated_at=bindparam("now"),
-            ),
-            changed,
-        )
-    record.rows_added += len(added)
-    record.rows_updated += len(changed)
-    record.rows_unchanged += len(rows) - len(added) - len(changed)
+    _upsert(
+        TrainingRecord.__table__,
+        [
+            {
+                "organisation_id": organisation_id,
+                "staff_id": ids[row.staff_number],
+                "course": row.course,
+                "start_date": row.start_date,
+                "mandatory": row.mandatory,
+                "data_import_id": record.id,
+                "updated_at": now,
+            }
+            for row in rows
+        ],
+        ["organisation_id", "staff_id", "course", "start_date"],
+        ["mandatory"],
+    )
+
+
+def _count(model, organisation_id: int, *where) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(model)
+        .where(model.organisation_id == organisation_id, *where)
+    )
 
 
 def import_disciplinary(
@@ -208,6 +169,7 @@ def import_disciplinary(
     return _apply(
         organisation,
         "disciplinary",
+        DisciplinaryCase,
         files.read_disciplinary(data, today_london()),
         _write_cases,
         filename,
@@ -225,6 +187,7 @@ def import_training(
     return _apply(
         organisation,
         "training",
+        TrainingRecord,
         files.read_training(data, today_london()),
         _write_training,
         filename,
