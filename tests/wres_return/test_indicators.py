@@ -552,3 +552,62 @@ def test_demo_trust_has_indicators_3_and_4(runner, db, tmp_path):
     args = ["export", "wres", "--year", year, "--format", "xlsx", "--out", str(out)]
     assert runner.invoke(args=[*args, "--org", organisation.code, "--publish"]).exit_code == 0
     assert {"Indicator 3", "Indicator 4"} <= set(load_workbook(out).sheetnames)
+
+
+# Big files: chunks, the background worker, all or nothing
+
+
+def _training_file(staff_numbers, rows, bad_line=None):
+    lines = [
+        f"{staff_numbers[n % len(staff_numbers)]},Course {n},2025-06-01,"
+        f"{'maybe' if n + 2 == bad_line else 'N'}\n"
+        for n in range(rows)
+    ]
+    return (TRAINING + "".join(lines)).encode()
+
+
+@pytest.fixture
+def small_chunks(app, monkeypatch):
+    from app.wres_return import imports
+
+    monkeypatch.setattr(imports, "CHUNK", 100)
+    saved = app.config["BACKGROUND_IMPORT_ROWS"]
+    app.config["BACKGROUND_IMPORT_ROWS"] = 100
+    yield
+    app.config["BACKGROUND_IMPORT_ROWS"] = saved
+
+
+def test_a_big_training_upload_is_imported_in_the_background_in_chunks(
+    client, db, runner, login_as, example_trust, small_chunks
+):
+    from app.import_jobs import ImportJob
+
+    login_as("hr-admin")
+    numbers = ["20000001", "20000002", "20000003", "20000007"]
+    page = client.post(
+        "/training/imports",
+        data={"file": (io.BytesIO(_training_file(numbers, 1000)), "lms.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "will be imported in the background" in page
+    assert runner.invoke(args=["imports", "run-pending"]).exit_code == 0
+    db.session.rollback()
+    assert _count(db, TrainingRecord) == 1000
+    assert ImportJob.query.one().status == "done"
+    four = _json(runner, "metrics", "indicator4", "--year", "2026")
+    assert (four["white_count"], four["bme_count"]) == (1, 3)  # people, not courses
+
+    # A problem on the last line, after nine chunks were written: nothing is kept.
+    bad = _training_file(numbers, 1000, bad_line=1001).replace(b"Course", b"Other")
+    client.post(
+        "/training/imports",
+        data={"file": (io.BytesIO(bad), "lms2.csv")},
+        content_type="multipart/form-data",
+    )
+    assert runner.invoke(args=["imports", "run-pending"]).exit_code == 0
+    db.session.rollback()
+    job = ImportJob.query.order_by(ImportJob.id.desc()).first()
+    assert job.status == "failed"
+    assert [(p.line, p.column) for p in job.problems] == [(1001, "mandatory")]
+    assert _count(db, TrainingRecord) == 1000
