@@ -11,6 +11,7 @@ one audit entry per import records them.
 """
 
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
 from itertools import islice
 
 from sqlalchemy import func, select
@@ -111,7 +112,19 @@ def _upsert(table, columns: list[str], rows: list[tuple], key: list[str], changi
         + " WHERE "
         + " OR ".join(f"{table.name}.{name} <> excluded.{name}" for name in changing)
     )
+    if mark == "?":
+        # As SQLAlchemy stores them on SQLite, without sqlite3's default adapters (deprecated
+        # from Python 3.12).
+        rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
     connection.exec_driver_sql(sql, rows)
+
+
+def _sqlite_value(value):
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def _write_cases(organisation_id: int, record: DataImport, rows, ids) -> None:
