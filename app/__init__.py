@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from app.recruitment.routes import bp as recruitment_bp
     from app.survey.routes import bp as survey_bp
     from app.workforce.routes import bp as workforce_bp
+    from app.wres_return.routes import bp as wres_return_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
@@ -112,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(benchmarking_bp)
     app.register_blueprint(survey_bp)
     app.register_blueprint(paygap_bp)
+    app.register_blueprint(wres_return_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -213,6 +215,7 @@ def register_commands(app: Flask) -> None:
     from app.scheduler import scheduler_cli
     from app.survey.cli import survey_cli
     from app.workforce.cli import orgs_cli, seed_demo, staff_cli
+    from app.wres_return.cli import disciplinary_cli, indicator3, indicator4, training_cli
 
     app.cli.add_command(orgs_cli)
     app.cli.add_command(report_cli)
@@ -230,3 +233,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(survey_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(benchmark_cli)
+    app.cli.add_command(disciplinary_cli)
+    app.cli.add_command(training_cli)
+    metrics_cli.add_command(indicator3)
+    metrics_cli.add_command(indicator4)

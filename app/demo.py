@@ -15,6 +15,7 @@ from app.recruitment import demo as recruitment_demo
 from app.survey import demo as survey_demo
 from app.workforce import demo as workforce_demo
 from app.workforce import services as workforce
+from app.wres_return import demo as wres_return_demo
 
 
 def _records(organisation, rng: random.Random, today: date, vacancies: int) -> dict:
@@ -23,6 +24,7 @@ def _records(organisation, rng: random.Random, today: date, vacancies: int) -> d
     summary |= mentoring_demo.seed(organisation, rng, today)
     # Its own random stream, so the records above stay as they were before the survey.
     summary |= survey_demo.seed(organisation, random.Random(rng.random()), today)
+    summary |= wres_return_demo.seed(organisation, rng, today)
     return summary
 
 

@@ -14,6 +14,8 @@ IMPORT_KINDS = {
     "panels": "Panel members",
     "mentoring": "Mentoring relationships",
     "survey": "Staff survey results",
+    "disciplinary": "Disciplinary cases",
+    "training": "Training records",
 }
 
 

@@ -57,6 +57,8 @@ IMPORTERS = {
     "panels": "app.recruitment.imports:import_panels",
     "mentoring": "app.mentoring.imports:import_mentoring",
     "survey": "app.survey.imports:import_survey",
+    "disciplinary": "app.wres_return.imports:import_disciplinary",
+    "training": "app.wres_return.imports:import_training",
 }
 ACTIVE = ("queued", "running")
 # A job still "running" this long after it started belongs to a scheduler that died: its

@@ -357,6 +357,14 @@ NOT_USER_TEXT = {
     "goal_action_update.status": _CODE,
     "data_import.date_formats": "the app's own wording of the date layouts it read",
     "audit_attachment.sha256": "a hash the app computes",
+    "disciplinary_case.case_reference": (
+        "imported to match a case when its file is imported again; shown on no page, in no "
+        "export and in no email: the figures count people"
+    ),
+    "training_record.course": (
+        "imported to tell a person's courses apart; shown on no page, in no export and in no "
+        "email: the figures count people"
+    ),
     "data_import.source": _CODE,
 }
 
@@ -931,6 +939,12 @@ IMPORT_COLUMNS = {
     **{
         ("mentoring", c): _NOT_TEXT for c in ("type", "start_date", "end_date", "last_session_date")
     },
+    ("disciplinary", "case_reference"): "stored (disciplinary_case.case_reference), never shown",
+    ("disciplinary", "staff_number"): "looks up a member of staff",
+    ("disciplinary", "investigation_start_date"): _NOT_TEXT,
+    ("training", "staff_number"): "looks up a member of staff",
+    ("training", "course"): "stored (training_record.course), never shown",
+    **{("training", c): _NOT_TEXT for c in ("start_date", "mandatory")},
 }
 
 
@@ -939,6 +953,7 @@ def test_every_import_column_is_mapped():
     from app.recruitment import files as recruitment_files
     from app.survey import files as survey_files
     from app.workforce import staff_file
+    from app.wres_return import files as return_files
 
     columns = (
         {("staff", c) for c in staff_file.COLUMNS}
@@ -946,6 +961,8 @@ def test_every_import_column_is_mapped():
         | {("panels", c) for c in recruitment_files.PANEL_COLUMNS}
         | {("mentoring", c) for c in mentoring_files.COLUMNS}
         | {("survey", c) for c in survey_files.COLUMNS}
+        | {("disciplinary", c) for c in return_files.DISCIPLINARY_COLUMNS}
+        | {("training", c) for c in return_files.TRAINING_COLUMNS}
     )
     assert columns == set(IMPORT_COLUMNS)
     for target in IMPORT_COLUMNS.values():

@@ -26,6 +26,8 @@ from app.survey import queries as survey_queries
 from app.workforce.bands import SENIOR_BANDS, band_name
 from app.workforce.bands import STAFF_GROUP_NAMES as SG_NAMES
 from app.workforce.wres_year import WresYear
+from app.wres_return import formulas as return_formulas
+from app.wres_return import queries as return_queries
 
 COLUMNS = [
     "organisation_code",
@@ -66,6 +68,26 @@ DEFINITIONS = [
         "and shown to 2 decimal places. Applicants who withdrew after shortlisting are in neither "
         "count. A batch applicant counts under the band of the post they were appointed to, else "
         "the band on their own row, else under 'Batch across bands'",
+    ),
+    (
+        "Indicator 3",
+        "Relative likelihood of BME staff entering a formal disciplinary investigation compared "
+        "with white staff: (BME people who entered one / BME staff in post on 31 March) / (white "
+        "people who entered one / white staff in post on 31 March). The return's figure covers "
+        "two WRES years, over the sum of their two 31 March headcounts; a person counts once a "
+        "year however many cases they have. Above 1.25 is adverse to BME staff",
+    ),
+    (
+        "Indicator 4",
+        "Relative likelihood of white staff accessing non-mandatory training and CPD compared "
+        "with BME staff: (white people who started at least one non-mandatory course in the "
+        "year / white staff in post on 31 March) / (the same for BME staff). Above 1.25 is "
+        "adverse to BME staff",
+    ),
+    (
+        "Staff in post (indicators 3 and 4)",
+        "Staff in post on 31 March with a pay band, from the staff records as they stood that "
+        "day; non-executive directors are left out",
     ),
     ("95% interval", "Log method for a ratio of two proportions"),
     (
@@ -206,10 +228,14 @@ def figures_from(
     *,
     survey: dict | None = None,
     pay_gap: dict | None = None,
+    three: dict | None = None,
+    four: dict | None = None,
 ) -> Return:
     """The whole return from plain counts. `two` maps None (all), ("band", b) and
     ("staff-group", g) to objects with `shortlisted`, `appointed` and `withdrawn` per group.
-    `survey` and `pay_gap` are the documents of `flask metrics survey` and `pay-gap`."""
+    `survey` and `pay_gap` are the documents of `flask metrics survey` and `pay-gap`.
+    `three` holds indicator 3's counts of the year before (`previous`) and the year
+    (`current`), `four` indicator 4's, each {"headcount": {group: n}, "count": {group: n}}."""
     figures = Figures()
     ret = Return(code, year, as_at, figures)
     snapshot = WresYear(year).snapshot.isoformat()
@@ -313,6 +339,11 @@ def figures_from(
             Derived(result.classification, inputs, basis=(ratio_key,)),
             CLASSIFICATIONS[result.classification],
         )
+
+    if three is not None:
+        _indicator3(ret, one, three, low, high)
+    if four is not None:
+        _indicator4(ret, one, four, low, high)
 
     # Indicator 9: the workforce is indicator 1's whole workforce, counted again.
     for measure in ("board-voting", "board-executive", "workforce"):
@@ -484,6 +515,110 @@ def _pay_gap_lines(ret: Return, gap: dict, as_at: str) -> None:
         )
 
 
+# Indicators 3 and 4 (DOMAIN.md section 13)
+
+STAFF_CLASSIFICATIONS = {
+    key: words.replace("applicants", "staff") for key, words in CLASSIFICATIONS.items()
+}
+COUNTED = {"3": "entered-investigation", "4": "accessed-training"}
+
+
+def _same_people_as_indicator1(ret, one, indicator, measure, headcount) -> None:
+    """Staff in post on 31 March with a pay band are indicator 1's workforce (a non-executive
+    director is never in either, unless given a band): declare the sum where the two agree,
+    so the attacker uses it."""
+    if all(headcount[g] == one["total"][g] for g in GROUPS):
+        for g in GROUPS:
+            ret.figures.add_sum(
+                (indicator, "all", "all", measure, g), [("1", "all", "all", "headcount", g)]
+            )
+
+
+def _likelihood_lines(ret, indicator, prefix, counts, as_at, low, high) -> None:
+    """Relative likelihood, interval and classification from a pair of count lines."""
+    top, bottom = ("bme", "white") if indicator == "3" else ("white", "bme")
+    result = return_formulas.relative_likelihood(
+        int(indicator),
+        counts["headcount"]["white"],
+        counts["count"]["white"],
+        counts["headcount"]["bme"],
+        counts["count"]["bme"],
+        low=low,
+        high=high,
+    )
+    counted = f"{prefix}{COUNTED[indicator]}"
+    heads = f"{prefix}headcount"
+    inputs = tuple(
+        (indicator, "all", "all", measure, g) for g in (top, bottom) for measure in (counted, heads)
+    )
+    ratio_key = (indicator, "all", "all", f"{prefix}relative-likelihood")
+    _value_line(
+        ret,
+        indicator,
+        "all",
+        "all",
+        f"{prefix}relative-likelihood",
+        as_at,
+        Derived(result.relative_likelihood, inputs, "ratio", places=2),
+    )
+    for name, value in (("ci-low", result.ci_low), ("ci-high", result.ci_high)):
+        _value_line(
+            ret,
+            indicator,
+            "all",
+            "all",
+            f"{prefix}{name}",
+            as_at,
+            Derived(value, inputs, places=2, basis=(ratio_key,)),
+        )
+    _value_line(
+        ret,
+        indicator,
+        "all",
+        "all",
+        f"{prefix}classification",
+        as_at,
+        Derived(result.classification, inputs, basis=(ratio_key,)),
+        STAFF_CLASSIFICATIONS[result.classification],
+    )
+
+
+def _indicator3(ret, one, three, low, high) -> None:
+    """The year, the year before, and the two together (the return's rolling figure)."""
+    year = ret.year
+    end, previous_end = WresYear(year).end.isoformat(), WresYear(year - 1).end.isoformat()
+    both = {
+        m: {g: three["previous"][m][g] + three["current"][m][g] for g in GROUPS}
+        for m in ("headcount", "count")
+    }
+    for prefix, counts, as_at in (
+        ("", three["current"], end),
+        ("previous-year-", three["previous"], previous_end),
+        ("two-year-", both, end),
+    ):
+        for measure, key in (("headcount", "headcount"), (COUNTED["3"], "count")):
+            _count_line(
+                ret, ret.figures, "3", "all", "all", f"{prefix}{measure}", counts[key], as_at
+            )
+    for measure in ("headcount", COUNTED["3"]):
+        for g in GROUPS:
+            ret.figures.add_sum(
+                ("3", "all", "all", f"two-year-{measure}", g),
+                [("3", "all", "all", f"{p}{measure}", g) for p in ("", "previous-year-")],
+            )
+    _same_people_as_indicator1(ret, one, "3", "headcount", three["current"]["headcount"])
+    _likelihood_lines(ret, "3", "", three["current"], end, low, high)
+    _likelihood_lines(ret, "3", "two-year-", both, end, low, high)
+
+
+def _indicator4(ret, one, four, low, high) -> None:
+    end = WresYear(ret.year).end.isoformat()
+    _count_line(ret, ret.figures, "4", "all", "all", "headcount", four["headcount"], end)
+    _count_line(ret, ret.figures, "4", "all", "all", COUNTED["4"], four["count"], end)
+    _same_people_as_indicator1(ret, one, "4", "headcount", four["headcount"])
+    _likelihood_lines(ret, "4", "", four, end, low, high)
+
+
 # From the database
 
 
@@ -516,6 +651,11 @@ def build(organisation, year: int, today: date) -> Return:
         settings.non_adverse_high,
         survey=survey_queries.survey(organisation.id, year),
         pay_gap=paygap_queries.pay_gap(organisation.id, year),
+        three={
+            "previous": return_queries.year_counts(organisation.id, 3, year - 1),
+            "current": return_queries.year_counts(organisation.id, 3, year),
+        },
+        four=return_queries.year_counts(organisation.id, 4, year),
     )
     ret.sources = _sources(organisation.id, None if stored is None else stored.created_at)
     return ret
@@ -857,6 +997,8 @@ def xlsx_export(organisation, year: int, publish: bool, threshold: int, today: d
         )
     s.widths([30, 26, 14, 14, 30])
 
+    _xlsx_indicators_3_and_4(book, formats, ret, counts, derived, label, note)
+
     # Indicator 9
     s = _Sheet(book, formats, "Indicator 9", f"Indicator 9: the board, {label}")
     s.line(f"Board members and the workforce in post on {wres_year.snapshot.isoformat()}.{note}")
@@ -989,3 +1131,71 @@ def xlsx_export(organisation, year: int, publish: bool, threshold: int, today: d
     s.widths([34, 120])
     book.close()
     return buffer.getvalue()
+
+
+def _xlsx_indicators_3_and_4(book, formats, ret, counts, derived, label, note) -> None:
+    """Sheets for indicators 3 and 4: counts White / BME / Unknown across, then the figures."""
+    if not any(line.indicator in ("3", "4") for line in ret.lines):
+        return
+    wres_year = WresYear(ret.year)
+    previous = WresYear(ret.year - 1)
+    layouts = {
+        "3": (
+            "Indicator 3: entering a formal disciplinary investigation",
+            f"People who entered a formal disciplinary investigation, and staff in post on "
+            f"31 March. The return's figure covers {previous.start.isoformat()} to "
+            f"{wres_year.end.isoformat()}.{note}",
+            [
+                ("headcount", f"Staff in post on {wres_year.snapshot.isoformat()}"),
+                ("entered-investigation", f"Entered an investigation, {wres_year.label}"),
+                ("previous-year-headcount", f"Staff in post on {previous.snapshot.isoformat()}"),
+                (
+                    "previous-year-entered-investigation",
+                    f"Entered an investigation, {previous.label}",
+                ),
+                ("two-year-headcount", "Staff in post, both 31 Marches added"),
+                ("two-year-entered-investigation", "Entered an investigation, both years"),
+            ],
+            [
+                ("two-year-", f"{previous.label} and {wres_year.label} (the return's figure)"),
+                ("", f"{wres_year.label} alone"),
+            ],
+            "Relative likelihood (BME vs white)",
+        ),
+        "4": (
+            "Indicator 4: non-mandatory training and CPD",
+            f"People who started at least one non-mandatory course from "
+            f"{wres_year.start.isoformat()} to {wres_year.end.isoformat()}, and staff in post "
+            f"on {wres_year.snapshot.isoformat()}.{note}",
+            [
+                ("headcount", f"Staff in post on {wres_year.snapshot.isoformat()}"),
+                ("accessed-training", "Accessed non-mandatory training"),
+            ],
+            [("", wres_year.label)],
+            "Relative likelihood (white vs BME)",
+        ),
+    }
+    for indicator, (title, intro, count_rows, figure_rows, ratio_name) in layouts.items():
+        s = _Sheet(book, formats, f"Indicator {indicator}", f"{title}, {label}")
+        s.line(intro)
+        s.row += 1
+        s.header(["Measure", "White", "BME", "Unknown"], freeze=True)
+        for measure, name in count_rows:
+            key = (indicator, "all", "all", measure)
+            s.cells([(name, "text")] + [(counts[(*key, g)], "count") for g in GROUPS])
+        s.row += 1
+        s.header(["Period", ratio_name, "95% interval from", "95% interval to", "Classification"])
+        for prefix, period in figure_rows:
+            base = (indicator, "all", "all")
+            classification = derived[(*base, f"{prefix}classification")]
+            words = ret.words[(*base, f"{prefix}classification")]
+            s.cells(
+                [
+                    (period, "text"),
+                    (derived[(*base, f"{prefix}relative-likelihood")], "ratio"),
+                    (derived[(*base, f"{prefix}ci-low")], "ratio"),
+                    (derived[(*base, f"{prefix}ci-high")], "ratio"),
+                    (words if classification != disclosure.MASK else disclosure.MASK, "text"),
+                ]
+            )
+        s.widths([44, 26, 14, 14, 34])

@@ -104,6 +104,8 @@ def import_job(job_id: int):
         "staff": url_for("workforce.import_history"),
         "mentoring": url_for("mentoring.imports_page"),
         "survey": url_for("survey.imports_page"),
+        "disciplinary": url_for("wres_return.imports_page", kind="disciplinary"),
+        "training": url_for("wres_return.imports_page", kind="training"),
     }.get(job.kind, url_for("recruitment.imports_page"))
     return render_template("workforce/import_job.html", job=job, back=back)
 

@@ -545,6 +545,16 @@ EXPECTATIONS: dict[str, Expect] = {
         lambda _s, _r: [{"name": n} for n in ("quartiles", "breakdown")],
         org_scoped=False,
     ),
+    # Indicators 3 and 4: their dashboard section for HR and the chair; HR imports the files.
+    "wres_return.section": E([HR, CH]),
+    "wres_return.chart": E(
+        [HR, CH],
+        lambda _s, _r: [{"name": n} for n in ("indicator3-trend", "indicator4-trend")],
+        org_scoped=False,
+    ),
+    "wres_return.imports_page": E(
+        [HR], lambda _s, _r: [{"kind": "disciplinary"}, {"kind": "training"}], org_scoped=False
+    ),
     # Each user's own inbox; someone else's message is not found.
     "notifications.inbox": E(EVERYONE),
     "notifications.mark_all_read": E(EVERYONE),

@@ -44,7 +44,7 @@ def test_csv_export_is_the_long_table(trust, runner, tmp_path):
     rows = _rows(out)
     assert list(rows[0]) == COLUMNS
     # No survey imported: no indicator 5 to 8 rows; the pay gap is there, with no one paid.
-    assert {r["indicator"] for r in rows} == {"1", "2", "9", "aspiration", "pay-gap"}
+    assert {r["indicator"] for r in rows} == {"1", "2", "3", "4", "9", "aspiration", "pay-gap"}
     whole = next(r for r in rows if r["indicator"] == "pay-gap" and r["band"] == "all")
     assert (whole["measure"], whole["white"], whole["bme"], whole["unknown"]) == (
         "staff-with-pay",
@@ -122,6 +122,8 @@ def test_xlsx_export_has_a_sheet_per_indicator_and_no_formulas(
     assert book.sheetnames == [
         "Indicator 1",
         "Indicator 2",
+        "Indicator 3",
+        "Indicator 4",
         "Indicator 9",
         "Leadership aspiration",
         "Indicators 5 to 8",

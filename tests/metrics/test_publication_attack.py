@@ -117,6 +117,26 @@ def organisations(draw):
         "workforce": _row(total),
         "bands": aspiration_rows,
     }
+
+    # Indicators 3 and 4: people counted over staff in post, whose 31 March headcount is
+    # usually indicator 1's whole workforce again (the sum the attacker is given), and the year
+    # before for indicator 3's two-year figure.
+    def year_counts(headcount):
+        return {
+            "headcount": headcount,
+            "count": {g: draw(st.integers(0, min(headcount[g], 12))) for g in GROUPS},
+        }
+
+    def headcount_like(total):
+        if draw(st.booleans()):
+            return dict(total)
+        return {g: draw(count) for g in GROUPS}
+
+    three = {
+        "previous": year_counts({g: draw(count) for g in GROUPS}),
+        "current": year_counts(headcount_like(total)),
+    }
+    four = year_counts(headcount_like(total))
     threshold = draw(st.sampled_from([7, 7, 7, 5, 10]))
     return (
         export.figures_from(
@@ -129,6 +149,8 @@ def organisations(draw):
             AS_AT,
             survey=draw(surveys()),
             pay_gap=draw(pay_gaps(cells)),
+            three=three,
+            four=four,
         ),
         threshold,
     )
