@@ -6,12 +6,18 @@ from datetime import date
 from sqlalchemy import Select, func, literal, or_, select
 
 from app.extensions import db
+from app.pagination import SortKey, ordered
 from app.recruitment import panel_rules
 from app.recruitment.models import Application, Batch, Panel, PanelMember, PoolMember, Vacancy
 from app.timeutil import today_london
 from app.workforce.ethnicity import WresGroup, sql_group
 from app.workforce.models import OrganisationSettings, Staff
 from app.workforce.wres_year import WresYear
+
+# The long lists' orders, for keyset pagination (the last key is unique in an organisation).
+VACANCY_ORDER = (SortKey(Vacancy.created_at, descending=True), SortKey(Vacancy.id, descending=True))
+BATCH_ORDER = (SortKey(Batch.created_at, descending=True), SortKey(Batch.id, descending=True))
+POOL_ORDER = (SortKey(Staff.full_name), SortKey(PoolMember.id))
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ def vacancy_list_query(base: Select, filters: RecruitmentFilters, user_id: int |
     if filters.year:
         year = WresYear(filters.year)
         query = query.where(Vacancy.decision_date.between(year.start, year.end))
-    return query.order_by(Vacancy.created_at.desc(), Vacancy.id.desc())
+    return ordered(query, VACANCY_ORDER)
 
 
 def batch_list_query(base: Select, filters: RecruitmentFilters, user_id: int | None) -> Select:
@@ -58,7 +64,7 @@ def batch_list_query(base: Select, filters: RecruitmentFilters, user_id: int | N
     if filters.year:
         year = WresYear(filters.year)
         query = query.where(Batch.decision_date.between(year.start, year.end))
-    return query.order_by(Batch.created_at.desc(), Batch.id.desc())
+    return ordered(query, BATCH_ORDER)
 
 
 def outcome_counts(owner) -> dict[str, int]:
@@ -193,11 +199,11 @@ def panel_compliance(
 
 
 def pool_query(organisation_id: int) -> Select:
-    return (
+    return ordered(
         select(PoolMember)
         .join(Staff)
-        .where(PoolMember.organisation_id == organisation_id, PoolMember.active.is_(True))
-        .order_by(Staff.full_name)
+        .where(PoolMember.organisation_id == organisation_id, PoolMember.active.is_(True)),
+        POOL_ORDER,
     )
 
 
