@@ -158,9 +158,9 @@ def trajectory(org_id: int, year: int, override: float | None):
     ]
     history = queries.senior_shares_history(org_id, [d for d in marches if d not in stored])
     actual = {d: v for d, v in stored.items() if v is not None}
-    for row in history.itertuples():
-        if row.bme_share is not None:
-            actual.setdefault(row.as_at, row.bme_share)
+    for row in history:
+        if row["bme_share"] is not None:
+            actual.setdefault(row["as_at"], row["bme_share"])
     return path, sorted(actual.items()), aspiration["target_share"]
 
 
