@@ -3,6 +3,7 @@
 from datetime import date
 
 from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.justifications.models import DECIDED, OPEN_FOR_MANAGER, Justification
@@ -62,6 +63,14 @@ def queue_query(base: Select, bucket: str, search: str, today: date | None = Non
                 func.lower(Batch.name).like(like),
             )
         )
+    # What each row of the list shows, loaded for the whole page in a few queries rather than
+    # one or more per justification.
+    query = query.options(
+        selectinload(Justification.vacancy).joinedload(Vacancy.recruiting_manager),
+        selectinload(Justification.batch).joinedload(Batch.recruiting_manager),
+        selectinload(Justification.applicants),
+        selectinload(Justification.manager),
+    )
     return ordered(query, queue_order(bucket))
 
 

@@ -358,14 +358,9 @@ def _turnovers(senior, bands, leavers, start_heads, default, override) -> dict:
     return used
 
 
-def aspiration(
-    organisation_id: int,
-    as_at: date,
-    target_year: int | None = None,
-    turnover_override: float | None = None,
-) -> dict:
-    settings = _settings(organisation_id)
-    target_year = target_year or settings.target_year
+def aspiration_facts(organisation_id: int, as_at: date) -> tuple:
+    """The counts the aspiration model needs as at a date, whatever the target year, in six
+    grouped queries: a page showing several target years reads them once and passes them on."""
     start, end = _window(as_at)
     senior = list(SENIOR_BANDS)
 
@@ -421,6 +416,23 @@ def aspiration(
         if band in senior:
             observed_counts[band][grp] += n
             observed_counts["8a+"][grp] += n
+
+    return workforce, bands, exact_target, target, start_heads, leavers, observed_counts
+
+
+def aspiration(
+    organisation_id: int,
+    as_at: date,
+    target_year: int | None = None,
+    turnover_override: float | None = None,
+    facts: tuple | None = None,
+) -> dict:
+    settings = _settings(organisation_id)
+    target_year = target_year or settings.target_year
+    senior = list(SENIOR_BANDS)
+    workforce, bands, exact_target, target, start_heads, leavers, observed_counts = (
+        facts or aspiration_facts(organisation_id, as_at)
+    )
 
     years = target_year - as_at.year
     turnovers = _turnovers(

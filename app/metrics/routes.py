@@ -59,8 +59,9 @@ def dashboard():
     override, override_error = _turnover_override()
     as_at = _as_at(year)
     trend = queries.indicator2_trend(org_id)  # also carries this year's stage shares
+    facts = queries.aspiration_facts(org_id, as_at)
     scenarios = {
-        target: queries.aspiration(org_id, as_at, target, override)
+        target: queries.aspiration(org_id, as_at, target, override, facts)
         for target in sorted({2023, 2028, 2033, settings.target_year})
     }
     return render_template(
