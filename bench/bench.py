@@ -509,7 +509,7 @@ def load(port: int, path: str, cookie: str = "") -> tuple[float, float, float, i
         connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
         connection.getresponse().read()
     if shutil.which("wrk"):
-        args = ["wrk", "-t2", "-c20", f"-d{PAGE_SECONDS:g}s", "--latency", url]
+        args = ["wrk", "-t2", "-c20", f"-d{PAGE_SECONDS:g}s", "--timeout", "30s", "--latency", url]
         if cookie:
             args[1:1] = ["-H", f"Cookie: {cookie}"]
         out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
