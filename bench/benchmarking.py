@@ -33,7 +33,7 @@ REGIONS = [
     "South East",
     "South West",
 ]
-PASSWORD = "bench-password-2026"  # noqa: S105 (a throwaway database)
+PASSWORD = "bench-password-2026"
 
 
 def _median_ms(client, url: str, repeat: int = REPEAT) -> dict:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from fractions import Fraction
 
-import xlsxwriter
 from sqlalchemy import func, select
 
 from app.exports import csv_bytes, safe_cell
@@ -890,6 +889,8 @@ def xlsx_export(organisation, year: int, publish: bool, threshold: int, today: d
     counts, derived = values(ret, publish, threshold)
     wres_year = WresYear(year)
     buffer = io.BytesIO()
+    import xlsxwriter  # only an XLSX download needs it; every command would pay for it at start
+
     # XlsxWriter would turn any string starting with "=" into a live formula: switch it off.
     book = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "in_memory": True})
     # The file's own creation date is the year's 31 March, so the same figures give the same

@@ -60,8 +60,9 @@ def dashboard():
     override, override_error = _turnover_override()
     as_at = _as_at(year)
     trend = queries.indicator2_trend(org_id)  # also carries this year's stage shares
+    facts = queries.aspiration_facts(org_id, as_at)
     scenarios = {
-        target: queries.aspiration(org_id, as_at, target, override)
+        target: queries.aspiration(org_id, as_at, target, override, facts)
         for target in sorted({2023, 2028, 2033, settings.target_year})
     }
     return render_template(
@@ -159,9 +160,9 @@ def trajectory(org_id: int, year: int, override: float | None):
     ]
     history = queries.senior_shares_history(org_id, [d for d in marches if d not in stored])
     actual = {d: v for d, v in stored.items() if v is not None}
-    for row in history.itertuples():
-        if row.bme_share is not None:
-            actual.setdefault(row.as_at, row.bme_share)
+    for row in history:
+        if row["bme_share"] is not None:
+            actual.setdefault(row["as_at"], row["bme_share"])
     return path, sorted(actual.items()), aspiration["target_share"]
 
 

@@ -105,6 +105,10 @@ class Staff(db.Model):
         ),
         Index("ix_staff_org_email", "organisation_id", "email"),
         Index("ix_staff_org_band", "organisation_id", "pay_band"),
+        Index("ix_staff_org_name", "organisation_id", "full_name", "staff_number"),
+        Index("ix_staff_org_group", "organisation_id", "staff_group"),
+        Index("ix_staff_org_leaving", "organisation_id", "leaving_date"),
+        Index("ix_staff_org_board", "organisation_id", "board_role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,7 +12,7 @@ from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
 from app.extensions import db
 from app.import_history import IMPORT_KINDS, DataImport
-from app.pagination import paginate
+from app.pagination import paginate, paginate_keyset
 from app.uploads import run_upload
 from app.workforce import history, queries, services
 from app.workforce.bands import BANDS, BOARD_ROLE_NAMES, STAFF_GROUP_NAMES, band_name
@@ -39,8 +39,10 @@ def staff_list():
         else "",
         status=args.get("status", "in-post") if args.get("status") in STATUS_CHOICES else "in-post",
     )
-    page = paginate(
-        queries.staff_list_query(scoped(Staff), filters), current_app.config["PAGE_SIZE"]
+    page = paginate_keyset(
+        queries.staff_list_query(scoped(Staff), filters),
+        current_app.config["PAGE_SIZE"],
+        queries.STAFF_ORDER,
     )
     return render_template(
         "workforce/staff_list.html",
