@@ -14,6 +14,7 @@ from sqlalchemy import (
     ARRAY,
     Date,
     DateTime,
+    Numeric,
     Table,
     any_,
     bindparam,
@@ -90,6 +91,9 @@ def insert_rows(table: Table, rows: list[dict]) -> None:
 
 
 _SQLITE_STORES = {
+    # SQLite has no decimal type: SQLAlchemy stores Numeric as a float and reads it back to the
+    # column's scale, so the driver is given what SQLAlchemy would give it.
+    Numeric: float,
     Date: date.isoformat,
     DateTime: lambda value: value.strftime("%Y-%m-%d %H:%M:%S.%f"),
 }

@@ -697,6 +697,71 @@ def bench_pages(run: Run, database: str, size: str, url: str) -> None:
 # The table
 
 
+# The newer parts, each measured by its own module in its own process on an empty database:
+# the two WRES return imports and the survey and pay imports at a 20,000-staff trust, and the
+# benchmarking page over 220 organisations with five published years each.
+
+_EXTRA = """
+import json, sys
+sys.path.insert(0, {bench!r})
+import {module} as bench
+result = bench.run({url!r}{args})
+print("BENCH-RESULT " + json.dumps(result, default=str))
+"""
+
+
+def _extra(module: str, url: str, args: str = "") -> object:
+    code = _EXTRA.format(bench=str(ROOT / "bench"), module=module, url=url, args=args)
+    _seconds, peak, status, out, err = timed_process([sys.executable, "-c", code], environment(url))
+    if status != 0:
+        raise RuntimeError(err.strip().splitlines()[-1] if err.strip() else f"exit {status}")
+    line = next(x for x in out.splitlines() if x.startswith("BENCH-RESULT "))
+    return json.loads(line.removeprefix("BENCH-RESULT ")), peak
+
+
+def bench_extras(run: Run, database: str, url: str) -> None:
+    staff = int(os.environ.get("BENCH_EXTRA_STAFF", "20000"))
+    for module, kind in (("return_imports", "import"), ("survey_pay", "import")):
+        empty_database(url)
+        try:
+            rows, peak = _extra(module, url, f", staff={staff}")
+        except (RuntimeError, StopIteration) as failure:
+            run.rows.append(Row(database, f"{staff:,} staff", kind, module, note=str(failure)))
+            continue
+        for name, count, seconds, per_second in rows:
+            run.rows.append(
+                Row(
+                    database,
+                    f"{staff:,} staff",
+                    kind,
+                    f"{name} ({count:,} rows)",
+                    product=f"{seconds:.2f} s",
+                    rows_per_second=per_second,
+                    peak_mb=peak,
+                    note="no bare baseline: see the core imports above",
+                )
+            )
+    empty_database(url)
+    try:
+        figures, _peak = _extra("benchmarking", url)
+    except (RuntimeError, StopIteration) as failure:
+        run.rows.append(Row(database, "220 orgs", "page", "benchmarking", note=str(failure)))
+        return
+    shape = f"{figures['organisations']} orgs x {figures['years']} years"
+    for name in ("benchmarking_page", "benchmarking_page_filtered", "organisation_page"):
+        f = figures[name]
+        run.rows.append(
+            Row(
+                database,
+                shape,
+                "page",
+                name.replace("_", " ") + " (test client)",
+                product=f"median {f['median_ms']} ms, p90 {f['p90_ms']} ms",
+                note=f"CPU {f['median_cpu_ms']} ms; target median under 300 ms",
+            )
+        )
+
+
 def print_table(run: Run, startup: dict) -> None:
     header = ["database", "size", "work", "this product", "bare baseline", "speed", "rows/s"]
     header += ["peak MB", "queries", "note"]
@@ -753,6 +818,8 @@ def main() -> None:
                 bench_figures(run, database, size, url)
                 if size == largest:
                     bench_pages(run, database, size, url)
+                if size == largest and not os.environ.get("BENCH_SKIP_EXTRAS"):
+                    bench_extras(run, database, url)
                 if database == "SQLite":
                     Path(url.split("///", 1)[1]).unlink(missing_ok=True)
     finally:
