@@ -7,7 +7,15 @@ from sqlalchemy import Select, func, literal, or_, select
 
 from app.extensions import db
 from app.recruitment import panel_rules
-from app.recruitment.models import Application, Batch, Panel, PanelMember, PoolMember, Vacancy
+from app.recruitment.models import (
+    Applicant,
+    Application,
+    Batch,
+    Panel,
+    PanelMember,
+    PoolMember,
+    Vacancy,
+)
 from app.timeutil import today_london
 from app.workforce.ethnicity import WresGroup, sql_group
 from app.workforce.models import OrganisationSettings, Staff
@@ -265,3 +273,80 @@ def decisions_to_record(organisation_id: int, manager_id: int) -> list:
             .order_by(model.id)
         )
     return owners
+
+
+# HR's data gaps, for the home page and the vacancy page
+
+# "Not known": nobody recorded an answer. "Z" (asked and declined) is an answer, not a gap.
+NOT_KNOWN = "99"
+
+
+@dataclass(frozen=True)
+class EqualityGap:
+    """A vacancy or batch with interviewed applicants whose equality data is not known."""
+
+    owner: object
+    applicants: int
+
+
+def equality_gaps(organisation_id: int, limit: int = 20) -> tuple[int, list[EqualityGap]]:
+    """Applicants who reached interview with no equality monitoring data: they are in neither
+    side of indicator 2 and cannot trigger a justification. The total of applicants, and the
+    vacancies and batches they applied to, most applicants first."""
+    missing = (
+        select(Application.applicant_id, Application.vacancy_id, Application.batch_id)
+        .join(Applicant, Applicant.id == Application.applicant_id)
+        .where(
+            Application.organisation_id == organisation_id,
+            Application.interviewed,
+            ~Application.withdrawn,
+            Applicant.ethnic_category == NOT_KNOWN,
+        )
+        .subquery()
+    )
+    total = db.session.scalar(select(func.count(func.distinct(missing.c.applicant_id))))
+    gaps = []
+    for model, column in ((Vacancy, missing.c.vacancy_id), (Batch, missing.c.batch_id)):
+        rows = db.session.execute(
+            select(model, func.count(func.distinct(missing.c.applicant_id)).label("n"))
+            .join(missing, column == model.id)
+            .group_by(model.id)
+            .order_by(func.count(func.distinct(missing.c.applicant_id)).desc(), model.id)
+            .limit(limit)
+        ).all()
+        gaps += [EqualityGap(owner, n) for owner, n in rows]
+    gaps.sort(key=lambda gap: (-gap.applicants, gap.owner.reference))
+    return total or 0, gaps[:limit]
+
+
+def applicants_missing_equality(owner) -> list:
+    """The interviewed applicants of one vacancy or batch whose equality data is not known."""
+    column = Application.vacancy_id if owner.kind == "vacancy" else Application.batch_id
+    return list(
+        db.session.scalars(
+            select(Applicant)
+            .join(Application, Application.applicant_id == Applicant.id)
+            .where(
+                column == owner.id,
+                Application.interviewed,
+                ~Application.withdrawn,
+                Applicant.ethnic_category == NOT_KNOWN,
+            )
+            .order_by(Applicant.reference)
+        )
+    )
+
+
+def unassigned_vacancies(organisation_id: int, limit: int = 20) -> tuple[int, list[Vacancy]]:
+    """Open vacancies nobody is recruiting for (a batch's vacancies go with the batch's
+    manager): their panels, decision and justification have no one to do them."""
+    query = select(Vacancy).where(
+        Vacancy.organisation_id == organisation_id,
+        Vacancy.status == "open",
+        Vacancy.batch_id.is_(None),
+        Vacancy.recruiting_manager_id.is_(None),
+    )
+    total = db.session.scalar(query.with_only_columns(func.count()))
+    return total or 0, list(
+        db.session.scalars(query.order_by(Vacancy.created_at, Vacancy.id).limit(limit))
+    )

@@ -243,6 +243,10 @@ def _owner_page(owner):
         history=_history(owner),
         statuses=VACANCY_STATUSES,
         related=events.related(owner),
+        # Person-level equality data is HR's alone (DOMAIN.md section 2).
+        missing_equality=queries.applicants_missing_equality(owner)
+        if current_user.has_role(Role.HR_ADMIN)
+        else [],
     )
 
 
