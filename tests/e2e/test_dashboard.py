@@ -55,6 +55,6 @@ def test_dashboard_on_the_demo_trust(browser, live_server, db, tmp_path):
         page.get_by_role("link", name="XLSX").first.click()
     saved = tmp_path / download_info.value.suggested_filename
     download_info.value.save_as(saved)
-    assert saved.name == f"wres-DEMO1-{previous}.xlsx"
+    assert saved.name == f"wres-RAB-{previous}.xlsx"
     book = load_workbook(saved)
     assert "Indicator 2" in book.sheetnames and "Leadership aspiration" in book.sheetnames
