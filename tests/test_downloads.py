@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from app.exports import content_disposition
 from tests import factories
 
-_QUOTED = re.compile(r'^attachment; filename="([A-Za-z0-9._-]+)"; filename\*=UTF-8\'\'([^\s";]+)$')
+_QUOTED = re.compile(r'^(?:attachment|inline); filename="([A-Za-z0-9._-]+)"; filename\*=UTF-8\'\'([^\s";]+)$')
 
 
 @given(st.text(max_size=80))
@@ -49,6 +49,8 @@ def test_a_staff_number_with_a_line_break_and_quotes_downloads_cleanly(
         assert _QUOTED.match(header), header
         assert "X-Injected" not in response.headers
         assert unquote(_QUOTED.match(header).group(2)).startswith("mentoring-evidence-7X-Injected")
+        # The printable evidence opens in the browser; the CSV downloads.
+        assert header.startswith("inline;" if suffix == ".html" else "attachment;"), header
 
 
 def test_every_download_route_uses_the_one_header(client, db, login_as):

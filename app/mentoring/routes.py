@@ -364,7 +364,7 @@ def evidence_document(staff_id: int | None = None):
         formats=FORMATS,
     )
     name = f"mentoring-evidence-{leader.staff_number}-{WresYear(year).label.replace('/', '-')}"
-    return attachment(html, f"{name}.html", "text/html")
+    return attachment(html, f"{name}.html", "text/html", inline=True)
 
 
 @bp.route("/mentoring/evidence.csv")
