@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from app.exports import content_disposition
 from tests import factories
 
-_QUOTED = re.compile(r'^(?:attachment|inline); filename="([A-Za-z0-9._-]+)"; filename\*=UTF-8\'\'([^\s";]+)$')
+_QUOTED = re.compile(
+    r'^(?:attachment|inline); filename="([A-Za-z0-9._-]+)"; filename\*=UTF-8\'\'([^\s";]+)$'
+)
 
 
 @given(st.text(max_size=80))

@@ -3,9 +3,9 @@
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from app import import_jobs
 from app.accounts.permissions import login_required
 from app.accounts.roles import Role
-from app import import_jobs
 from app.accounts.services import staff_record_for
 from app.justifications import queries as justification_queries
 from app.justifications.working_days import due_phrase

@@ -41,7 +41,11 @@ TITLES = {
         "4": ["Assistant Practitioner", "Nursing Associate", "Pharmacy Technician"],
         "5": ["Staff Nurse", "Physiotherapist", "Radiographer", "Occupational Therapist"],
         "6": ["Senior Staff Nurse", "Specialist Physiotherapist", "Senior Radiographer"],
-        "7": ["Ward Sister", "Advanced Clinical Practitioner", "Clinical Specialist Physiotherapist"],
+        "7": [
+            "Ward Sister",
+            "Advanced Clinical Practitioner",
+            "Clinical Specialist Physiotherapist",
+        ],
         "8a": ["Matron", "Lead Radiographer", "Consultant Practitioner"],
         "8b": ["Senior Matron", "Head of Therapies"],
         "8c": ["Head of Nursing", "Consultant Nurse"],

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Select, func, literal, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.recruitment import panel_rules
@@ -350,3 +351,31 @@ def unassigned_vacancies(organisation_id: int, limit: int = 20) -> tuple[int, li
     return total or 0, list(
         db.session.scalars(query.order_by(Vacancy.created_at, Vacancy.id).limit(limit))
     )
+
+
+def compliance_owners(organisation_id: int, report: ComplianceReport) -> dict[tuple, object]:
+    """The vacancies and batches a compliance report's breaches and exceptions name, keyed
+    ("vacancy" or "batch", reference), so each can link to its page with its manager and date:
+    two queries whatever the count."""
+    entries = report.breaches + report.exceptions
+    owners: dict[tuple, object] = {}
+    for kind, model, key in (
+        ("batch", Batch, "batch_reference"),
+        ("vacancy", Vacancy, "vacancy_reference"),
+    ):
+        references = {e[key] for e in entries if e.get(key)}
+        if references:
+            for owner in db.session.scalars(
+                select(model)
+                .options(joinedload(model.recruiting_manager))
+                .where(model.organisation_id == organisation_id, model.reference.in_(references))
+            ):
+                owners[(kind, owner.reference)] = owner
+    return owners
+
+
+def compliance_owner(owners: dict, entry: dict):
+    """A breach's or exception's vacancy or batch (a batch's panel names the batch)."""
+    if entry.get("batch_reference"):
+        return owners.get(("batch", entry["batch_reference"]))
+    return owners.get(("vacancy", entry.get("vacancy_reference")))

@@ -885,4 +885,11 @@ def compliance():
     year = request.args.get("year", "")
     chosen = ascii_int(year, 2001, 2099)
     report = queries.panel_compliance(current_user.organisation_id, chosen)
-    return render_template("recruitment/compliance.html", report=report, years=_year_choices())
+    owners = queries.compliance_owners(current_user.organisation_id, report)
+    return render_template(
+        "recruitment/compliance.html",
+        report=report,
+        years=_year_choices(),
+        breaches=[(e, queries.compliance_owner(owners, e)) for e in report.breaches],
+        exceptions=[(e, queries.compliance_owner(owners, e)) for e in report.exceptions],
+    )

@@ -48,7 +48,9 @@ def test_hr_home_lists_applicants_interviewed_without_equality_data(client, db, 
 
     vacancy_page = client.get(f"/vacancies/{gap.id}").get_data(as_text=True)
     assert "Equality data missing for 2 applicants" in vacancy_page
-    applicants = re.findall(r'href="/applicants/(\d+)">Enter equality data for (P-\d)', vacancy_page)
+    applicants = re.findall(
+        r'href="/applicants/(\d+)">Enter equality data for (P-\d)', vacancy_page
+    )
     assert [ref for _, ref in applicants] == ["P-1", "P-2"]
 
     first = applicants[0][0]
@@ -117,9 +119,7 @@ def test_hr_home_lists_a_refused_import_until_the_kind_is_imported(client, db, l
         filename="esr-november.csv",
         status="failed",
         finished_at=utcnow() - timedelta(hours=1),
-        problems_json=json.dumps(
-            [{"line": 2, "column": "pay_band", "message": "not a band"}] * 3
-        ),
+        problems_json=json.dumps([{"line": 2, "column": "pay_band", "message": "not a band"}] * 3),
     )
     db.session.add(job)
     db.session.commit()
