@@ -16,13 +16,14 @@ from tests.e2e.conftest import axe_violations
 
 pytestmark = pytest.mark.e2e
 
-ROLES = ["hr", "manager", "chair", "leader", "regional"]
+ROLES = __import__("os").environ.get("CRAWL_ROLES", "hr manager chair leader regional").split()
 WIDTHS = (1280, 390)
 # Moderate rules this crawl once found and that were fixed: they stay fixed.
 FIXED_MODERATE = {"region", "landmark-unique", "heading-order", "empty-table-header"}
 # Links that download a file, change something or end the session are not pages to visit.
 NOT_A_PAGE = re.compile(r"\.(csv|xlsx|pdf|json)$|/export|format=|/sign-out|/evidence[^?]*\.html")
-# Pages of the same shape (ids and queries aside) are checked once per role.
+# Pages of the same shape (ids and queries aside) are checked once: each role's home and
+# navigation pages for that role, the pages they link to once for all roles.
 SHAPE = re.compile(r"\d+")
 MAX_PAGES_PER_ROLE = 45
 
@@ -41,11 +42,31 @@ def _links(page, selector: str, origin: str) -> list[str]:
     return found
 
 
-def _overflow(page) -> int:
-    """How far the page is wider than the window, in pixels (0: no horizontal scroll)."""
+def _overflow(page) -> tuple[int, list[str]]:
+    """How far the page is wider than the window, in pixels (0: no horizontal scroll), and the
+    outermost elements that stick out, to say what to fix."""
     return page.evaluate(
-        "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-        " - document.documentElement.clientWidth"
+        """async () => {
+          // The header moves navigation items into its "More" menu on the next frame.
+          await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+          const width = document.documentElement.clientWidth;
+          const over = Math.max(document.documentElement.scrollWidth,
+                                document.body.scrollWidth) - width;
+          const culprits = [];
+          if (over > 0) {
+            for (const el of document.querySelectorAll("body *")) {
+              if (el.getBoundingClientRect().right > width + 1
+                  && !(el.parentElement && el.parentElement.getBoundingClientRect().right
+                       > width + 1)) {
+                culprits.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+                  + (el.className && typeof el.className === "string"
+                     ? "." + el.className.trim().split(/\\s+/).join(".") : ""));
+                if (culprits.length === 3) break;
+              }
+            }
+          }
+          return [over, culprits];
+        }"""
     )
 
 
@@ -55,6 +76,7 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, db):
     db.session.close()
     problems: list[str] = []
     visited = 0
+    linked_seen: set[str] = set()
     for role in ROLES:
         context = browser.plain_context(
             base_url=live_server, viewport={"width": 1280, "height": 900}
@@ -80,9 +102,12 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, db):
         nav_pages = set(queue)
         while queue and len(seen) < MAX_PAGES_PER_ROLE:
             url = queue.pop(0)
-            if _shape(url) in seen:
+            shape = _shape(url)
+            if shape in seen or (url not in nav_pages and shape in linked_seen):
                 continue
-            seen.add(_shape(url))
+            seen.add(shape)
+            if url not in nav_pages:
+                linked_seen.add(shape)
             errors.clear()
             page.set_viewport_size({"width": 1280, "height": 900})
             import time
@@ -91,15 +116,15 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, db):
             response = page.goto(url)
             t1 = time.time()
             visited += 1
-            where = f"{role} {urlsplit(url).path}"
+            where = f"{role} {urlsplit(page.url).path}"
             if response is None or response.status != 200:
                 problems.append(f"{where}: status {response and response.status}")
                 continue
             for width in WIDTHS:
                 page.set_viewport_size({"width": width, "height": 900})
-                overflow = _overflow(page)
+                overflow, culprits = _overflow(page)
                 if overflow > 0:
-                    problems.append(f"{where} at {width} px: {overflow} px too wide")
+                    problems.append(f"{where} at {width} px: {overflow} px too wide: {culprits}")
             problems += [
                 f"{where}: axe {v['id']} ({v['impact']}) {v['help']} {v['nodes']}"
                 for v in axe_violations(page, FIXED_MODERATE)
@@ -110,5 +135,5 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, db):
                 queue += _links(page, "main a", live_server)
         context.close()
     print(f"{visited} pages visited")
-    assert visited > 40
+    assert visited > 30
     assert not problems, "\n".join(problems)
