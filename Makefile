@@ -47,6 +47,9 @@ $(ASSETS): node_modules/.package-lock.json
 	cp node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css \
 	   node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js app/static/nhsuk/
 	cp -r node_modules/nhsuk-frontend/dist/nhsuk/assets app/static/nhsuk/assets
+	# The CSS names its icons from the site root (/assets/...); relative to the CSS file they
+	# are found wherever the app is served (otherwise a 404 for nhsuk-icon-cross.svg on every page).
+	sed -i 's#url(/assets/#url(assets/#g' app/static/nhsuk/nhsuk-frontend.min.css
 
 run: install
 	mkdir -p instance

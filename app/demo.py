@@ -28,15 +28,24 @@ def _records(organisation, rng: random.Random, today: date, vacancies: int) -> d
     return summary
 
 
-def seed(staff_count: int) -> dict:
+def seed(staff_count: int, vacancies: int = 260, neighbour_staff: int | None = None) -> dict:
+    """The demo trust, its neighbours and the regional team. `vacancies` and `neighbour_staff`
+    make a smaller region (browser tests); left out, the neighbours have their usual sizes."""
     today = date.today()
     summary = workforce_demo.seed(staff_count)
-    summary |= _records(summary["organisation"], random.Random(2019), today, 260)
+    summary |= _records(summary["organisation"], random.Random(2019), today, vacancies)
     summary |= goals_demo.seed(summary["organisation"], today)
     trusts = [(summary["organisation"], summary["staff"])]
     for code, name, staff, seed_value in workforce_demo.NEIGHBOURS:
-        neighbour = workforce_demo.seed(staff, seed_value, code, name, logins=False)
-        _records(neighbour["organisation"], random.Random(seed_value), today, 90)
+        neighbour = workforce_demo.seed(
+            neighbour_staff or staff, seed_value, code, name, logins=False
+        )
+        _records(
+            neighbour["organisation"],
+            random.Random(seed_value),
+            today,
+            90 if neighbour_staff is None else max(12, vacancies // 3),
+        )
         trusts.append((neighbour["organisation"], neighbour["staff"]))
     code, name = workforce_demo.REGIONAL_TEAM
     team = workforce.create_organisation(code, name, workforce_demo.REGION)

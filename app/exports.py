@@ -47,8 +47,12 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(cleaned, safe='')}"
 
 
-def attachment(data: bytes | str, filename: str, mimetype: str) -> Response:
-    """The response of every download route."""
-    return Response(
-        data, mimetype=mimetype, headers={"Content-Disposition": content_disposition(filename)}
-    )
+def attachment(
+    data: bytes | str, filename: str, mimetype: str, *, inline: bool = False
+) -> Response:
+    """The response of every download route; `inline` opens it in the browser (a printable
+    page) while keeping its name for "Save as"."""
+    disposition = content_disposition(filename)
+    if inline:
+        disposition = "inline" + disposition.removeprefix("attachment")
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": disposition})

@@ -29,6 +29,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    func,
     select,
     text,
     update,
@@ -395,3 +396,41 @@ def run_pending_command() -> None:
         "the file.",
         err=True,
     )
+
+
+def refused_since_last_import(organisation_id: int, within: timedelta = timedelta(days=30)):
+    """Background imports refused or failed in the last month whose kind has not been imported
+    successfully since: the data HR meant to load is not in. Newest first."""
+    from app.import_history import DataImport
+
+    refused = list(
+        db.session.scalars(
+            select(ImportJob)
+            .where(
+                ImportJob.organisation_id == organisation_id,
+                ImportJob.status == "failed",
+                ImportJob.finished_at >= utcnow() - within,
+            )
+            .order_by(ImportJob.id.desc())
+        )
+    )
+    if not refused:
+        return []
+    last_import = dict(
+        db.session.execute(
+            select(DataImport.kind, func.max(DataImport.imported_at))
+            .where(
+                DataImport.organisation_id == organisation_id,
+                DataImport.kind.in_({job.kind for job in refused}),
+            )
+            .group_by(DataImport.kind)
+        ).all()
+    )
+    latest_per_kind = {}
+    for job in refused:
+        latest_per_kind.setdefault(job.kind, job)
+    return [
+        job
+        for job in latest_per_kind.values()
+        if last_import.get(job.kind) is None or last_import[job.kind] < job.finished_at
+    ]

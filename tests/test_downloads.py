@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from app.exports import content_disposition
 from tests import factories
 
-_QUOTED = re.compile(r'^attachment; filename="([A-Za-z0-9._-]+)"; filename\*=UTF-8\'\'([^\s";]+)$')
+_QUOTED = re.compile(
+    r'^(?:attachment|inline); filename="([A-Za-z0-9._-]+)"; filename\*=UTF-8\'\'([^\s";]+)$'
+)
 
 
 @given(st.text(max_size=80))
@@ -49,6 +51,8 @@ def test_a_staff_number_with_a_line_break_and_quotes_downloads_cleanly(
         assert _QUOTED.match(header), header
         assert "X-Injected" not in response.headers
         assert unquote(_QUOTED.match(header).group(2)).startswith("mentoring-evidence-7X-Injected")
+        # The printable evidence opens in the browser; the CSV downloads.
+        assert header.startswith("inline;" if suffix == ".html" else "attachment;"), header
 
 
 def test_every_download_route_uses_the_one_header(client, db, login_as):
@@ -75,3 +79,21 @@ def test_the_csp_allows_the_nhs_fonts_and_stays_strict(client, db):
     ).read_text()
     hosts = set(re.findall(r"url\((https://[^/)]+)/[^)]*\.woff2?\)", css))
     assert hosts == {"https://assets.nhs.uk"}
+
+
+def test_the_printable_evidence_opens_with_only_its_own_stylesheet_allowed(
+    client, db, login_as, organisation
+):
+    import base64
+    import hashlib
+
+    login_as("hr-admin")
+    staff = factories.StaffFactory(organisation=organisation, pay_band="VSM")
+    db.session.commit()
+    response = client.get(f"/mentoring/evidence/{staff.id}.html")
+    assert response.headers["Content-Disposition"].startswith("inline;")
+    policy = response.headers["Content-Security-Policy"]
+    css = re.search(r"<style>(.*?)</style>", response.get_data(as_text=True), re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in policy
+    assert policy.startswith("default-src 'none'") and "script-src" not in policy

@@ -310,3 +310,30 @@ def outcomes(organisation_id: int, today: date) -> list[Progression]:
             sum(promoted_after(i, since) for i in others),
         ),
     ]
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """One senior leader's commitment for an appraisal year, for their home page."""
+
+    year: WresYear
+    counting_relationships: int
+    other_relationships: int
+    sessions: int
+
+    @property
+    def met(self) -> bool:
+        return self.counting_relationships > 0 and self.sessions > 0
+
+
+def commitment(leader: Staff, year: int) -> Commitment:
+    """Met when a counting relationship was active in the year and a session of one of them was
+    held in it (DOMAIN.md section 11), from the same evidence the appraisal file shows."""
+    items = evidence(leader, year)
+    counting = [item for item in items if item.counts]
+    return Commitment(
+        WresYear(year),
+        len(counting),
+        len(items) - len(counting),
+        sum(len(item.sessions) for item in counting),
+    )

@@ -1,5 +1,9 @@
 """Senior leaders' and colleagues' relationship pages, appraisal evidence, HR's coverage."""
 
+import base64
+import hashlib
+import re
+
 from flask import (
     Blueprint,
     abort,
@@ -384,7 +388,19 @@ def evidence_document(staff_id: int | None = None):
         formats=FORMATS,
     )
     name = f"mentoring-evidence-{leader.staff_number}-{WresYear(year).label.replace('/', '-')}"
-    return attachment(html, f"{name}.html", "text/html")
+    response = attachment(html, f"{name}.html", "text/html", inline=True)
+    # It opens in the browser, under a policy of its own: no script at all, and only its own
+    # stylesheet (inline, so the saved file keeps it), allowed by its hash.
+    hashes = [
+        base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+        for css in re.findall(r"<style>(.*?)</style>", html, re.S)
+    ]
+    styles = " ".join(f"'sha256-{h}'" for h in hashes) or "'none'"
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; style-src {styles}; "
+        "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    )
+    return response
 
 
 @bp.route("/mentoring/evidence.csv")

@@ -11,7 +11,7 @@ from app.accounts.permissions import roles_required
 from app.accounts.roles import Role
 from app.exports import attachment
 from app.extensions import db
-from app.metrics import charts, export, formulas, queries
+from app.metrics import charts, export, formulas, queries, sections
 from app.metrics.models import MetricSnapshot
 from app.numbers import ascii_int
 from app.timeutil import today_london
@@ -51,47 +51,63 @@ def _as_at(year: int) -> date:
     return queries.aspiration_as_at(year, today_london())
 
 
+def _dashboard() -> sections.Dashboard:
+    override, override_error = _turnover_override()
+    return sections.Dashboard(
+        current_user.organisation_id,
+        WresYear(_year()),
+        today_london(),
+        override,
+        request.args.get("turnover", ""),
+        override_error,
+    )
+
+
+def _common() -> dict:
+    return {
+        "years": _years(),
+        "sections": sections.SECTIONS,
+        "band_name": band_name,
+        "classifications": export.CLASSIFICATIONS,
+        "statuses": export.STATUSES,
+        "turnover_sources": export.TURNOVER_SOURCES,
+    }
+
+
 @bp.route("/dashboard")
 @roles_required(*BOARD)
 def dashboard():
-    org_id = current_user.organisation_id
-    year = _year()
-    settings = db.session.get(OrganisationSettings, org_id)
-    override, override_error = _turnover_override()
-    as_at = _as_at(year)
-    trend = queries.indicator2_trend(org_id)  # also carries this year's stage shares
-    facts = queries.aspiration_facts(org_id, as_at)
-    scenarios = {
-        target: queries.aspiration(org_id, as_at, target, override, facts)
-        for target in sorted({2023, 2028, 2033, settings.target_year})
-    }
+    """The contents: every section with its headline figure and the dates it describes."""
+    d = _dashboard()
     return render_template(
         "metrics/dashboard.html",
-        year=WresYear(year),
-        years=_years(),
-        indicator2=queries.indicator2(org_id, year),
-        by_band=queries.indicator2(org_id, year, "band"),
-        by_group=queries.indicator2(org_id, year, "staff-group"),
-        domestic=queries.indicator2(org_id, year, exclude_international=True),
-        shares=next(
-            (t["shares"] for t in trend if t["year"] == year),
-            queries.shares_2e(queries.Counts()),
-        ),
-        trend=trend,
-        threshold=settings.suppression_threshold,
-        indicator1=queries.indicator1(org_id, year),
-        indicator9=queries.indicator9(org_id, year),
-        scenarios=scenarios,
-        aspiration=scenarios[settings.target_year],
-        target_year=settings.target_year,
-        operational=queries.operational(org_id, year, today_london()),
-        override=request.args.get("turnover", ""),
-        override_error=override_error,
-        band_name=band_name,
-        as_at=as_at,
-        classifications=export.CLASSIFICATIONS,
-        statuses=export.STATUSES,
-        turnover_sources=export.TURNOVER_SOURCES,
+        d=d,
+        year=d.year,
+        figures={s.slug: s.figures_for(d) for s in sections.SECTIONS if not s.endpoint},
+        threshold=d.settings.suppression_threshold,
+        **_common(),
+    )
+
+
+@bp.route("/dashboard/<slug>")
+@roles_required(*BOARD)
+def section(slug: str):
+    chosen = sections.find(slug)
+    if chosen is None:
+        abort(404)
+    if chosen.endpoint:
+        return redirect(url_for(chosen.endpoint, year=_year()))
+    d = _dashboard()
+    index = sections.SECTIONS.index(chosen)
+    return render_template(
+        "metrics/section.html",
+        d=d,
+        year=d.year,
+        section=chosen,
+        f=chosen.figures_for(d),
+        previous=sections.SECTIONS[index - 1] if index else None,
+        next=sections.SECTIONS[index + 1] if index + 1 < len(sections.SECTIONS) else None,
+        **_common(),
     )
 
 

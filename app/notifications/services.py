@@ -3,6 +3,7 @@
 import logging
 import re
 import smtplib
+import sys
 from datetime import date, timedelta
 from email import errors as email_errors
 from email import policy
@@ -109,12 +110,15 @@ def _send(message: OutboxMessage) -> None:
     config = current_app.config
     email = build_email(message, config["MAIL_SENDER"])
     if config["MAIL_BACKEND"] == "log":
-        log.info(
-            "Email (not sent: MAIL_BACKEND=log) to %s: %s\n%s",
-            message.to_email,
-            message.subject,
-            message.body,
+        # Printed, not only logged: nothing configures the logging of the scheduler process a
+        # newcomer starts with `make run`, so an INFO record was dropped and the email with it.
+        text = (
+            f"Email (not sent: MAIL_BACKEND=log)\nTo: {message.to_email}\n"
+            f"Subject: {message.subject}\n\n{message.body}\n"
         )
+        log.info("%s", text)
+        sys.stdout.write(text + "-" * 72 + "\n")
+        sys.stdout.flush()
         return
     try:
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:

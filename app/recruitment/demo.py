@@ -33,21 +33,40 @@ BAND_WEIGHTS = {
     "VSM": 0.5,
 }
 GROUP_BY_BAND = {"5": "clinical-non-medical", "6": "clinical-non-medical"}
+# Job titles that fit the band of the post (a "Ward Sister" is band 7, never band 3).
 TITLES = {
-    "clinical-non-medical": [
-        "Staff Nurse",
-        "Physiotherapist",
-        "Radiographer",
-        "Ward Sister",
-        "Occupational Therapist",
-    ],
-    "non-clinical": [
-        "Finance Officer",
-        "Project Manager",
-        "HR Advisor",
-        "Estates Manager",
-        "Data Analyst",
-    ],
+    "clinical-non-medical": {
+        "2": ["Healthcare Assistant", "Theatre Support Worker"],
+        "3": ["Senior Healthcare Assistant", "Phlebotomist", "Therapy Assistant"],
+        "4": ["Assistant Practitioner", "Nursing Associate", "Pharmacy Technician"],
+        "5": ["Staff Nurse", "Physiotherapist", "Radiographer", "Occupational Therapist"],
+        "6": ["Senior Staff Nurse", "Specialist Physiotherapist", "Senior Radiographer"],
+        "7": [
+            "Ward Sister",
+            "Advanced Clinical Practitioner",
+            "Clinical Specialist Physiotherapist",
+        ],
+        "8a": ["Matron", "Lead Radiographer", "Consultant Practitioner"],
+        "8b": ["Senior Matron", "Head of Therapies"],
+        "8c": ["Head of Nursing", "Consultant Nurse"],
+        "8d": ["Deputy Director of Nursing", "Divisional Director of Nursing"],
+        "9": ["Director of Allied Health Professions", "Deputy Chief Nurse"],
+        "VSM": ["Chief Nurse", "Director of Nursing and Quality"],
+    },
+    "non-clinical": {
+        "2": ["Domestic Assistant", "Porter", "Housekeeper"],
+        "3": ["Administrator", "Ward Clerk", "Receptionist"],
+        "4": ["Medical Secretary", "Finance Officer", "Senior Administrator"],
+        "5": ["HR Advisor", "Estates Officer", "Team Leader"],
+        "6": ["Data Analyst", "Senior HR Advisor", "Project Officer"],
+        "7": ["Project Manager", "Senior Data Analyst", "Estates Manager"],
+        "8a": ["Finance Manager", "Service Manager", "Senior Project Manager"],
+        "8b": ["Head of Finance", "Head of HR", "Senior Service Manager"],
+        "8c": ["Head of Estates", "Associate Director of Operations"],
+        "8d": ["Deputy Director of Finance", "Divisional Director of Operations"],
+        "9": ["Director of Estates", "Deputy Chief Operating Officer"],
+        "VSM": ["Director of Finance", "Chief Operating Officer", "Director of People"],
+    },
 }
 APPOINT_CHANCE = {WresGroup.WHITE: 0.30, WresGroup.BME: 0.19, WresGroup.UNKNOWN: 0.25}
 EXCEPTION_REASONS = [
@@ -117,7 +136,7 @@ def seed(organisation, rng: random.Random, today: date, vacancies: int = 260) ->
         else:
             vacancy_number += 1
             vacancy_refs.append(f"DV-{vacancy_number:04d}")
-        title = rng.choice(TITLES[group])
+        title = rng.choice(TITLES[group][band])
         international = in_batch and rng.random() < 0.4
         appointed_so_far = 0
         for _ in range(rng.randint(6, 16) * len(vacancy_refs)):

@@ -4,12 +4,20 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
 from app.pagination import SortKey, ordered
 from app.recruitment import panel_rules
-from app.recruitment.models import Application, Batch, Panel, PanelMember, PoolMember, Vacancy
+from app.recruitment.models import (
+    Applicant,
+    Application,
+    Batch,
+    Panel,
+    PanelMember,
+    PoolMember,
+    Vacancy,
+)
 from app.timeutil import today_london
 from app.workforce.bands import BANDS, band_order
 from app.workforce.ethnicity import WresGroup, sql_group
@@ -308,3 +316,108 @@ def decisions_to_record(organisation_id: int, manager_id: int) -> list:
             .order_by(model.id)
         )
     return owners
+
+
+# HR's data gaps, for the home page and the vacancy page
+
+# "Not known": nobody recorded an answer. "Z" (asked and declined) is an answer, not a gap.
+NOT_KNOWN = "99"
+
+
+@dataclass(frozen=True)
+class EqualityGap:
+    """A vacancy or batch with interviewed applicants whose equality data is not known."""
+
+    owner: object
+    applicants: int
+
+
+def equality_gaps(organisation_id: int, limit: int = 20) -> tuple[int, list[EqualityGap]]:
+    """Applicants who reached interview with no equality monitoring data: they are in neither
+    side of indicator 2 and cannot trigger a justification. The total of applicants, and the
+    vacancies and batches they applied to, most applicants first."""
+    missing = (
+        select(Application.applicant_id, Application.vacancy_id, Application.batch_id)
+        .join(Applicant, Applicant.id == Application.applicant_id)
+        .where(
+            Application.organisation_id == organisation_id,
+            Application.interviewed,
+            ~Application.withdrawn,
+            Applicant.ethnic_category == NOT_KNOWN,
+        )
+        .subquery()
+    )
+    total = db.session.scalar(select(func.count(func.distinct(missing.c.applicant_id))))
+    gaps = []
+    for model, column in ((Vacancy, missing.c.vacancy_id), (Batch, missing.c.batch_id)):
+        rows = db.session.execute(
+            select(model, func.count(func.distinct(missing.c.applicant_id)).label("n"))
+            .join(missing, column == model.id)
+            .group_by(model.id)
+            .order_by(func.count(func.distinct(missing.c.applicant_id)).desc(), model.id)
+            .limit(limit)
+        ).all()
+        gaps += [EqualityGap(owner, n) for owner, n in rows]
+    gaps.sort(key=lambda gap: (-gap.applicants, gap.owner.reference))
+    return total or 0, gaps[:limit]
+
+
+def applicants_missing_equality(owner) -> list:
+    """The interviewed applicants of one vacancy or batch whose equality data is not known."""
+    column = Application.vacancy_id if owner.kind == "vacancy" else Application.batch_id
+    return list(
+        db.session.scalars(
+            select(Applicant)
+            .join(Application, Application.applicant_id == Applicant.id)
+            .where(
+                column == owner.id,
+                Application.interviewed,
+                ~Application.withdrawn,
+                Applicant.ethnic_category == NOT_KNOWN,
+            )
+            .order_by(Applicant.reference)
+        )
+    )
+
+
+def unassigned_vacancies(organisation_id: int, limit: int = 20) -> tuple[int, list[Vacancy]]:
+    """Open vacancies nobody is recruiting for (a batch's vacancies go with the batch's
+    manager): their panels, decision and justification have no one to do them."""
+    query = select(Vacancy).where(
+        Vacancy.organisation_id == organisation_id,
+        Vacancy.status == "open",
+        Vacancy.batch_id.is_(None),
+        Vacancy.recruiting_manager_id.is_(None),
+    )
+    total = db.session.scalar(query.with_only_columns(func.count()))
+    return total or 0, list(
+        db.session.scalars(query.order_by(Vacancy.created_at, Vacancy.id).limit(limit))
+    )
+
+
+def compliance_owners(organisation_id: int, report: ComplianceReport) -> dict[tuple, object]:
+    """The vacancies and batches a compliance report's breaches and exceptions name, keyed
+    ("vacancy" or "batch", reference), so each can link to its page with its manager and date:
+    two queries whatever the count."""
+    entries = report.breaches + report.exceptions
+    owners: dict[tuple, object] = {}
+    for kind, model, key in (
+        ("batch", Batch, "batch_reference"),
+        ("vacancy", Vacancy, "vacancy_reference"),
+    ):
+        references = {e[key] for e in entries if e.get(key)}
+        if references:
+            for owner in db.session.scalars(
+                select(model)
+                .options(joinedload(model.recruiting_manager))
+                .where(model.organisation_id == organisation_id, model.reference.in_(references))
+            ):
+                owners[(kind, owner.reference)] = owner
+    return owners
+
+
+def compliance_owner(owners: dict, entry: dict):
+    """A breach's or exception's vacancy or batch (a batch's panel names the batch)."""
+    if entry.get("batch_reference"):
+        return owners.get(("batch", entry["batch_reference"]))
+    return owners.get(("vacancy", entry.get("vacancy_reference")))

@@ -246,6 +246,10 @@ def _owner_page(owner):
         history=_history(owner),
         statuses=VACANCY_STATUSES,
         related=events.related(owner),
+        # Person-level equality data is HR's alone (DOMAIN.md section 2).
+        missing_equality=queries.applicants_missing_equality(owner)
+        if current_user.has_role(Role.HR_ADMIN)
+        else [],
     )
 
 
@@ -893,4 +897,11 @@ def compliance():
     year = request.args.get("year", "")
     chosen = ascii_int(year, 2001, 2099)
     report = queries.panel_compliance(current_user.organisation_id, chosen)
-    return render_template("recruitment/compliance.html", report=report, years=_year_choices())
+    owners = queries.compliance_owners(current_user.organisation_id, report)
+    return render_template(
+        "recruitment/compliance.html",
+        report=report,
+        years=_year_choices(),
+        breaches=[(e, queries.compliance_owner(owners, e)) for e in report.breaches],
+        exceptions=[(e, queries.compliance_owner(owners, e)) for e in report.exceptions],
+    )

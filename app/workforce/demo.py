@@ -17,7 +17,8 @@ from app.workforce import services
 from app.workforce.ethnicity import WresGroup, group_of
 from app.workforce.staff_file import COLUMNS
 
-ORG_CODE = "DEMO1"
+# The code of the example import files (README, tests/data), so they import into the demo trust.
+ORG_CODE = "RAB"
 ORG_NAME = "Demo Valley NHS Foundation Trust"
 REGION = "Midlands"
 REGIONAL_TEAM = ("DEMOR", "NHS England Midlands regional team (demo)")

@@ -44,6 +44,7 @@ from app.goals.models import Action
 from app.justifications import services as justifications
 from app.mentoring import services as mentoring
 from app.mentoring.models import MentoringRelationship
+from app.metrics.sections import SECTIONS
 from app.notifications.models import Notification
 from app.recruitment import services as recruitment
 from app.recruitment.models import Vacancy
@@ -492,6 +493,11 @@ EXPECTATIONS: dict[str, Expect] = {
     "mentoring.imports_page": E([HR]),
     # Figures: HR and the chair for their organisation; regional viewers see aggregates.
     "metrics.dashboard": E([HR, CH]),
+    "metrics.section": E(
+        [HR, CH],
+        lambda _s, _r: [{"slug": section.slug} for section in SECTIONS],
+        org_scoped=False,
+    ),
     "metrics.chart": E(
         [HR, CH],
         lambda _s, _r: [{"name": n} for n in ("indicator2-trend", "senior-shares", "trajectory")],

@@ -126,6 +126,7 @@ def test_justification_round_trip(browser, live_server, db, organisation, smtp_s
     chair_page.get_by_role("link", name="0 waiting for you").click()
     chair_page.get_by_role("link", name=re.compile("^Decided: 1")).click()
     chair_page.locator("#queue").get_by_role("link", name="V-501: Head of Finance").click()
+    chair_page.locator("#version-2").wait_for()  # the page has loaded
     assert chair_page.locator("#version-1").get_by_text(FIRST, exact=True).is_visible()
     assert chair_page.locator("#version-2").get_by_text(SECOND).is_visible()
     assert chair_page.locator("#reviews tbody tr").count() == 2

@@ -1,6 +1,7 @@
 """A senior leader records reverse mentoring, logs sessions and a goal, downloads the evidence;
 the colleague sees it; HR sees the leader meeting the commitment."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -80,11 +81,13 @@ def test_reverse_mentoring_journey(browser, live_server, db, organisation, tmp_p
 
     leader.goto("/mentoring/evidence")
     leader.get_by_text("The commitment is met for this year.").wait_for()
-    with leader.expect_download() as download_info:
-        leader.get_by_role("link", name="Download the evidence to attach to your appraisal").click()
-    saved = tmp_path / download_info.value.suggested_filename
-    download_info.value.save_as(saved)
-    document = saved.read_text()
+    # The printable evidence opens in the browser, styled, ready to print or save.
+    leader.get_by_role(
+        "link", name="Open the evidence to print or attach to your appraisal"
+    ).click()
+    leader.get_by_role("heading", name=re.compile("appraisal evidence")).wait_for()
+    assert leader.evaluate("getComputedStyle(document.body).fontFamily").startswith("Arial")
+    document = leader.content()
     assert "Reverse mentoring with Asha Patel" in document
     assert "Shadowed a ward handover" in document and "Only for us" not in document
     assert "Understand night-shift staffing pressures" in document

@@ -43,7 +43,7 @@ def _key(band, headcount, known, whole, turnover, required, recruits, observed, 
 
 
 def _dashboard(client, year):
-    page = client.get(f"/dashboard?year={year}").get_data(as_text=True)
+    page = client.get(f"/dashboard/aspiration?year={year}").get_data(as_text=True)
     table = page.split('<table class="nhsuk-table" id="aspiration">')[1].split("</table>")[0]
     rows = []
     for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody")[1], re.S):

@@ -11,6 +11,7 @@ from sqlalchemy import event, insert
 from app.benchmarking import services as benchmarking
 from app.extensions import db as _db
 from app.metrics import year_snapshots
+from app.metrics.sections import SECTIONS
 from app.recruitment.models import Applicant, Application, Vacancy
 from tests import factories
 from tests.conftest import sign_in
@@ -162,16 +163,28 @@ def test_dashboard_for_hr_and_chair_and_not_for_managers(
 ):
     login_as("chair")
     page = client.get("/dashboard?year=2026").get_data(as_text=True)
-    assert "1.70" in page and "Adverse to BME applicants" in page
-    for chart in ("indicator2-trend", "senior-shares", "trajectory"):
+    assert "1.70 times" in page and "Adverse to BME applicants" in page
+    for section in SECTIONS:  # the contents list
+        assert f'href="/dashboard/{section.slug}?year=2026"' in page
+    sections = {
+        s.slug: client.get(f"/dashboard/{s.slug}?year=2026").get_data(as_text=True)
+        for s in SECTIONS
+    }
+    for chart, slug in (
+        ("indicator2-trend", "indicator-2"),
+        ("senior-shares", "aspiration"),
+        ("trajectory", "aspiration"),
+    ):
         response = client.get(f"/dashboard/charts/{chart}.svg?year=2026")
         assert response.mimetype == "image/svg+xml"
         assert response.get_data(as_text=True).lstrip().startswith("<?xml")
-        assert f"charts/{chart}.svg" in page
-    assert 'id="indicator2-trend"' in page and 'id="aspiration"' in page  # the tables
+        assert f"charts/{chart}.svg" in sections[slug]
+    assert 'id="indicator2-trend"' in sections["indicator-2"]
+    assert 'id="aspiration"' in sections["aspiration"]  # the tables
+    assert client.get("/dashboard/no-such-section").status_code == 404
     xlsx = client.get("/dashboard/export.xlsx?year=2026")
     assert xlsx.headers["Content-Disposition"].endswith("wres-RAB-2026.xlsx")
-    bad = client.get("/dashboard?year=2026&turnover=abc").get_data(as_text=True)
+    bad = client.get("/dashboard/aspiration?year=2026&turnover=abc").get_data(as_text=True)
     assert "Enter turnover as a percentage" in bad
     manager = app.test_client()
     user = factories.UserFactory(organisation=trust, roles=("recruiting-manager",))
@@ -249,7 +262,10 @@ def _bulk_applications(db, organisation, count: int) -> None:
     db.session.commit()
 
 
-@pytest.mark.parametrize("path", ["/dashboard?year=2026", "/"])
+@pytest.mark.parametrize(
+    "path",
+    ["/dashboard?year=2026", "/", *[f"/dashboard/{s.slug}?year=2026" for s in SECTIONS]],
+)
 def test_the_dashboard_issues_a_bounded_number_of_queries(client, db, organisation, login_as, path):
     login_as("hr-admin")
     counts = []

@@ -10,7 +10,7 @@ from pathlib import Path
 from app.justifications import jobs
 from app.justifications.models import Justification
 from app.notifications.models import Notification, OutboxMessage, ReminderSent
-from app.notifications.services import deliver_outbox, notify
+from app.notifications.services import deliver_outbox, email, notify
 from app.recruitment import services as recruitment
 from app.timeutil import utcnow
 from tests import factories
@@ -100,3 +100,20 @@ def test_two_scheduler_processes_send_each_reminder_once(app, db, organisation, 
     assert all("Scheduler running" in err for _out, err in outputs), outputs
     assert Notification.query.filter_by(user_id=manager.id).count() == before + 1
     assert ReminderSent.query.count() == 1
+
+
+def test_the_log_backend_prints_each_email(app, db, organisation, capsys):
+    user = factories.UserFactory(organisation=organisation, email="chair@example.nhs.uk")
+    email(user, "Justification submitted: V-7", "Please review it:\nhttp://127.0.0.1/j/7")
+    email(user, "Second message", "Another body")
+    db.session.commit()
+    saved = app.config["MAIL_BACKEND"]
+    app.config["MAIL_BACKEND"] = "log"
+    try:
+        assert deliver_outbox() == {"sent": 2, "failed": 0}
+    finally:
+        app.config["MAIL_BACKEND"] = saved
+    printed = capsys.readouterr().out
+    assert "To: chair@example.nhs.uk\nSubject: Justification submitted: V-7\n" in printed
+    assert "Please review it:\nhttp://127.0.0.1/j/7" in printed
+    assert "Subject: Second message" in printed and "Another body" in printed
