@@ -69,8 +69,14 @@ fuzz: install
 	IMPORT_FUZZ_PROFILE=full RUN_SLOW=1 $(BIN)/pytest -p no:cacheprovider \
 	  tests/test_import_fuzz.py tests/test_background_imports.py $(PYTEST_ARGS)
 
+# `make bench SIZE=national` for 320,408 staff and 951,136 applications (SIZE=trust, mid, smoke,
+# or several, comma-separated). PostgreSQL too when BENCH_DATABASE_URL names a database called
+# bench_something (it is emptied). Pages are loaded with Debian's wrk, installed here if missing.
+SIZE ?= trust,mid
 bench: install
-	$(BIN)/python bench/bench.py
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	  echo "wrk is not installed (apt-get install wrk): pages are loaded by Python threads instead"
+	SIZE=$(SIZE) $(BIN)/python bench/bench.py
 
 lint: install
 	$(BIN)/ruff check .

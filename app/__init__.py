@@ -86,6 +86,7 @@ def register_url_converters(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
+    from app.benchmarking.routes import bp as benchmarking_bp
     from app.board_report.routes import bp as board_report_bp
     from app.goals.routes import bp as goals_bp
     from app.home.routes import bp as home_bp
@@ -93,8 +94,11 @@ def register_blueprints(app: Flask) -> None:
     from app.mentoring.routes import bp as mentoring_bp
     from app.metrics.routes import bp as metrics_bp
     from app.notifications.routes import bp as notifications_bp
+    from app.paygap.routes import bp as paygap_bp
     from app.recruitment.routes import bp as recruitment_bp
+    from app.survey.routes import bp as survey_bp
     from app.workforce.routes import bp as workforce_bp
+    from app.wres_return.routes import bp as wres_return_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
@@ -106,6 +110,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(metrics_bp)
     app.register_blueprint(goals_bp)
     app.register_blueprint(board_report_bp)
+    app.register_blueprint(benchmarking_bp)
+    app.register_blueprint(survey_bp)
+    app.register_blueprint(paygap_bp)
+    app.register_blueprint(wres_return_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -197,6 +205,7 @@ def register_security_headers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
+    from app.benchmarking.cli import benchmark_cli
     from app.board_report.cli import report_cli
     from app.import_jobs import imports_cli
     from app.justifications.cli import audit_cli, justifications_cli
@@ -204,7 +213,9 @@ def register_commands(app: Flask) -> None:
     from app.metrics.cli import export_cli, metrics_cli
     from app.recruitment.cli import panels_cli, recruitment_cli
     from app.scheduler import scheduler_cli
+    from app.survey.cli import survey_cli
     from app.workforce.cli import orgs_cli, seed_demo, staff_cli
+    from app.wres_return.cli import disciplinary_cli, indicator3, indicator4, training_cli
 
     app.cli.add_command(orgs_cli)
     app.cli.add_command(report_cli)
@@ -219,4 +230,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(imports_cli)
     app.cli.add_command(mentoring_cli)
     app.cli.add_command(metrics_cli)
+    app.cli.add_command(survey_cli)
     app.cli.add_command(export_cli)
+    app.cli.add_command(benchmark_cli)
+    app.cli.add_command(disciplinary_cli)
+    app.cli.add_command(training_cli)
+    metrics_cli.add_command(indicator3)
+    metrics_cli.add_command(indicator4)

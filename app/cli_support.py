@@ -18,6 +18,7 @@ def emit_json(document) -> None:
 def fail(message: str, problems: Iterable[Problem] = (), as_json: bool = False) -> None:
     """Roll back everything, explain on standard error, exit 1."""
     db.session.rollback()
+    more = getattr(problems, "more", 0)
     problems = list(problems)
     if as_json:
         emit_json(
@@ -26,11 +27,18 @@ def fail(message: str, problems: Iterable[Problem] = (), as_json: bool = False) 
                 "problems": [
                     {"line": p.line, "column": p.column, "message": p.message} for p in problems
                 ],
+                "more_problems": more,
             }
         )
     click.echo(f"Error: {message}", err=True)
     for problem in problems:
         click.echo(f"  {problem}", err=True)
+    if more:
+        click.echo(
+            f"  ... and {more:,} more problem{'s' if more != 1 else ''}: correct these first "
+            "(often one cause) and import again to see the rest",
+            err=True,
+        )
     sys.exit(1)
 
 

@@ -8,13 +8,20 @@ is collected and reported together.
 import contextlib
 import contextvars
 import csv
+import functools
+import heapq
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-MAX_PROBLEMS_SHOWN = 500
+# A file with a systematic fault has a problem on every row: people read the first ones, fix the
+# cause, and import again; a page or terminal of 900,000 lines helps nobody.
+MAX_PROBLEMS_SHOWN = 100
+NOT_CSV = "This is not a CSV file: save it from Excel as CSV UTF-8"
+# How much of the start of a file decides whether it is text at all.
+_SNIFF_BYTES = 4096
 # No cell of any import is free prose: a longer value is a mistake (or an attack), and the csv
 # module's own limit would otherwise surface as an exception rather than a problem.
 MAX_FIELD_CHARACTERS = 131_072
@@ -34,6 +41,31 @@ _CONTROL_NAMES = {
 _row_progress: contextvars.ContextVar[Callable[[int], None] | None] = contextvars.ContextVar(
     "row_progress", default=None
 )
+
+
+# The date layouts an import has read, so its result can say how it understood them.
+_date_formats: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
+    "date_formats", default=None
+)
+ISO, UK, ESR = "YYYY-MM-DD", "DD/MM/YYYY", "DD-Mon-YYYY"
+
+
+@contextlib.contextmanager
+def noting_date_formats() -> Iterator[set[str]]:
+    """Collect, in the set yielded, the layouts of the dates read inside the block."""
+    seen: set[str] = set()
+    token = _date_formats.set(seen)
+    try:
+        yield seen
+    finally:
+        _date_formats.reset(token)
+
+
+def describe_date_formats(formats: Iterable[str]) -> str:
+    """The wording results use: "dates read as DD/MM/YYYY (UK)"."""
+    names = {ISO: "YYYY-MM-DD", UK: "DD/MM/YYYY (UK)", ESR: "DD-Mon-YYYY (ESR)"}
+    ordered = [names[f] for f in (ISO, UK, ESR) if f in set(formats)]
+    return "dates read as " + " and ".join(ordered) if ordered else ""
 
 
 @contextlib.contextmanager
@@ -69,12 +101,32 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class ImportRefused(Exception):
-    """The file has problems; nothing was written."""
+class ProblemList(list):
+    """The problems shown, and how many more the file had (`more`, `total`)."""
 
-    def __init__(self, problems: Iterable[Problem]):
-        self.problems = sorted(problems)
-        super().__init__(f"{len(self.problems)} problem(s) in the file; nothing was imported")
+    more = 0
+
+    @property
+    def total(self) -> int:
+        return len(self) + self.more
+
+
+def capped(problems: Iterable[Problem], more: int = 0) -> ProblemList:
+    shown = ProblemList(heapq.nsmallest(MAX_PROBLEMS_SHOWN, problems))
+    shown.more = more
+    return shown
+
+
+class ImportRefused(Exception):
+    """The file has problems; nothing was written. Keeps the first MAX_PROBLEMS_SHOWN problems
+    in line order, and how many more there were (`more`)."""
+
+    def __init__(self, problems: Iterable[Problem], more: int = 0):
+        problems = list(problems)
+        self.total = len(problems) + more
+        self.problems = capped(problems, self.total - min(len(problems), MAX_PROBLEMS_SHOWN))
+        self.more = self.problems.more
+        super().__init__(f"{self.total} problem(s) in the file; nothing was imported")
 
 
 def normalise_header(name: str) -> str:
@@ -119,13 +171,43 @@ class Row:
             return False
 
 
-def parse_date(text: str) -> date:
+_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ESR_DATE = re.compile(r"^(\d{1,2})-([A-Za-z]{3})-(\d{4})$")
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+
+
+# Pure, and an import asks the same few spellings hundreds of thousands of times.
+@functools.lru_cache(maxsize=4096)
+def read_date(text: str) -> tuple[date, str]:
+    """A date and the layout it was written in: ISO, UK day/month/year (as Excel saves UK dates)
+    or ESR's 01-Sep-2016. Never month/day/year: 01/09/2016 is the 1st of September."""
     try:
-        if len(text) != 10:
-            raise ValueError
-        return date.fromisoformat(text)
+        if len(text) == 10 and text[4] == "-":
+            return date.fromisoformat(text), ISO
+        if found := _UK_DATE.match(text):
+            day, month, year = map(int, found.groups())
+            return date(year, month, day), UK
+        if (found := _ESR_DATE.match(text)) and found.group(2).lower() in _MONTHS:
+            day, year = int(found.group(1)), int(found.group(3))
+            return date(year, _MONTHS[found.group(2).lower()], day), ESR
     except ValueError:
-        raise ValueError(f"{text!r} is not a date: expected YYYY-MM-DD, e.g. 2026-03-31") from None
+        pass
+    raise ValueError(
+        f"{text!r} is not a date: expected YYYY-MM-DD or DD/MM/YYYY, e.g. 2026-03-31 or 31/03/2026"
+    )
+
+
+def parse_date(text: str) -> date:
+    day, layout = read_date(text)
+    seen = _date_formats.get()
+    if seen is not None:
+        seen.add(layout)
+    return day
 
 
 _YES = {"y", "yes", "true", "1"}
@@ -141,12 +223,33 @@ def parse_yes_no(text: str) -> bool:
     raise ValueError(f"{text!r} is not yes or no: expected Y/N, Yes/No, true/false, 1/0 or blank")
 
 
-def _decode(data: bytes) -> tuple[str | None, list[Problem]]:
+def looks_binary(data: bytes) -> bool:
+    """Whether the start of a file is not text: a picture, a spreadsheet saved as .xlsx, a PDF.
+    A CSV file saved in another encoding still reads as text here (its lines are then listed)."""
+    start = data[:_SNIFF_BYTES]
+    nuls = start.count(b"\x00")
+    if nuls >= 4 and nuls * 100 >= len(start):  # a stray NUL in a CSV is a row problem
+        return True
+    lines = start.splitlines()[:-1] or start.splitlines()  # the last may be cut short
+    undecodable = 0
+    for number, line in enumerate(lines):
+        try:
+            line.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            # A header row is plain text in any CSV; Latin-1 text has the odd bad line only.
+            if number == 0:
+                return True
+            undecodable += 1
+    if undecodable * 2 > len(lines):
+        return True
+    text = start.decode("utf-8", errors="replace")
+    controls = sum(1 for char in text if char < " " and char not in "\r\n\t")
+    unreadable = text.count("\ufffd")
+    return controls * 20 > max(len(text), 1) or unreadable * 3 > max(len(text), 1)
+
+
+def _decode_problems(data: bytes) -> list[Problem]:
     """UTF-8 with or without a byte-order mark; every line with other bytes is a problem."""
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        pass
     problems = []
     for number, raw_line in enumerate(data.splitlines(), start=1):
         try:
@@ -160,9 +263,7 @@ def _decode(data: bytes) -> tuple[str | None, list[Problem]]:
                     "'CSV UTF-8' and import it again",
                 )
             )
-            if len(problems) >= MAX_PROBLEMS_SHOWN:
-                break
-    return None, problems
+    return problems
 
 
 def read_rows(
@@ -207,12 +308,26 @@ def _read_rows(
     known_columns: Iterable[str],
     max_lengths: Mapping[str, int],
 ) -> Iterator[Row]:
-    text, problems = _decode(data)
-    if text is None:
-        raise ImportRefused(problems)
-    if not text.strip():
+    if looks_binary(data):
+        raise ImportRefused([Problem(0, "", NOT_CSV)])
+    if not data.removeprefix(b"\xef\xbb\xbf").strip():
         raise ImportRefused([Problem(0, "", "the file is empty: expected a header row and data")])
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    # Decoded as it is read, so a file never sits in memory twice.
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    try:
+        yield from _read_text(text, required_columns, known_columns, max_lengths)
+    except UnicodeDecodeError:
+        raise ImportRefused(_decode_problems(data)) from None
+
+
+def _read_text(
+    text: io.TextIOBase,
+    required_columns: Iterable[str],
+    known_columns: Iterable[str],
+    max_lengths: Mapping[str, int],
+) -> Iterator[Row]:
+    problems: list[Problem] = []
+    reader = csv.reader(text, strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -256,7 +371,15 @@ def _read_rows(
 def _check_text(row: Row, max_lengths: Mapping[str, int]) -> None:
     """Every known column is text bound for the database: no control characters, no more than
     its column holds."""
-    for column, value in row.values.items():
+    values = row.values
+    # Nearly every row is clean: one search over the whole row and one length check per value
+    # decide that, and only a row that fails looks column by column.
+    if _CONTROL.search("".join(values.values())) is None and all(
+        len(value) <= max_lengths.get(column, DEFAULT_MAX_LENGTH)
+        for column, value in values.items()
+    ):
+        return
+    for column, value in values.items():
         if not value:
             continue
         found = control_character(value)

@@ -13,6 +13,9 @@ IMPORT_KINDS = {
     "recruitment": "Recruitment outcomes",
     "panels": "Panel members",
     "mentoring": "Mentoring relationships",
+    "survey": "Staff survey results",
+    "disciplinary": "Disciplinary cases",
+    "training": "Training records",
 }
 
 
@@ -33,6 +36,9 @@ class DataImport(db.Model):
     imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Staff extracts only: the date the extract describes, from which its changes take effect.
     as_at: Mapped[date | None] = mapped_column(Date)
+    # How the file's dates were read ("dates read as DD/MM/YYYY (UK)"), so nobody has to guess
+    # whether 01/09/2016 became September or January.
+    date_formats: Mapped[str | None] = mapped_column(String(80))
 
     imported_by = relationship("User")
 
@@ -42,31 +48,35 @@ class DataImport(db.Model):
 
     @property
     def summary(self) -> str:
-        return (
+        counts = (
             f"{self.rows} rows: {self.rows_added} added, {self.rows_updated} updated, "
             f"{self.rows_unchanged} unchanged"
         )
+        return f"{counts}; {self.date_formats}" if self.date_formats else counts
 
 
-def finish_import(record: DataImport, actor, **detail) -> DataImport:
-    """Flush the import's changes and put it in the audit trail with its counts."""
+def finish_import(record: DataImport, actor, changes=None, **detail) -> DataImport:
+    """Flush the import's changes and put it in the audit trail with its counts: one entry per
+    import, with the per-row changes (an `audit.ChangeLog`) as its compressed attachment."""
     from app import audit
 
     db.session.flush()
-    audit.record(
-        record.organisation_id,
-        actor,
-        f"{record.kind}.imported",
-        "data_import",
-        record.id,
-        {
-            "file": record.filename,
-            "added": record.rows_added,
-            "updated": record.rows_updated,
-            "unchanged": record.rows_unchanged,
-            **detail,
-        },
-    )
+    # Imports write with multi-row statements past the ORM: objects loaded before are stale.
+    db.session.expire_all()
+    summary = {
+        "file": record.filename,
+        "added": record.rows_added,
+        "updated": record.rows_updated,
+        "unchanged": record.rows_unchanged,
+        **detail,
+    }
+    action = f"{record.kind}.imported"
+    if changes is not None and changes.rows:
+        audit.record_with_changes(
+            record.organisation_id, actor, action, "data_import", record.id, summary, changes
+        )
+    else:
+        audit.record(record.organisation_id, actor, action, "data_import", record.id, summary)
     return record
 
 

@@ -36,7 +36,14 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.csvimport import ImportRefused, Problem, control_character, reporting_progress
+from app.csvimport import (
+    ImportRefused,
+    Problem,
+    ProblemList,
+    capped,
+    control_character,
+    reporting_progress,
+)
 from app.database import BUSY_TIMEOUT_MS
 from app.extensions import db
 from app.import_history import IMPORT_KINDS
@@ -49,6 +56,9 @@ IMPORTERS = {
     "recruitment": "app.recruitment.imports:import_recruitment",
     "panels": "app.recruitment.imports:import_panels",
     "mentoring": "app.mentoring.imports:import_mentoring",
+    "survey": "app.survey.imports:import_survey",
+    "disciplinary": "app.wres_return.imports:import_disciplinary",
+    "training": "app.wres_return.imports:import_training",
 }
 ACTIVE = ("queued", "running")
 # A job still "running" this long after it started belongs to a scheduler that died: its
@@ -117,8 +127,11 @@ class ImportJob(db.Model):
         return min(99, self.rows_done * 100 // self.rows_total)
 
     @property
-    def problems(self) -> list[Problem]:
-        return [Problem(**p) for p in json.loads(self.problems_json or "[]")]
+    def problems(self) -> ProblemList:
+        stored = json.loads(self.problems_json or "[]")
+        if isinstance(stored, dict):  # {"problems": [...], "more": n}: a file with many
+            return capped((Problem(**p) for p in stored["problems"]), stored["more"])
+        return capped(Problem(**p) for p in stored)
 
 
 def count_rows(data: bytes) -> int:
@@ -298,9 +311,9 @@ def _finish(job_id: int, status: str, problems=(), data_import_id=None) -> None:
     job.data_import_id = data_import_id
     if status == "done":
         job.rows_done = job.rows_total
-    job.problems_json = json.dumps(
-        [{"line": p.line, "column": p.column, "message": p.message} for p in problems]
-    )
+    shown = [{"line": p.line, "column": p.column, "message": p.message} for p in problems]
+    more = getattr(problems, "more", 0)
+    job.problems_json = json.dumps({"problems": shown, "more": more} if more else shown)
 
 
 def run_job(job_id: int) -> str:

@@ -1,13 +1,34 @@
-"""Page-at-a-time lists: one COUNT and one bounded SELECT, whatever the table's size."""
+"""Page-at-a-time lists whose cost does not grow with the table.
 
+Short lists (a record's import history, an inbox) use `paginate`: a COUNT and a bounded
+SELECT with OFFSET. Long lists (vacancies, batches, staff, justifications, the panel pool) use
+`paginate_keyset`: the address carries the sort values of the row a page starts after (or
+before), so page 500 is read from the index like page 1 rather than by skipping 25,000 rows, and
+rows added meanwhile never shift what the next page shows. Their count stops at COUNT_CAP
+("more than 10,000") so no page scans the whole table to number itself.
+"""
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from flask import request, url_for
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from app.extensions import db
 from app.numbers import ascii_int
+
+# A count past this many rows says "more than"; counting on would read the whole list.
+COUNT_CAP = 10_000
+# Sort values a cursor may carry: an id column is 32 bits on PostgreSQL, text is bounded.
+_INT_LIMIT = 2**31 - 1
+_TEXT_LIMIT = 400
+_CURSOR_LIMIT = 2_000
+_CURSOR_ARGS = ("page", "after", "before")
 
 
 @dataclass
@@ -19,6 +40,8 @@ class Page:
     # The page the list is on, when the request is a form posted elsewhere that shows it again.
     endpoint: str | None = None
     view_args: dict | None = None
+
+    more_than = False
 
     @property
     def pages(self) -> int:
@@ -55,3 +78,183 @@ def paginate(
     number = min(number, max(1, -(-total // size)))
     items = list(db.session.scalars(query.limit(size).offset((number - 1) * size)))
     return Page(items, number, size, total, endpoint, view_args)
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column (or expression) of a list's order; the last key of a list must be unique."""
+
+    expression: ColumnElement
+    descending: bool = False
+
+    def clause(self, reverse: bool = False) -> ColumnElement:
+        return self.expression.desc() if self.descending != reverse else self.expression.asc()
+
+
+def ordered(query: Select, keys: Sequence[SortKey]) -> Select:
+    return query.order_by(None).order_by(*(key.clause() for key in keys))
+
+
+@dataclass
+class KeysetPage:
+    items: list[Any]
+    size: int
+    # Rows before this page (carried in the cursor for the "Showing 51 to 100" line only).
+    position: int
+    total: int
+    more_than: bool
+    after: str | None
+    before: str | None
+
+    @property
+    def number(self) -> int:
+        return self.position // self.size + 1
+
+    @property
+    def pages(self) -> int:
+        if self.more_than:
+            return max(self.number + (1 if self.after else 0), -(-self.total // self.size))
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first_shown(self) -> int:
+        return self.position + 1 if self.items else 0
+
+    @property
+    def last_shown(self) -> int:
+        return self.position + len(self.items)
+
+    def _url(self, **cursor: str) -> str:
+        args = {k: v for k, v in request.args.to_dict().items() if k not in _CURSOR_ARGS}
+        return url_for(request.endpoint, **(request.view_args or {}), **args, **cursor)
+
+    @property
+    def previous_url(self) -> str | None:
+        return self._url(before=self.before) if self.before else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self._url(after=self.after) if self.after else None
+
+
+def encode_cursor(position: int, values: Sequence[Any]) -> str:
+    encoded = [
+        value.isoformat() if isinstance(value, date | datetime) else value for value in values
+    ]
+    raw = json.dumps([position, encoded], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(text: str | None, keys: Sequence[SortKey]) -> tuple[int, list[Any]] | None:
+    """The position and sort values a cursor names, or None for anything else.
+
+    A cursor comes back from the browser, so it is checked value by value against the types of
+    the list's keys: a hand-made one can reach only the first page, never an error.
+    """
+    if not text or len(text) > _CURSOR_LIMIT:
+        return None
+    try:
+        position, values = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except (ValueError, TypeError, binascii.Error):
+        return None
+    if type(position) is not int or not 0 <= position <= _INT_LIMIT * 64:
+        return None
+    if not isinstance(values, list) or len(values) != len(keys):
+        return None
+    checked = []
+    for key, value in zip(keys, values, strict=True):
+        value = _typed(key, value)
+        if value is None:
+            return None
+        checked.append(value)
+    return position, checked
+
+
+def _typed(key: SortKey, value: Any) -> Any:
+    try:
+        kind = key.expression.type.python_type
+    except NotImplementedError:
+        return None
+    if kind is bool or type(value) is bool:
+        return None
+    if kind is int:
+        return value if type(value) is int and abs(value) <= _INT_LIMIT else None
+    if not isinstance(value, str) or len(value) > _TEXT_LIMIT:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from JSON's \ud800
+        return None
+    if "\x00" in value:
+        return None
+    try:
+        if kind is datetime:
+            return datetime.fromisoformat(value)
+        if kind is date:
+            return date.fromisoformat(value)
+    except ValueError:
+        return None
+    return value if kind is str else None
+
+
+def _beyond(keys: Sequence[SortKey], values: Sequence[Any], backwards: bool) -> ColumnElement:
+    """Rows after `values` in the list's order (before them when going backwards)."""
+
+    def further(key: SortKey, value: Any) -> ColumnElement:
+        later = key.descending == backwards
+        return key.expression > value if later else key.expression < value
+
+    def further_or_equal(key: SortKey, value: Any) -> ColumnElement:
+        later = key.descending == backwards
+        return key.expression >= value if later else key.expression <= value
+
+    alternatives = []
+    for index, key in enumerate(keys):
+        equal = [keys[j].expression == values[j] for j in range(index)]
+        alternatives.append(and_(*equal, further(key, values[index])))
+    # The leading key alone bounds the index range scanned; the OR refines it.
+    return and_(further_or_equal(keys[0], values[0]), or_(*alternatives))
+
+
+def paginate_keyset(query: Select, size: int, keys: Sequence[SortKey]) -> KeysetPage:
+    """One capped COUNT and one SELECT of size + 1 rows, however deep the page."""
+    base = query.order_by(None)
+    after = decode_cursor(request.args.get("after"), keys)
+    before = None if after else decode_cursor(request.args.get("before"), keys)
+    total = db.session.scalar(
+        select(func.count()).select_from(base.limit(COUNT_CAP + 1).subquery())
+    )
+    more_than = total > COUNT_CAP
+    total = min(total, COUNT_CAP)
+    # The sort values ride along with each row so the next cursor needs no second look-up.
+    columns = [key.expression.label(f"_key{i}") for i, key in enumerate(keys)]
+    wide = base.add_columns(*columns)
+    if before:
+        position, values = before
+        rows = db.session.execute(
+            wide.where(_beyond(keys, values, backwards=True))
+            .order_by(*(key.clause(reverse=True) for key in keys))
+            .limit(size + 1)
+        ).all()
+        has_previous = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        position = max(0, position - size) if has_previous else 0
+        has_next = True
+    else:
+        position, values = after if after else (0, None)
+        if values is not None:
+            wide = wide.where(_beyond(keys, values, backwards=False))
+        rows = db.session.execute(
+            wide.order_by(*(key.clause() for key in keys)).limit(size + 1)
+        ).all()
+        has_next = len(rows) > size
+        rows = rows[:size]
+        has_previous = after is not None
+    width = len(keys)
+    items = [row[0] for row in rows]
+    next_cursor = previous_cursor = None
+    if rows and has_next:
+        next_cursor = encode_cursor(position + len(rows), list(rows[-1][-width:]))
+    if rows and has_previous:
+        previous_cursor = encode_cursor(position, list(rows[0][-width:]))
+    return KeysetPage(items, size, position, total, more_than, next_cursor, previous_cursor)

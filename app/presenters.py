@@ -7,7 +7,7 @@ from flask import Flask, g, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from app.accounts.roles import ROLE_NAMES, Role
+from app.accounts.roles import ROLE_NAMES, VIEWER_ROLES, Role
 from app.forms import max_length
 from app.notifications.services import unread_count
 from app.text_limits import LONG_TEXT
@@ -46,9 +46,11 @@ def navigation() -> list[dict]:
             ("Goals and action plan", "goals.index", "/goals"),
             ("Board report", "board_report.index", "/board-report"),
         ]
-    if current_user.has_role(Role.REGIONAL_VIEWER):
-        items.append(("Regional figures", "metrics.regional", "/regional"))
-    if current_user.roles - {Role.REGIONAL_VIEWER}:  # staff of a trust, not a regional team
+    if current_user.has_role(Role.NATIONAL_VIEWER):
+        items.append(("Benchmarking", "benchmarking.index", "/benchmarking"))
+    elif current_user.has_role(Role.REGIONAL_VIEWER):
+        items.append(("Regional figures", "benchmarking.index", "/benchmarking"))
+    if current_user.roles - VIEWER_ROLES:  # staff of a trust, not a regional or national team
         items.append(("Mentoring", "mentoring.mine", "/mentoring"))
     unread = unread_count(current_user)
     items.append(

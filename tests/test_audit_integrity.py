@@ -5,6 +5,7 @@ The attacker here can lift the database's guards (replica mode on PostgreSQL, dr
 triggers on SQLite) but does not hold AUDIT_KEY, and cannot rewrite the checkpoint file.
 """
 
+import gzip
 import hashlib
 import json
 from contextlib import contextmanager
@@ -416,3 +417,49 @@ def test_the_upgrade_re_signs_existing_entries_and_keeps_a_break_on_record(
             prev = _sha(event, prev)
             assert row.hash == prev
         _db.engine.dispose()
+
+
+def test_an_import_is_one_entry_with_its_row_changes_attached_and_signed(db, organisation):
+    from app.audit import AuditAttachment, changes_of, verify_all
+    from app.recruitment.imports import import_recruitment
+
+    header = "vacancy_reference,pay_band,applicant_reference,shortlisted,decision_date\n"
+    rows = "".join(f"AV-{n // 5},5,AA-{n},{'Y' if n % 2 else 'N'},2025-06-01\n" for n in range(50))
+    import_recruitment(organisation, (header + rows).encode(), "a.csv", "test")
+    db.session.commit()
+    entries = AuditEvent.query.filter_by(action="recruitment.imported").all()
+    assert len(entries) == 1
+    changes = changes_of(entries[0])
+    assert len(changes) == 50 and entries[0].detail_dict["changes"]["rows"] == 50
+    assert changes[0]["change"] == "added" and changes[0]["applicant_reference"] == "AA-0"
+    assert verify_all().intact
+
+    changed = rows.replace("AA-3,Y", "AA-3,N")
+    import_recruitment(organisation, (header + changed).encode(), "b.csv", "test")
+    db.session.commit()
+    second = AuditEvent.query.filter_by(action="recruitment.imported").order_by(AuditEvent.id)
+    assert changes_of(second.all()[1]) == [
+        {
+            "applicant_reference": "AA-3",
+            "vacancy_reference": "AV-0",
+            "batch_reference": "",
+            "change": "updated",
+            "fields": {"shortlisted": [True, False]},
+        }
+    ]
+
+    # Someone with the database but not the key swaps the attachment: verify says so.
+    attachment_id = AuditAttachment.query.first().id
+    db.session.rollback()
+    forged = gzip.compress(b'{"change": "nothing to see"}\n')
+    with db.engine.begin() as connection:
+        if db.engine.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            connection.execute(text("DROP TRIGGER audit_attachment_no_update"))
+        connection.execute(
+            text("UPDATE audit_attachment SET content = :c WHERE id = :i"),
+            {"c": forged, "i": attachment_id},
+        )
+    problems = [p for trail in verify_all().trails.values() for p in trail.problems]
+    assert any("were edited or replaced" in p for p in problems)

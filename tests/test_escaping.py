@@ -8,6 +8,7 @@ be in FIELDS or in NOT_USER_TEXT with the reason, so a new column without an ent
 import ast
 import csv
 import io
+import random
 import re
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,8 @@ from markupsafe import escape
 from sqlalchemy import String, Text
 
 from app import import_jobs
+from app.benchmarking import services as benchmarking
+from app.benchmarking import synthetic
 from app.extensions import db as _db
 from app.goals import planning
 from app.goals import services as goals
@@ -45,15 +48,25 @@ RAW_MARKERS = ("<meta http-equiv", "<script>alert", "<svg onload", "<i>\"&'")
 # column: (how the value is set, [(role, page)], shown in email)
 # Pages are paths with {placeholders} filled from the world the test builds.
 FIELDS = {
-    "organisation.code": ("factory (flask orgs add)", [("hr", "/account")], False),
+    "organisation.code": (
+        "factory (flask orgs add)",
+        [("hr", "/account"), ("regional", "/benchmarking")],
+        False,
+    ),
     "organisation.name": (
         "factory (flask orgs add)",
-        [("hr", "/"), ("manager", "/vacancies"), ("leader", "/account")],
+        [
+            ("hr", "/"),
+            ("manager", "/vacancies"),
+            ("leader", "/account"),
+            ("regional", "/benchmarking"),
+            ("regional", "/benchmarking/organisations/{organisation}"),
+        ],
         False,
     ),
     "organisation.region": (
         "factory (flask orgs add --region)",
-        [("regional", "/regional")],
+        [("regional", "/benchmarking"), ("regional", "/benchmarking/organisations/{organisation}")],
         False,
     ),
     "user_account.email": (
@@ -284,6 +297,9 @@ NOT_USER_TEXT = {
     "staff_history.staff_group": _CODE,
     "staff_history.changed": "the names of the fields an import changed, written by the app",
     "wres_year_snapshot.figures": "JSON the app computes from counts",
+    "published_figures.figures": "JSON the app computes from counts, after disclosure control",
+    "organisation.organisation_type": _CODE,
+    "organisation.size_band": _CODE,
     "user_account.invitation_hash": "a secret the app derives",
     "user_role.role": _CODE,
     "organisation_settings.panel_rule_min_band": _CODE,
@@ -339,6 +355,16 @@ NOT_USER_TEXT = {
     "goal_action.serves": _CODE,
     "goal_action.status": _CODE,
     "goal_action_update.status": _CODE,
+    "data_import.date_formats": "the app's own wording of the date layouts it read",
+    "audit_attachment.sha256": "a hash the app computes",
+    "disciplinary_case.case_reference": (
+        "imported to match a case when its file is imported again; shown on no page, in no "
+        "export and in no email: the figures count people"
+    ),
+    "training_record.course": (
+        "imported to tell a person's courses apart; shown on no page, in no export and in no "
+        "email: the figures count people"
+    ),
     "data_import.source": _CODE,
 }
 
@@ -594,6 +620,13 @@ def _build_world(db, v: dict[str, str]) -> dict:
         status="dropped",
         reason=v["goal_action.dropped_reason"],
     )
+    # Published figures, so the benchmarking pages show the organisation's name and region.
+    doc = synthetic.published(
+        org.code,
+        2026,
+        synthetic.plain_counts(random.Random(5), synthetic.Trust(900, 0.3, 1.4, 0.2), 2026),
+    )
+    benchmarking.store(org, 2026, date(2026, 3, 31), doc)
     db.session.commit()
     return {
         "users": users,
@@ -612,6 +645,7 @@ def _build_world(db, v: dict[str, str]) -> dict:
             "goal_set": goal_set.id,
             "action": open_action.id,
             "dropped_action": dropped_action.id,
+            "organisation": org.id,
         },
     }
 
@@ -859,6 +893,20 @@ IMPORT_COLUMNS = {
             "board_voting",
             "start_date",
             "leaving_date",
+            "hourly_rate",
+            "annual_basic_pay",
+            "contracted_hours",
+        )
+    },
+    **{
+        ("survey", c): _NOT_TEXT
+        for c in (
+            "survey_year",
+            "indicator",
+            "white_percent",
+            "bme_percent",
+            "white_respondents",
+            "bme_respondents",
         )
     },
     ("recruitment", "vacancy_reference"): "vacancy.reference",
@@ -891,19 +939,30 @@ IMPORT_COLUMNS = {
     **{
         ("mentoring", c): _NOT_TEXT for c in ("type", "start_date", "end_date", "last_session_date")
     },
+    ("disciplinary", "case_reference"): "stored (disciplinary_case.case_reference), never shown",
+    ("disciplinary", "staff_number"): "looks up a member of staff",
+    ("disciplinary", "investigation_start_date"): _NOT_TEXT,
+    ("training", "staff_number"): "looks up a member of staff",
+    ("training", "course"): "stored (training_record.course), never shown",
+    **{("training", c): _NOT_TEXT for c in ("start_date", "mandatory")},
 }
 
 
 def test_every_import_column_is_mapped():
     from app.mentoring import files as mentoring_files
     from app.recruitment import files as recruitment_files
+    from app.survey import files as survey_files
     from app.workforce import staff_file
+    from app.wres_return import files as return_files
 
     columns = (
         {("staff", c) for c in staff_file.COLUMNS}
         | {("recruitment", c) for c in recruitment_files.RECRUITMENT_COLUMNS}
         | {("panels", c) for c in recruitment_files.PANEL_COLUMNS}
         | {("mentoring", c) for c in mentoring_files.COLUMNS}
+        | {("survey", c) for c in survey_files.COLUMNS}
+        | {("disciplinary", c) for c in return_files.DISCIPLINARY_COLUMNS}
+        | {("training", c) for c in return_files.TRAINING_COLUMNS}
     )
     assert columns == set(IMPORT_COLUMNS)
     for target in IMPORT_COLUMNS.values():

@@ -19,6 +19,8 @@ from app.mentoring.imports import import_mentoring
 from app.mentoring.models import MentoringRelationship
 from app.recruitment.imports import import_panels, import_recruitment
 from app.recruitment.models import Applicant, Application, Panel, PanelMember, Vacancy
+from app.survey.imports import import_survey
+from app.survey.models import SurveyResult
 from app.workforce import services as workforce
 from app.workforce.models import Staff
 from tests.conftest import EXAMPLES
@@ -46,6 +48,8 @@ IMPORTS = {
     "recruitment": (import_recruitment, "recruitment.csv"),
     "panels": (import_panels, "panels.csv"),
     "mentoring": (import_mentoring, "mentoring.csv"),
+    "survey": (import_survey, "survey.csv"),
+    "staff-pay": (workforce.import_staff, "staff_pay.csv"),  # the pay gap's optional columns
 }
 WATCHED = (
     Staff,
@@ -56,6 +60,7 @@ WATCHED = (
     Panel,
     PanelMember,
     MentoringRelationship,
+    SurveyResult,
 )
 
 # Values an attacker or a broken export would put in a cell.
@@ -142,7 +147,12 @@ def _fuzz(db, organisation, kind: str) -> int:
     apply, example_name = IMPORTS[kind]
     example = (EXAMPLES / example_name).read_bytes()
     # Files that refer to staff and vacancies need them there to refer to.
-    for needed in {"staff": [], "panels": ["staff", "recruitment"]}.get(kind, ["staff"]):
+    for needed in {
+        "staff": [],
+        "staff-pay": [],
+        "survey": [],
+        "panels": ["staff", "recruitment"],
+    }.get(kind, ["staff"]):
         IMPORTS[needed][0](
             organisation, (EXAMPLES / IMPORTS[needed][1]).read_bytes(), "setup.csv", "test"
         )

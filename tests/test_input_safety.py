@@ -172,7 +172,8 @@ def test_ascii_int_bounds():
         ("hr-admin", "/vacancies?year={}&page={}"),
         ("hr-admin", "/panels/compliance?year={}"),
         ("hr-admin", "/mentoring/coverage?year={}"),
-        ("regional-viewer", "/regional?year={}"),
+        ("regional-viewer", "/benchmarking?year={}&page={}"),
+        ("national-viewer", "/benchmarking?year={}&page={}"),
     ],
 )
 def test_non_ascii_digits_in_year_and_page_are_ignored_not_a_crash(

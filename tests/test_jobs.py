@@ -124,8 +124,16 @@ def test_nightly_snapshots_are_taken_once_a_day(db, organisation):
     factories.StaffFactory(organisation=organisation, pay_band="8a", ethnic_category="N")
     db.session.commit()
     today = date(2026, 3, 31)
-    assert metric_jobs.take_snapshots(today) == {"snapshots": 1, "years_closed": 0}
-    assert metric_jobs.take_snapshots(today) == {"snapshots": 0, "years_closed": 0}
+    assert metric_jobs.take_snapshots(today) == {
+        "snapshots": 1,
+        "years_closed": 0,
+        "years_published": 0,
+    }
+    assert metric_jobs.take_snapshots(today) == {
+        "snapshots": 0,
+        "years_closed": 0,
+        "years_published": 0,
+    }
     snapshot = MetricSnapshot.query.one()
     assert snapshot.data["band_bme_shares"]["8a"] == 1.0
     assert snapshot.data["year"] == 2026

@@ -19,11 +19,19 @@ def init_app(app: Flask) -> None:
     profile = app.config.get("ARGON2_PROFILE", "RFC_9106_LOW_MEMORY")
     hasher = PasswordHasher.from_parameters(getattr(profiles, profile))
     app.extensions["password_hasher"] = hasher
-    app.extensions["password_dummy_hash"] = hasher.hash(_DUMMY_PASSWORD)
+    # The dummy hash (checked when an email has no account, so both answers take as long) is
+    # made on first use: hashing it here cost every `flask` command most of a second.
+    app.extensions["password_dummy_hash"] = None
 
 
 def _hasher() -> PasswordHasher:
     return current_app.extensions["password_hasher"]
+
+
+def _dummy_hash() -> str:
+    if current_app.extensions["password_dummy_hash"] is None:
+        current_app.extensions["password_dummy_hash"] = _hasher().hash(_DUMMY_PASSWORD)
+    return current_app.extensions["password_dummy_hash"]
 
 
 def hash_password(password: str) -> str:
@@ -33,10 +41,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
         return (
-            _hasher().verify(
-                password_hash or current_app.extensions["password_dummy_hash"], password
-            )
-            and password_hash is not None
+            _hasher().verify(password_hash or _dummy_hash(), password) and password_hash is not None
         )
     except (VerificationError, InvalidHashError):
         return False

@@ -9,6 +9,7 @@ class Role(StrEnum):
     CHAIR = "chair"
     SENIOR_LEADER = "senior-leader"
     REGIONAL_VIEWER = "regional-viewer"
+    NATIONAL_VIEWER = "national-viewer"
 
 
 ROLE_NAMES = {
@@ -17,7 +18,10 @@ ROLE_NAMES = {
     Role.CHAIR: "Chair",
     Role.SENIOR_LEADER: "Senior leader (VSM or board member)",
     Role.REGIONAL_VIEWER: "Regional viewer (aggregate figures only)",
+    Role.NATIONAL_VIEWER: "National viewer (every organisation's published figures)",
 }
+# Teams outside any trust: they see published aggregates, never an organisation's own pages.
+VIEWER_ROLES = frozenset({Role.REGIONAL_VIEWER, Role.NATIONAL_VIEWER})
 
 
 def parse_role(text: str) -> Role:

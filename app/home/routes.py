@@ -27,7 +27,7 @@ def index():
         failed_emails = failed_count(org_id)
         summary = workforce_queries.workforce_summary(org_id)
         recruitment = recruitment_queries.open_counts(org_id)
-        compliance = recruitment_queries.panel_compliance(org_id)
+        compliance = recruitment_queries.panel_compliance(org_id, listed=False)
     elif current_user.has_role(Role.RECRUITING_MANAGER):
         recruitment = recruitment_queries.open_counts(org_id, current_user.id)
         tasks = _manager_tasks(org_id, current_user.id)

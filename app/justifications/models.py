@@ -53,6 +53,7 @@ class Justification(db.Model):
         ),
         CheckConstraint("(vacancy_id IS NULL) <> (batch_id IS NULL)", name="vacancy_or_batch"),
         Index("ix_justification_org_status", "organisation_id", "status"),
+        Index("ix_justification_org_due", "organisation_id", "due_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

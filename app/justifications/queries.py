@@ -3,9 +3,11 @@
 from datetime import date
 
 from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.justifications.models import DECIDED, OPEN_FOR_MANAGER, Justification
+from app.pagination import SortKey, ordered
 from app.recruitment.models import Batch, Vacancy
 from app.timeutil import today_london
 
@@ -61,11 +63,25 @@ def queue_query(base: Select, bucket: str, search: str, today: date | None = Non
                 func.lower(Batch.name).like(like),
             )
         )
+    # What each row of the list shows, loaded for the whole page in a few queries rather than
+    # one or more per justification.
+    query = query.options(
+        selectinload(Justification.vacancy).joinedload(Vacancy.recruiting_manager),
+        selectinload(Justification.batch).joinedload(Batch.recruiting_manager),
+        selectinload(Justification.applicants),
+        selectinload(Justification.manager),
+    )
+    return ordered(query, queue_order(bucket))
+
+
+def queue_order(bucket: str) -> tuple[SortKey, ...]:
+    """The queue's order, for keyset pagination; every key is never NULL."""
     if bucket == "submitted":
         # The chair reviews in the order they arrived.
-        return query.order_by(Justification.submitted_at, Justification.id)
+        arrived = func.coalesce(Justification.submitted_at, Justification.created_at)
+        return (SortKey(arrived), SortKey(Justification.id))
     overdue_first = case((Justification.status.in_(OPEN_FOR_MANAGER), 0), else_=1)
-    return query.order_by(overdue_first, Justification.due_date, Justification.id)
+    return (SortKey(overdue_first), SortKey(Justification.due_date), SortKey(Justification.id))
 
 
 def waiting_for_chair(organisation_id: int) -> int:

@@ -22,7 +22,7 @@ from app.justifications import queries, services
 from app.justifications.forms import ReviewForm, WriteForm
 from app.justifications.models import OPEN_FOR_MANAGER, STATUSES, Justification
 from app.justifications.working_days import due_phrase
-from app.pagination import paginate
+from app.pagination import paginate_keyset
 from app.plain_text import control_character_problem
 from app.text_limits import LONG_TEXT, too_long_message
 from app.timeutil import today_london
@@ -50,10 +50,14 @@ def queue():
     # so they are a separate list below rather than the top of the queue.
     reviewer_view = current_user.has_role(Role.CHAIR) and not bucket and not search
     if reviewer_view:
-        page = paginate(queries.queue_query(base, "submitted", ""), size)
+        page = paginate_keyset(
+            queries.queue_query(base, "submitted", ""), size, queries.queue_order("submitted")
+        )
         overdue = db.session.scalars(queries.queue_query(base, "overdue", "").limit(size)).all()
     else:
-        page = paginate(queries.queue_query(base, bucket, search), size)
+        page = paginate_keyset(
+            queries.queue_query(base, bucket, search), size, queries.queue_order(bucket)
+        )
         overdue = []
     return render_template(
         "justifications/queue.html",

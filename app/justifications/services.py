@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app import audit
+from app import audit, bulk
 from app.accounts.models import User, UserRole
 from app.accounts.roles import Role
 from app.extensions import db
@@ -169,6 +169,154 @@ def on_decision(owner, actor, reason: str | None = None) -> None:
         )
 
 
+_OWNERS_PER_QUERY = 2000
+
+
+def on_decisions_imported(organisation_id: int, vacancy_ids, batch_ids, actor) -> None:
+    """The trigger for a whole import at once: the same rule as `on_decision`, read in grouped
+    queries per chunk of owners, and new justifications written with multi-row INSERTs. An owner
+    with a current justification that must change, or a manager to tell, goes through
+    `on_decision` itself (few: an import mostly brings decisions nobody has seen yet)."""
+    from app.recruitment.models import Applicant, Application, Batch, Vacancy
+
+    settings = db.session.get(OrganisationSettings, organisation_id)
+    policy, days = settings.justification_policy, settings.justification_due_working_days
+    due_on: dict = {}
+    new: list[tuple[dict, list[int], str]] = []
+    one_by_one = []
+    for kind, model, owner_ids in (("vacancy", Vacancy, vacancy_ids), ("batch", Batch, batch_ids)):
+        application_owner = getattr(Application, f"{kind}_id")
+        justification_owner = getattr(Justification, f"{kind}_id")
+        for start in range(0, len(owner_ids), _OWNERS_PER_QUERY):
+            chunk = owner_ids[start : start + _OWNERS_PER_QUERY]
+            batch_column = model.batch_id if kind == "vacancy" else db.literal(None)
+            owners = db.session.execute(
+                select(
+                    model.id,
+                    model.reference,
+                    model.decision_date,
+                    model.recruiting_manager_id,
+                    batch_column,
+                ).where(bulk.among(model.id, chunk))
+            ).all()
+            candidates: dict[int, list] = {}
+            for owner_id, *candidate in db.session.execute(
+                select(
+                    application_owner,
+                    Application.id,
+                    Applicant.ethnic_category,
+                    Application.interviewed,
+                    Application.appointed,
+                    Application.withdrawn,
+                )
+                .join(Applicant, Applicant.id == Application.applicant_id)
+                .where(bulk.among(application_owner, chunk))
+            ):
+                application_id, ethnic, interviewed, appointed, withdrawn = candidate
+                candidates.setdefault(owner_id, []).append(
+                    trigger.Candidate(
+                        application_id, group_of(ethnic), interviewed, appointed, withdrawn
+                    )
+                )
+            current = {
+                owner_id: (justification_id, decided)
+                for owner_id, justification_id, decided in db.session.execute(
+                    select(
+                        justification_owner, Justification.id, Justification.decision_date
+                    ).where(
+                        bulk.among(justification_owner, chunk), Justification.status != "superseded"
+                    )
+                )
+            }
+            covered: dict[int, list[int]] = {}
+            if current:
+                for justification_id, application_id in db.session.execute(
+                    select(
+                        JustificationApplicant.justification_id,
+                        JustificationApplicant.application_id,
+                    ).where(
+                        bulk.among(
+                            JustificationApplicant.justification_id,
+                            [found[0] for found in current.values()],
+                        )
+                    )
+                ):
+                    covered.setdefault(justification_id, []).append(application_id)
+            for owner_id, reference, decision_date, manager_id, batch_id in owners:
+                if kind == "vacancy" and batch_id:
+                    continue  # a batch's vacancies are justified together, on the batch
+                wanted = trigger.concerned(candidates.get(owner_id, []), policy)
+                decided_on = decision_date or today_london()
+                if owner_id in current:
+                    justification_id, decided = current[owner_id]
+                    if sorted(covered.get(justification_id, [])) == sorted(wanted) and (
+                        decided == decided_on
+                    ):
+                        continue
+                    one_by_one.append((model, owner_id))
+                    continue
+                if not wanted:
+                    continue
+                if manager_id:
+                    one_by_one.append((model, owner_id))
+                    continue
+                if decided_on not in due_on:
+                    due_on[decided_on] = add_working_days(decided_on, days)
+                new.append(
+                    (
+                        {
+                            "organisation_id": organisation_id,
+                            "vacancy_id": owner_id if kind == "vacancy" else None,
+                            "batch_id": owner_id if kind == "batch" else None,
+                            "manager_id": None,
+                            "status": "due",
+                            "decision_date": decided_on,
+                            "due_date": due_on[decided_on],
+                            "created_at": utcnow(),
+                            "version": 1,
+                        },
+                        wanted,
+                        reference,
+                    )
+                )
+    _insert_justifications(organisation_id, new, actor)
+    for model, owner_id in one_by_one:
+        on_decision(db.session.get(model, owner_id), actor)
+
+
+def _insert_justifications(organisation_id: int, new: list, actor) -> None:
+    if not new:
+        return
+    table = Justification.__table__
+    ids: list[int] = []
+    for start in range(0, len(new), _OWNERS_PER_QUERY):
+        chunk = new[start : start + _OWNERS_PER_QUERY]
+        ids += db.session.scalars(
+            table.insert().returning(table.c.id, sort_by_parameter_order=True),
+            [values for values, _wanted, _reference in chunk],
+        ).all()
+    links = [
+        {"justification_id": justification_id, "application_id": application_id}
+        for justification_id, (_values, wanted, _reference) in zip(ids, new, strict=True)
+        for application_id in wanted
+    ]
+    bulk.insert_rows(JustificationApplicant.__table__, links)
+    audit.record_many(
+        organisation_id,
+        actor,
+        [
+            (
+                "justification.created",
+                "justification",
+                justification_id,
+                {"reference": reference, "due_date": values["due_date"], "applicants": len(wanted)},
+                None,
+            )
+            for justification_id, (values, wanted, reference) in zip(ids, new, strict=True)
+        ],
+    )
+
+
 def _supersede(justification, owner, actor, reason: str | None, applicants_now: int) -> None:
     """A changed decision never rewrites or drops the justification: it is kept, marked
     superseded with who and why, and a new one follows when the new decision needs it."""
@@ -225,6 +373,7 @@ def follow_up(owner) -> tuple[str, str] | None:
 
 
 events.decision_listeners.append(on_decision)
+events.decisions_imported_listeners.append(on_decisions_imported)
 events.decision_follow_ups.append(follow_up)
 events.close_guards.append(close_guard)
 events.related_links.append(related_link)

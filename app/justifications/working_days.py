@@ -4,11 +4,11 @@ package, offline, with substitute days). Pure: no Flask, no database."""
 from datetime import date, timedelta
 from functools import cache
 
-import holidays
-
 
 @cache
 def _bank_holidays(year: int) -> frozenset[date]:
+    import holidays  # half a second to import: only when a due date is worked out
+
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 

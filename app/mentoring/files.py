@@ -18,7 +18,7 @@ REQUIRED = ("mentor_staff_number", "mentee_staff_number", "type", "start_date")
 MAX_LENGTHS = {"mentor_staff_number": 30, "mentee_staff_number": 30}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MentoringRow:
     line: int
     leader_number: str

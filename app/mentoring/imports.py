@@ -3,8 +3,8 @@ type and start date, so importing the same file again changes nothing."""
 
 from sqlalchemy import select
 
-from app import audit
-from app.csvimport import ImportRefused, Problem
+from app import audit, bulk
+from app.csvimport import ImportRefused, Problem, describe_date_formats, noting_date_formats
 from app.extensions import db
 from app.import_history import DataImport, finish_import, start_import
 from app.mentoring import services
@@ -17,16 +17,25 @@ from app.workforce.models import Staff
 def import_mentoring(
     organisation, data: bytes, filename: str, source: str, actor=None
 ) -> DataImport:
-    rows, problems = parse_mentoring_file(data, today_london())
+    with noting_date_formats() as formats:
+        rows, problems = parse_mentoring_file(data, today_london())
     numbers = {n for r in rows for n in (r.leader_number, r.colleague_number)}
-    staff = {
-        s.staff_number: s
-        for s in db.session.scalars(
+    staff = {}
+    for chunk in bulk.chunks(numbers):
+        for person in db.session.scalars(
             select(Staff).where(
-                Staff.organisation_id == organisation.id, Staff.staff_number.in_(numbers)
+                Staff.organisation_id == organisation.id, bulk.among(Staff.staff_number, chunk)
             )
-        )
-    }
+        ):
+            staff[person.staff_number] = person
+    # Every relationship of the people named, in a few queries rather than one per row.
+    relationships = {}
+    for chunk in bulk.chunks([person.id for person in staff.values()]):
+        for found in db.session.scalars(
+            select(MentoringRelationship).where(bulk.among(MentoringRelationship.leader_id, chunk))
+        ):
+            key = (found.leader_id, found.colleague_id, found.kind, found.start_date)
+            relationships[key] = found
     matched = []
     for row in rows:
         leader, colleague = staff.get(row.leader_number), staff.get(row.colleague_number)
@@ -44,14 +53,7 @@ def import_mentoring(
                 )
         if leader is None or colleague is None:
             continue
-        existing = db.session.scalar(
-            select(MentoringRelationship).where(
-                MentoringRelationship.leader_id == leader.id,
-                MentoringRelationship.colleague_id == colleague.id,
-                MentoringRelationship.kind == row.kind,
-                MentoringRelationship.start_date == row.start_date,
-            )
-        )
+        existing = relationships.get((leader.id, colleague.id, row.kind, row.start_date))
         for field, message in services.validate_relationship(
             leader,
             colleague,
@@ -71,6 +73,7 @@ def import_mentoring(
         raise ImportRefused(problems)
 
     record = start_import(organisation.id, "mentoring", filename, source, actor)
+    record.date_formats = describe_date_formats(formats)
     for row, leader, colleague, existing in matched:
         relationship = existing
         if relationship is None:

@@ -102,3 +102,97 @@ def trajectory(
     axes.xaxis.get_major_locator().set_params(integer=True)
     axes.legend(loc="upper left", fontsize=8, frameon=False)
     return _svg(pyplot, figure)
+
+
+def survey_trend(indicators: list[dict], names: dict[int, str]) -> bytes:
+    """Staff survey indicators 5 to 8: white and BME percentages by survey year, one small panel
+    per indicator."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure, grid = pyplot.subplots(2, 2, figsize=(7.5, 5.2), dpi=100, sharex=False)
+    for axes, item in zip(grid.flat, indicators, strict=False):
+        axes.spines[["top", "right"]].set_visible(False)
+        points = [t for t in item["trend"] if t["white_percent"] is not None]
+        bme = [t for t in item["trend"] if t["bme_percent"] is not None]
+        if points:
+            axes.plot(
+                [t["survey_year"] for t in points],
+                [t["white_percent"] for t in points],
+                color=NHS_GREY,
+                marker="o",
+                label="White",
+            )
+        if bme:
+            axes.plot(
+                [t["survey_year"] for t in bme],
+                [t["bme_percent"] for t in bme],
+                color=NHS_BLUE,
+                marker="s",
+                label="BME",
+            )
+        if points or bme:
+            axes.legend(fontsize=7, frameon=False)
+        else:
+            axes.text(0.5, 0.5, "No results yet", ha="center", transform=axes.transAxes)
+        axes.set_title(
+            f"{item['indicator']}: {names[item['indicator']]} ({item['better']} is better)",
+            fontsize=8,
+        )
+        axes.set_ylabel("%", fontsize=8)
+        axes.tick_params(labelsize=7)
+        axes.xaxis.get_major_locator().set_params(integer=True)
+    return _svg(pyplot, figure)
+
+
+def pay_quartiles(quartiles: list[dict], workforce_share: float | None) -> bytes:
+    """BME share of known ethnicities in each pay quartile, lowest paid first."""
+    pyplot, figure, axes = _figure()
+    labels = [f"Quartile {q['quartile']}" for q in quartiles]
+    labels[0] += "\n(lowest paid)"
+    labels[-1] += "\n(highest paid)"
+    axes.bar(
+        labels, [100 * (q["bme_share"] or 0) for q in quartiles], color=NHS_BLUE, label="BME share"
+    )
+    if workforce_share is not None:
+        axes.axhline(
+            100 * workforce_share,
+            color=NHS_RED,
+            linestyle="--",
+            label=f"BME share of staff with pay recorded: {100 * workforce_share:.1f}%",
+        )
+    axes.set_ylabel("BME share of known ethnicities (%)")
+    axes.legend(loc="upper right", fontsize=8, frameon=False)
+    return _svg(pyplot, figure)
+
+
+def pay_gaps(rows: list[dict]) -> bytes:
+    """Mean and median hourly pay gap (%) for each row that has one; positive: BME paid less."""
+    pyplot, figure, axes = _figure(height=max(3.0, 0.35 * len(rows) + 1.2))
+    shown = [r for r in rows if r["mean_gap_percent"] is not None]
+    if shown:
+        positions = list(range(len(shown)))
+        axes.barh(
+            [p + 0.2 for p in positions],
+            [r["mean_gap_percent"] for r in shown],
+            height=0.4,
+            color=NHS_BLUE,
+            label="Mean gap",
+        )
+        axes.barh(
+            [p - 0.2 for p in positions],
+            [r["median_gap_percent"] or 0 for r in shown],
+            height=0.4,
+            color=NHS_DARK,
+            label="Median gap",
+        )
+        axes.set_yticks(positions, [r["label"] for r in shown], fontsize=8)
+        axes.axvline(0, color=NHS_GREY, linewidth=0.8)
+        axes.invert_yaxis()
+        axes.legend(loc="lower right", fontsize=8, frameon=False)
+    else:
+        axes.text(0.5, 0.5, "No group has a figure", ha="center", transform=axes.transAxes)
+    axes.set_xlabel("Pay gap (%): positive means BME staff are paid less an hour")
+    return _svg(pyplot, figure)

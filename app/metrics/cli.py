@@ -118,6 +118,58 @@ def aspiration(as_at, target_year, turnover, org_code, as_json):
         )
 
 
+@metrics_cli.command("survey")
+@click.option("--year", type=click.IntRange(2001, 2100), required=True, help="WRES year.")
+@_org
+@_json
+def survey(year, org_code, as_json):
+    """Indicators 5 to 8 from the staff survey run in the autumn inside the WRES year."""
+    from app.survey import queries as survey_queries
+
+    organisation = _organisation(org_code, as_json)
+    document = survey_queries.survey(organisation.id, year)
+    if as_json:
+        emit_json(document)
+        return
+    click.echo(f"Staff survey {document['survey_year']} (WRES year {year}):")
+    for item in document["indicators"]:
+        gap = "not available" if item["gap_points"] is None else f"{item['gap_points']:+.1f}"
+        click.echo(
+            f"  {item['indicator']}: white {_percent(item['white_percent'])}, BME "
+            f"{_percent(item['bme_percent'])}, gap {gap} points"
+            f"{' - ' + item['note'] if item['note'] else ''}"
+        )
+
+
+@metrics_cli.command("pay-gap")
+@click.option("--year", type=click.IntRange(2001, 2100), required=True, help="WRES year.")
+@_org
+@_json
+def pay_gap(year, org_code, as_json):
+    """Mean and median hourly pay gap, white vs BME, as at 31 March, with pay quartiles."""
+    from app.paygap import queries as paygap_queries
+
+    organisation = _organisation(org_code, as_json)
+    document = paygap_queries.pay_gap(organisation.id, year)
+    if as_json:
+        emit_json(document)
+        return
+    click.echo(
+        f"Pay gap as at {document['as_at']}: mean {_percent(document['mean_gap_percent'])}, "
+        f"median {_percent(document['median_gap_percent'])} ({document['white_staff']} white, "
+        f"{document['bme_staff']} BME, {document['unknown_staff']} unknown with pay)"
+        f"{' - ' + document['note'] if document['note'] else ''}"
+    )
+    for q in document["quartiles"]:
+        click.echo(
+            f"  quartile {q['quartile']}: {q['staff']} staff, BME share {_fmt(q['bme_share'])}"
+        )
+
+
+def _percent(value) -> str:
+    return "not available" if value is None else f"{value:.1f}%"
+
+
 @export_cli.command("wres")
 @click.option("--year", type=click.IntRange(2001, 2100), required=True, help="WRES year.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True)

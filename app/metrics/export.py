@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from fractions import Fraction
 
-import xlsxwriter
 from sqlalchemy import func, select
 
 from app.exports import csv_bytes, safe_cell
@@ -21,9 +20,13 @@ from app.extensions import db
 from app.import_history import DataImport
 from app.metrics import disclosure, formulas, queries, year_snapshots
 from app.metrics.disclosure import Derived, Figures
+from app.paygap import queries as paygap_queries
+from app.survey import queries as survey_queries
 from app.workforce.bands import SENIOR_BANDS, band_name
 from app.workforce.bands import STAFF_GROUP_NAMES as SG_NAMES
 from app.workforce.wres_year import WresYear
+from app.wres_return import formulas as return_formulas
+from app.wres_return import queries as return_queries
 
 COLUMNS = [
     "organisation_code",
@@ -65,11 +68,45 @@ DEFINITIONS = [
         "count. A batch applicant counts under the band of the post they were appointed to, else "
         "the band on their own row, else under 'Batch across bands'",
     ),
+    (
+        "Indicator 3",
+        "Relative likelihood of BME staff entering a formal disciplinary investigation compared "
+        "with white staff: (BME people who entered one / BME staff in post on 31 March) / (white "
+        "people who entered one / white staff in post on 31 March). The return's figure covers "
+        "two WRES years, over the sum of their two 31 March headcounts; a person counts once a "
+        "year however many cases they have. Above 1.25 is adverse to BME staff",
+    ),
+    (
+        "Indicator 4",
+        "Relative likelihood of white staff accessing non-mandatory training and CPD compared "
+        "with BME staff: (white people who started at least one non-mandatory course in the "
+        "year / white staff in post on 31 March) / (the same for BME staff). Above 1.25 is "
+        "adverse to BME staff",
+    ),
+    (
+        "Staff in post (indicators 3 and 4)",
+        "Staff in post on 31 March with a pay band, from the staff records as they stood that "
+        "day; non-executive directors are left out",
+    ),
     ("95% interval", "Log method for a ratio of two proportions"),
     (
         "Indicator 9",
         "Board BME share minus workforce BME share (known ethnicities), in percentage points; "
         "negative means the board under-represents BME staff",
+    ),
+    (
+        "Indicators 5 to 8",
+        "From the NHS Staff Survey run in the autumn inside the WRES year: the percentage of white "
+        "and of BME respondents, and the gap, BME minus white, in percentage points. For 5, 6 and "
+        "8 a lower percentage is better; for 7 a higher one",
+    ),
+    (
+        "Ethnicity pay gap",
+        "Basic hourly pay (the rate given, or annual basic pay / (contracted weekly hours x "
+        "52.143)) of staff in post on 31 March with a pay band, as their records stood that day. "
+        "Mean (or median) gap = (white - BME) / white x 100; positive means BME staff are paid "
+        "less. Quartiles: everyone with pay, ordered by hourly pay, in four groups as equal as "
+        "possible; the BME share of each is over known ethnicities",
     ),
     (
         "Turnover",
@@ -121,7 +158,8 @@ class Line:
     band: str
     measure: str
     as_at: str
-    value_key: tuple | None = None  # a derived figure; else the row's three counts
+    value_key: tuple | None = None  # a derived figure; else the row's counts
+    groups: tuple = GROUPS  # the groups a count row has (the staff survey has no Unknown)
 
     @property
     def key(self) -> tuple:
@@ -148,10 +186,10 @@ def _share(figures, key, counts_key, known_only: bool):
     figures.derived[key] = Derived(value, inputs, "share", numerator=(counts[1],))
 
 
-def _count_line(ret, figures, indicator, sg, band, measure, counts, as_at):
-    for g in GROUPS:
+def _count_line(ret, figures, indicator, sg, band, measure, counts, as_at, groups=GROUPS):
+    for g in groups:
         figures.counts[(indicator, sg, band, measure, g)] = int(counts[g])
-    ret.lines.append(Line(indicator, sg, band, measure, as_at))
+    ret.lines.append(Line(indicator, sg, band, measure, as_at, groups=groups))
 
 
 def _value_line(ret, indicator, sg, band, measure, as_at, derived: Derived, words=None):
@@ -186,9 +224,17 @@ def figures_from(
     as_at: date,
     low=NON_ADVERSE_LOW,
     high=NON_ADVERSE_HIGH,
+    *,
+    survey: dict | None = None,
+    pay_gap: dict | None = None,
+    three: dict | None = None,
+    four: dict | None = None,
 ) -> Return:
     """The whole return from plain counts. `two` maps None (all), ("band", b) and
-    ("staff-group", g) to objects with `shortlisted`, `appointed` and `withdrawn` per group."""
+    ("staff-group", g) to objects with `shortlisted`, `appointed` and `withdrawn` per group.
+    `survey` and `pay_gap` are the documents of `flask metrics survey` and `pay-gap`.
+    `three` holds indicator 3's counts of the year before (`previous`) and the year
+    (`current`), `four` indicator 4's, each {"headcount": {group: n}, "count": {group: n}}."""
     figures = Figures()
     ret = Return(code, year, as_at, figures)
     snapshot = WresYear(year).snapshot.isoformat()
@@ -293,6 +339,11 @@ def figures_from(
             CLASSIFICATIONS[result.classification],
         )
 
+    if three is not None:
+        _indicator3(ret, one, three, low, high)
+    if four is not None:
+        _indicator4(ret, one, four, low, high)
+
     # Indicator 9: the workforce is indicator 1's whole workforce, counted again.
     for measure in ("board-voting", "board-executive", "workforce"):
         _count_line(ret, figures, "9", "all", "all", measure, nine[measure], snapshot)
@@ -379,7 +430,192 @@ def figures_from(
                 Derived(value, inputs, places=3, basis=basis),
                 None if words is None else words.get(value, value),
             )
+    if survey is not None:
+        _survey_lines(ret, survey, period_end)
+    if pay_gap is not None:
+        _pay_gap_lines(ret, pay_gap, snapshot)
     return ret
+
+
+def _survey_lines(ret: Return, survey: dict, as_at: str) -> None:
+    """Indicators 5 to 8: respondents as counts (white and BME), each percentage resting on its
+    group's respondents, the gap on both, so a hidden respondent count hides what rests on it."""
+    for item in survey["indicators"]:
+        if item["white_respondents"] is None:
+            continue  # no result imported for the year: nothing to publish
+        ind = str(item["indicator"])
+        respondents = {"white": item["white_respondents"], "bme": item["bme_respondents"]}
+        _count_line(
+            ret, ret.figures, ind, "all", "all", "respondents", respondents, as_at, ("white", "bme")
+        )
+        base = (ind, "all", "all")
+        _value_line(ret, ind, "all", "all", "survey-year", as_at, Derived(survey["survey_year"]))
+        for g in ("white", "bme"):
+            _value_line(
+                ret,
+                ind,
+                "all",
+                "all",
+                f"{g}-percent",
+                as_at,
+                Derived(item[f"{g}_percent"], ((*base, "respondents", g),), places=2),
+            )
+        _value_line(
+            ret,
+            ind,
+            "all",
+            "all",
+            "gap-points",
+            as_at,
+            Derived(
+                item["gap_points"],
+                tuple((*base, "respondents", g) for g in ("white", "bme")),
+                places=2,
+                basis=((*base, "white-percent"), (*base, "bme-percent")),
+            ),
+        )
+
+
+def _pay_gap_lines(ret: Return, gap: dict, as_at: str) -> None:
+    """The ethnicity pay gap: staff with pay as counts (bands and staff groups each add up to the
+    whole, and so do the quartiles); each gap rests on its row's white and BME counts, so a pay
+    figure about a small group is hidden with its count."""
+    figures = ret.figures
+    rows = [("all", "all", gap)]
+    rows += [("all", b["band"], b) for b in gap["bands"]]
+    rows += [(r["staff_group"], "all", r) for r in gap["staff_groups"]]
+    for sg, band, r in rows:
+        counts = {g: r[f"{g}_staff"] for g in GROUPS}
+        _count_line(ret, figures, "pay-gap", sg, band, "staff-with-pay", counts, as_at)
+        inputs = tuple(("pay-gap", sg, band, "staff-with-pay", g) for g in ("white", "bme"))
+        for measure in ("mean-gap-percent", "median-gap-percent"):
+            value = r[measure.replace("-", "_")]
+            _value_line(ret, "pay-gap", sg, band, measure, as_at, Derived(value, inputs, places=1))
+    whole = ("pay-gap", "all", "all", "staff-with-pay")
+    for g in GROUPS:
+        figures.add_sum(
+            (*whole, g), [("pay-gap", "all", b["band"], "staff-with-pay", g) for b in gap["bands"]]
+        )
+        figures.add_sum(
+            (*whole, g),
+            [
+                ("pay-gap", r["staff_group"], "all", "staff-with-pay", g)
+                for r in gap["staff_groups"]
+            ],
+        )
+    for q in gap["quartiles"]:
+        measure = f"quartile-{q['quartile']}"
+        _count_line(ret, figures, "pay-gap", "all", "all", measure, q, as_at)
+        _shares(ret, "pay-gap", "all", "all", measure, as_at)
+    for g in GROUPS:
+        figures.add_sum(
+            (*whole, g),
+            [("pay-gap", "all", "all", f"quartile-{q['quartile']}", g) for q in gap["quartiles"]],
+        )
+
+
+# Indicators 3 and 4 (DOMAIN.md section 13)
+
+STAFF_CLASSIFICATIONS = {
+    key: words.replace("applicants", "staff") for key, words in CLASSIFICATIONS.items()
+}
+COUNTED = {"3": "entered-investigation", "4": "accessed-training"}
+
+
+def _same_people_as_indicator1(ret, one, indicator, measure, headcount) -> None:
+    """Staff in post on 31 March with a pay band are indicator 1's workforce (a non-executive
+    director is never in either, unless given a band): declare the sum where the two agree,
+    so the attacker uses it."""
+    if all(headcount[g] == one["total"][g] for g in GROUPS):
+        for g in GROUPS:
+            ret.figures.add_sum(
+                (indicator, "all", "all", measure, g), [("1", "all", "all", "headcount", g)]
+            )
+
+
+def _likelihood_lines(ret, indicator, prefix, counts, as_at, low, high) -> None:
+    """Relative likelihood, interval and classification from a pair of count lines."""
+    top, bottom = ("bme", "white") if indicator == "3" else ("white", "bme")
+    result = return_formulas.relative_likelihood(
+        int(indicator),
+        counts["headcount"]["white"],
+        counts["count"]["white"],
+        counts["headcount"]["bme"],
+        counts["count"]["bme"],
+        low=low,
+        high=high,
+    )
+    counted = f"{prefix}{COUNTED[indicator]}"
+    heads = f"{prefix}headcount"
+    inputs = tuple(
+        (indicator, "all", "all", measure, g) for g in (top, bottom) for measure in (counted, heads)
+    )
+    ratio_key = (indicator, "all", "all", f"{prefix}relative-likelihood")
+    _value_line(
+        ret,
+        indicator,
+        "all",
+        "all",
+        f"{prefix}relative-likelihood",
+        as_at,
+        Derived(result.relative_likelihood, inputs, "ratio", places=2),
+    )
+    for name, value in (("ci-low", result.ci_low), ("ci-high", result.ci_high)):
+        _value_line(
+            ret,
+            indicator,
+            "all",
+            "all",
+            f"{prefix}{name}",
+            as_at,
+            Derived(value, inputs, places=2, basis=(ratio_key,)),
+        )
+    _value_line(
+        ret,
+        indicator,
+        "all",
+        "all",
+        f"{prefix}classification",
+        as_at,
+        Derived(result.classification, inputs, basis=(ratio_key,)),
+        STAFF_CLASSIFICATIONS[result.classification],
+    )
+
+
+def _indicator3(ret, one, three, low, high) -> None:
+    """The year, the year before, and the two together (the return's rolling figure)."""
+    year = ret.year
+    end, previous_end = WresYear(year).end.isoformat(), WresYear(year - 1).end.isoformat()
+    both = {
+        m: {g: three["previous"][m][g] + three["current"][m][g] for g in GROUPS}
+        for m in ("headcount", "count")
+    }
+    for prefix, counts, as_at in (
+        ("", three["current"], end),
+        ("previous-year-", three["previous"], previous_end),
+        ("two-year-", both, end),
+    ):
+        for measure, key in (("headcount", "headcount"), (COUNTED["3"], "count")):
+            _count_line(
+                ret, ret.figures, "3", "all", "all", f"{prefix}{measure}", counts[key], as_at
+            )
+    for measure in ("headcount", COUNTED["3"]):
+        for g in GROUPS:
+            ret.figures.add_sum(
+                ("3", "all", "all", f"two-year-{measure}", g),
+                [("3", "all", "all", f"{p}{measure}", g) for p in ("", "previous-year-")],
+            )
+    _same_people_as_indicator1(ret, one, "3", "headcount", three["current"]["headcount"])
+    _likelihood_lines(ret, "3", "", three["current"], end, low, high)
+    _likelihood_lines(ret, "3", "two-year-", both, end, low, high)
+
+
+def _indicator4(ret, one, four, low, high) -> None:
+    end = WresYear(ret.year).end.isoformat()
+    _count_line(ret, ret.figures, "4", "all", "all", "headcount", four["headcount"], end)
+    _count_line(ret, ret.figures, "4", "all", "all", COUNTED["4"], four["count"], end)
+    _same_people_as_indicator1(ret, one, "4", "headcount", four["headcount"])
+    _likelihood_lines(ret, "4", "", four, end, low, high)
 
 
 # From the database
@@ -412,6 +648,13 @@ def build(organisation, year: int, today: date) -> Return:
         as_at,
         settings.non_adverse_low,
         settings.non_adverse_high,
+        survey=survey_queries.survey(organisation.id, year),
+        pay_gap=paygap_queries.pay_gap(organisation.id, year),
+        three={
+            "previous": return_queries.year_counts(organisation.id, 3, year - 1),
+            "current": return_queries.year_counts(organisation.id, 3, year),
+        },
+        four=return_queries.year_counts(organisation.id, 4, year),
     )
     ret.sources = _sources(organisation.id, None if stored is None else stored.created_at)
     return ret
@@ -458,7 +701,8 @@ def long_rows(ret: Return, counts: dict, derived: dict) -> list[dict]:
             "as_at": line.as_at,
         }
         if line.value_key is None:
-            row |= {g: counts[(*line.key, g)] for g in GROUPS} | {"value": ""}
+            row |= {g: counts[(*line.key, g)] if g in line.groups else "" for g in GROUPS}
+            row["value"] = ""
         else:
             value = derived[line.value_key]
             row |= dict.fromkeys(GROUPS, "") | {"value": "" if value is None else value}
@@ -474,6 +718,13 @@ def csv_export(organisation, year: int, publish: bool, threshold: int, today: da
 
 
 # The workbook
+
+SURVEY_NAMES = {
+    "5": "5: harassment, bullying or abuse from patients, relatives, the public (lower is better)",
+    "6": "6: harassment, bullying or abuse from staff (lower is better)",
+    "7": "7: equal opportunities for career progression or promotion (higher is better)",
+    "8": "8: discrimination from a manager, team leader or colleagues (lower is better)",
+}
 
 
 class _Sheet:
@@ -520,6 +771,107 @@ class _Sheet:
             self.sheet.set_column(column, column, width)
 
 
+def _survey_sheet(book, formats, ret, counts, derived, label, note) -> None:
+    s = _Sheet(book, formats, "Indicators 5 to 8", f"Indicators 5 to 8: the staff survey, {label}")
+    years = {derived[k] for k in derived if k[3] == "survey-year"}
+    survey_year = f"the survey run in the autumn of {years.pop()}" if years else "the staff survey"
+    s.line(
+        f"From {survey_year}: the percentage of each group's respondents, and the gap, BME "
+        f"minus white, in percentage points.{note}"
+    )
+    s.row += 1
+    s.header(
+        [
+            "Indicator",
+            "White respondents",
+            "BME respondents",
+            "White %",
+            "BME %",
+            "Gap (points, BME minus white)",
+        ],
+        freeze=True,
+    )
+    shown = [line for line in ret.lines if line.measure == "respondents"]
+    for line in shown:
+        base = line.key[:3]
+        s.cells(
+            [(SURVEY_NAMES[line.indicator], "text")]
+            + [(counts[(*line.key, g)], "count") for g in ("white", "bme")]
+            + [
+                (derived[(*base, "white-percent")], "ratio"),
+                (derived[(*base, "bme-percent")], "ratio"),
+                (derived[(*base, "gap-points")], "points"),
+            ]
+        )
+    if not shown:
+        s.line("No staff survey results have been imported for this year.")
+    s.widths([70, 14, 14, 10, 10, 18])
+
+
+def _pay_gap_sheet(book, formats, ret, counts, derived, label, note) -> None:
+    s = _Sheet(book, formats, "Pay gap", f"The ethnicity pay gap, {label}")
+    snapshot = WresYear(ret.year).snapshot.isoformat()
+    s.line(
+        f"Basic hourly pay of staff in post on {snapshot} with a pay band and pay recorded. Gap = "
+        "(white - BME) / white, in per cent: positive means BME staff are paid less an hour."
+        f"{note}"
+    )
+    s.row += 1
+    s.header(
+        ["Group", "White", "BME", "Unknown", "Mean gap %", "Median gap %"],
+        freeze=True,
+    )
+    rows = [
+        line
+        for line in ret.lines
+        if line.indicator == "pay-gap" and line.measure == "staff-with-pay"
+    ]
+    for line in rows:
+        base = line.key[:3]
+        s.cells(
+            [(_group_name(line.staff_group, line.band), "text")]
+            + [(counts[(*line.key, g)], "count") for g in GROUPS]
+            + [
+                (derived[(*base, "mean-gap-percent")], "ratio"),
+                (derived[(*base, "median-gap-percent")], "ratio"),
+            ]
+        )
+    s.row += 1
+    s.header(
+        [
+            "Pay quartile (1: lowest paid)",
+            "White",
+            "BME",
+            "Unknown",
+            "BME share of known ethnicities",
+            "BME share of whole headcount",
+        ]
+    )
+    for line in ret.lines:
+        if (
+            line.indicator == "pay-gap"
+            and line.measure.startswith("quartile-")
+            and (line.value_key is None)
+        ):
+            s.cells(
+                [(line.measure.replace("quartile-", "Quartile "), "text")]
+                + [(counts[(*line.key, g)], "count") for g in GROUPS]
+                + [
+                    (
+                        derived[("pay-gap", "all", "all", f"{line.measure}-bme-share-of-known")],
+                        "percent",
+                    ),
+                    (
+                        derived[
+                            ("pay-gap", "all", "all", f"{line.measure}-bme-share-of-headcount")
+                        ],
+                        "percent",
+                    ),
+                ]
+            )
+    s.widths([34, 11, 11, 11, 16, 16])
+
+
 def _group_name(sg: str, band: str) -> str:
     if sg == "all" and band == "all":
         return "All"
@@ -537,6 +889,8 @@ def xlsx_export(organisation, year: int, publish: bool, threshold: int, today: d
     counts, derived = values(ret, publish, threshold)
     wres_year = WresYear(year)
     buffer = io.BytesIO()
+    import xlsxwriter  # only an XLSX download needs it; every command would pay for it at start
+
     # XlsxWriter would turn any string starting with "=" into a live formula: switch it off.
     book = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "in_memory": True})
     # The file's own creation date is the year's 31 March, so the same figures give the same
@@ -644,6 +998,8 @@ def xlsx_export(organisation, year: int, publish: bool, threshold: int, today: d
         )
     s.widths([30, 26, 14, 14, 30])
 
+    _xlsx_indicators_3_and_4(book, formats, ret, counts, derived, label, note)
+
     # Indicator 9
     s = _Sheet(book, formats, "Indicator 9", f"Indicator 9: the board, {label}")
     s.line(f"Board members and the workforce in post on {wres_year.snapshot.isoformat()}.{note}")
@@ -745,6 +1101,9 @@ def xlsx_export(organisation, year: int, publish: bool, threshold: int, today: d
     )
     s.widths([28, 11, 11, 11, 16, 16, 11, 22, 16, 14, 16, 18, 28])
 
+    _survey_sheet(book, formats, ret, counts, derived, label, note)
+    _pay_gap_sheet(book, formats, ret, counts, derived, label, note)
+
     # Notes
     s = _Sheet(book, formats, "Notes", f"Notes, {label}")
     rows = [
@@ -773,3 +1132,71 @@ def xlsx_export(organisation, year: int, publish: bool, threshold: int, today: d
     s.widths([34, 120])
     book.close()
     return buffer.getvalue()
+
+
+def _xlsx_indicators_3_and_4(book, formats, ret, counts, derived, label, note) -> None:
+    """Sheets for indicators 3 and 4: counts White / BME / Unknown across, then the figures."""
+    if not any(line.indicator in ("3", "4") for line in ret.lines):
+        return
+    wres_year = WresYear(ret.year)
+    previous = WresYear(ret.year - 1)
+    layouts = {
+        "3": (
+            "Indicator 3: entering a formal disciplinary investigation",
+            f"People who entered a formal disciplinary investigation, and staff in post on "
+            f"31 March. The return's figure covers {previous.start.isoformat()} to "
+            f"{wres_year.end.isoformat()}.{note}",
+            [
+                ("headcount", f"Staff in post on {wres_year.snapshot.isoformat()}"),
+                ("entered-investigation", f"Entered an investigation, {wres_year.label}"),
+                ("previous-year-headcount", f"Staff in post on {previous.snapshot.isoformat()}"),
+                (
+                    "previous-year-entered-investigation",
+                    f"Entered an investigation, {previous.label}",
+                ),
+                ("two-year-headcount", "Staff in post, both 31 Marches added"),
+                ("two-year-entered-investigation", "Entered an investigation, both years"),
+            ],
+            [
+                ("two-year-", f"{previous.label} and {wres_year.label} (the return's figure)"),
+                ("", f"{wres_year.label} alone"),
+            ],
+            "Relative likelihood (BME vs white)",
+        ),
+        "4": (
+            "Indicator 4: non-mandatory training and CPD",
+            f"People who started at least one non-mandatory course from "
+            f"{wres_year.start.isoformat()} to {wres_year.end.isoformat()}, and staff in post "
+            f"on {wres_year.snapshot.isoformat()}.{note}",
+            [
+                ("headcount", f"Staff in post on {wres_year.snapshot.isoformat()}"),
+                ("accessed-training", "Accessed non-mandatory training"),
+            ],
+            [("", wres_year.label)],
+            "Relative likelihood (white vs BME)",
+        ),
+    }
+    for indicator, (title, intro, count_rows, figure_rows, ratio_name) in layouts.items():
+        s = _Sheet(book, formats, f"Indicator {indicator}", f"{title}, {label}")
+        s.line(intro)
+        s.row += 1
+        s.header(["Measure", "White", "BME", "Unknown"], freeze=True)
+        for measure, name in count_rows:
+            key = (indicator, "all", "all", measure)
+            s.cells([(name, "text")] + [(counts[(*key, g)], "count") for g in GROUPS])
+        s.row += 1
+        s.header(["Period", ratio_name, "95% interval from", "95% interval to", "Classification"])
+        for prefix, period in figure_rows:
+            base = (indicator, "all", "all")
+            classification = derived[(*base, f"{prefix}classification")]
+            words = ret.words[(*base, f"{prefix}classification")]
+            s.cells(
+                [
+                    (period, "text"),
+                    (derived[(*base, f"{prefix}relative-likelihood")], "ratio"),
+                    (derived[(*base, f"{prefix}ci-low")], "ratio"),
+                    (derived[(*base, f"{prefix}ci-high")], "ratio"),
+                    (words if classification != disclosure.MASK else disclosure.MASK, "text"),
+                ]
+            )
+        s.widths([44, 26, 14, 14, 34])

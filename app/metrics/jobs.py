@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from app.benchmarking import services as benchmarking
 from app.extensions import db
 from app.metrics import events, queries, year_snapshots
 from app.metrics.models import MetricSnapshot
@@ -56,4 +57,11 @@ def take_snapshots(today: date | None = None) -> dict[str, int]:
         )
         db.session.commit()
         taken += 1
-    return {"snapshots": taken, "years_closed": closed}
+    # Each stored year is published for benchmarking, including years stored before there was
+    # benchmarking to publish them to.
+    published = 0
+    for organisation_id, year in benchmarking.unpublished_years():
+        benchmarking.publish_year(db.session.get(Organisation, organisation_id), year, today)
+        db.session.commit()
+        published += 1
+    return {"snapshots": taken, "years_closed": closed, "years_published": published}

@@ -10,9 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
 
-import pandas as pd
-from sqlalchemy import Integer, and_, case, cast, extract, func, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Date, Integer, and_, case, cast, extract, func, literal, or_, select
 
 from app.extensions import db
 from app.justifications.models import OPEN_FOR_MANAGER, Justification
@@ -36,7 +34,10 @@ def _settings(organisation_id: int) -> OrganisationSettings:
 
 # Applications, with the facts indicator 2 needs, as SQL expressions
 
-AppointedVacancy = aliased(Vacancy, name="appointed_vacancy")
+# A table alias, not an ORM one: aliasing the class would configure every mapper at import,
+# which every `flask` command would then pay for before doing anything.
+APPOINTED_VACANCY = Vacancy.__table__.alias("appointed_vacancy")
+AppointedVacancy = APPOINTED_VACANCY.c
 
 
 BATCH_ACROSS_BANDS = "batch-across-bands"
@@ -71,7 +72,7 @@ def _applications(organisation_id: int, *columns):
         .join(Applicant, Application.applicant_id == Applicant.id)
         .outerjoin(Vacancy, Application.vacancy_id == Vacancy.id)
         .outerjoin(Batch, Application.batch_id == Batch.id)
-        .outerjoin(AppointedVacancy, Application.appointed_vacancy_id == AppointedVacancy.id)
+        .outerjoin(APPOINTED_VACANCY, Application.appointed_vacancy_id == AppointedVacancy.id)
         .where(Application.organisation_id == organisation_id)
     )
 
@@ -357,14 +358,9 @@ def _turnovers(senior, bands, leavers, start_heads, default, override) -> dict:
     return used
 
 
-def aspiration(
-    organisation_id: int,
-    as_at: date,
-    target_year: int | None = None,
-    turnover_override: float | None = None,
-) -> dict:
-    settings = _settings(organisation_id)
-    target_year = target_year or settings.target_year
+def aspiration_facts(organisation_id: int, as_at: date) -> tuple:
+    """The counts the aspiration model needs as at a date, whatever the target year, in six
+    grouped queries: a page showing several target years reads them once and passes them on."""
     start, end = _window(as_at)
     senior = list(SENIOR_BANDS)
 
@@ -421,6 +417,23 @@ def aspiration(
             observed_counts[band][grp] += n
             observed_counts["8a+"][grp] += n
 
+    return workforce, bands, exact_target, target, start_heads, leavers, observed_counts
+
+
+def aspiration(
+    organisation_id: int,
+    as_at: date,
+    target_year: int | None = None,
+    turnover_override: float | None = None,
+    facts: tuple | None = None,
+) -> dict:
+    settings = _settings(organisation_id)
+    target_year = target_year or settings.target_year
+    senior = list(SENIOR_BANDS)
+    workforce, bands, exact_target, target, start_heads, leavers, observed_counts = (
+        facts or aspiration_facts(organisation_id, as_at)
+    )
+
     years = target_year - as_at.year
     turnovers = _turnovers(
         senior, bands, leavers, start_heads, Fraction(settings.default_turnover), turnover_override
@@ -471,7 +484,7 @@ def aspiration(
     }
 
 
-def senior_shares_history(organisation_id: int, snapshots: list[date]) -> pd.DataFrame:
+def senior_shares_history(organisation_id: int, snapshots: list[date]) -> list[dict]:
     """BME share (known) of the 8a-and-above pipeline at past 31 Marches, from the staff records
     as they stood on each: one query per snapshot, a handful of snapshots."""
     rows = []
@@ -492,7 +505,7 @@ def senior_shares_history(organisation_id: int, snapshots: list[date]) -> pd.Dat
                 "bme_share": formulas.share(counts["bme"], counts["bme"] + counts["white"]),
             }
         )
-    return pd.DataFrame(rows)
+    return rows
 
 
 # Operational commitments
@@ -501,28 +514,27 @@ def senior_shares_history(organisation_id: int, snapshots: list[date]) -> pd.Dat
 def operational(organisation_id: int, year: int, today: date) -> dict:
     """Panel compliance, justifications on time, mentoring coverage, for a WRES year."""
     wres_year = WresYear(year)
-    compliance = panel_compliance(organisation_id, year, today)
-    pairs = pd.DataFrame(
-        db.session.execute(
-            select(
-                Justification.due_date,
-                Justification.decision_date,
-                Justification.first_submitted_at,
-            ).where(
-                Justification.organisation_id == organisation_id,
-                Justification.status != "not-needed",
-                Justification.due_date.between(wres_year.start, min(wres_year.end, today)),
-            )
-        ).all(),
-        columns=["due", "decided", "submitted"],
+    compliance = panel_compliance(organisation_id, year, today, listed=False)
+    due = (
+        Justification.organisation_id == organisation_id,
+        Justification.status != "not-needed",
+        Justification.due_date.between(wres_year.start, min(wres_year.end, today)),
     )
-    submitted = pairs.dropna(subset=["submitted"])
-    if len(submitted):
-        submitted_on = pd.to_datetime(submitted["submitted"]).dt.normalize()
-        on_time = int((submitted_on <= pd.to_datetime(submitted["due"])).sum())
-        median = float((submitted_on - pd.to_datetime(submitted["decided"])).dt.days.median())
-    else:
-        on_time, median = 0, None
+    submitted_on = _day(Justification.first_submitted_at)
+    counts = db.session.execute(
+        select(
+            func.count(),
+            func.count(Justification.first_submitted_at),
+            func.count().filter(submitted_on <= Justification.due_date),
+        ).where(*due)
+    ).one()
+    due_total, submitted, on_time = counts
+    median = _median_days(
+        _days_between(submitted_on, Justification.decision_date),
+        submitted,
+        *due,
+        Justification.first_submitted_at.is_not(None),
+    )
     overdue = db.session.scalar(
         select(func.count())
         .select_from(Justification)
@@ -539,14 +551,38 @@ def operational(organisation_id: int, year: int, today: date) -> dict:
         "panel_compliance_share": formulas.share(
             compliance.panels_compliant, compliance.panels_total
         ),
-        "panel_exceptions": len(compliance.exceptions),
-        "panel_breaches": len(compliance.breaches),
-        "justifications_due": len(pairs),
-        "justifications_on_time": int(on_time),
-        "justifications_on_time_share": formulas.share(int(on_time), len(pairs)),
+        "panel_exceptions": compliance.exception_count,
+        "panel_breaches": compliance.breach_count,
+        "justifications_due": due_total,
+        "justifications_on_time": on_time,
+        "justifications_on_time_share": formulas.share(on_time, due_total),
         "justification_median_days": median,
         "justifications_overdue_now": overdue,
         "leaders_total": len(mentoring.leaders),
         "leaders_met": mentoring.leaders_met,
         "mentoring_coverage_share": formulas.share(mentoring.leaders_met, len(mentoring.leaders)),
     }
+
+
+def _day(moment):
+    """The date part of a stored UTC datetime, as the database compares dates."""
+    if db.engine.dialect.name == "sqlite":
+        return func.date(moment)
+    return cast(moment, Date)
+
+
+def _days_between(later_day, earlier: date):
+    if db.engine.dialect.name == "sqlite":
+        return cast(func.julianday(later_day) - func.julianday(earlier), Integer)
+    return later_day - earlier
+
+
+def _median_days(days, count: int, *where) -> float | None:
+    """The median of `days` over `count` rows: the middle one or two read by the index, not
+    every row loaded to sort in Python."""
+    if not count:
+        return None
+    middle = db.session.scalars(
+        select(days).where(*where).order_by(days).offset((count - 1) // 2).limit(2 - count % 2)
+    ).all()
+    return float(sum(middle)) / len(middle)

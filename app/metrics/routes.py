@@ -1,8 +1,9 @@
-"""Dashboards for HR and the chair, charts, the WRES return download, the regional view."""
+"""Dashboards for HR and the chair, charts, the WRES return download; the regional view's old
+address."""
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -10,12 +11,12 @@ from app.accounts.permissions import roles_required
 from app.accounts.roles import Role
 from app.exports import attachment
 from app.extensions import db
-from app.metrics import charts, disclosure, export, formulas, queries
+from app.metrics import charts, export, formulas, queries
 from app.metrics.models import MetricSnapshot
 from app.numbers import ascii_int
 from app.timeutil import today_london
 from app.workforce.bands import SENIOR_BANDS, band_name
-from app.workforce.models import Organisation, OrganisationSettings
+from app.workforce.models import OrganisationSettings
 from app.workforce.wres_year import WresYear, year_containing
 
 bp = Blueprint("metrics", __name__, template_folder="templates")
@@ -59,8 +60,9 @@ def dashboard():
     override, override_error = _turnover_override()
     as_at = _as_at(year)
     trend = queries.indicator2_trend(org_id)  # also carries this year's stage shares
+    facts = queries.aspiration_facts(org_id, as_at)
     scenarios = {
-        target: queries.aspiration(org_id, as_at, target, override)
+        target: queries.aspiration(org_id, as_at, target, override, facts)
         for target in sorted({2023, 2028, 2033, settings.target_year})
     }
     return render_template(
@@ -158,9 +160,9 @@ def trajectory(org_id: int, year: int, override: float | None):
     ]
     history = queries.senior_shares_history(org_id, [d for d in marches if d not in stored])
     actual = {d: v for d, v in stored.items() if v is not None}
-    for row in history.itertuples():
-        if row.bme_share is not None:
-            actual.setdefault(row.as_at, row.bme_share)
+    for row in history:
+        if row["bme_share"] is not None:
+            actual.setdefault(row["as_at"], row["bme_share"])
     return path, sorted(actual.items()), aspiration["target_share"]
 
 
@@ -185,53 +187,8 @@ def download(fmt: str):
 
 
 @bp.route("/regional")
-@roles_required(Role.REGIONAL_VIEWER)
+@roles_required(Role.REGIONAL_VIEWER, Role.NATIONAL_VIEWER)
 def regional():
-    """Aggregates for the organisations in the viewer's region, with disclosure control."""
-    region = current_user.organisation.region
-    year = _year()
-    organisations = (
-        list(
-            db.session.scalars(
-                select(Organisation)
-                .where(Organisation.region == region, Organisation.region != "")
-                .order_by(Organisation.name)
-            )
-        )
-        if region
-        else []
-    )
-    rows = [regional_row(o, year) for o in organisations]
-    rows = [r for r in rows if r["has_data"]]
-    thresholds = sorted({r["threshold"] for r in rows})
-    return render_template(
-        "metrics/regional.html",
-        rows=rows,
-        region=region,
-        year=WresYear(year),
-        years=_years(),
-        thresholds=thresholds,
-    )
-
-
-def regional_row(organisation, year: int) -> dict:
-    """One organisation's row: figures from its published return (the same disclosure control
-    as `export wres --publish`), so the view and the published files never disagree."""
-    threshold = db.session.get(OrganisationSettings, organisation.id).suppression_threshold
-    ret = export.build(organisation, year, today_london())
-    published = disclosure.publish(ret.figures, threshold)
-    operational = queries.operational(organisation.id, year, today_london())
-    return {
-        "organisation": organisation,
-        "threshold": threshold,
-        "has_data": ret.figures.counts[export.WORKFORCE_TOTAL] > 0,
-        "headcount": published.counts[export.WORKFORCE_TOTAL],
-        "bme": published.counts[("1", "all", "all", "headcount", "bme")],
-        "bme_share": published.derived[("1", "all", "all", "bme-share-of-known")],
-        "bme_share_of_headcount": published.derived[("1", "all", "all", "bme-share-of-headcount")],
-        "indicator2": published.derived[("2", "all", "all", "relative-likelihood")],
-        "classification": published.derived[("2", "all", "all", "classification")],
-        "panel_compliance": operational["panel_compliance_share"],
-        # shares of leaders are about commitments kept, not people's ethnicity
-        "mentoring_coverage": operational["mentoring_coverage_share"],
-    }
+    """The regional view is the benchmarking page, scoped to the viewer's region."""
+    year = ascii_int(request.args.get("year", ""), 2001, 9999)
+    return redirect(url_for("benchmarking.index", **({"year": year} if year else {})))

@@ -14,6 +14,16 @@ close_guards: list[Callable] = []
 decision_locks: list[Callable] = []
 
 
+# listener(organisation_id, vacancy_ids, batch_ids, actor): the decisions an import recorded or
+# whose applications it changed, all at once, so a file of thousands of vacancies is one pass.
+decisions_imported_listeners: list[Callable] = []
+
+
+def decisions_imported(organisation_id: int, vacancy_ids, batch_ids, actor) -> None:
+    for listener in decisions_imported_listeners:
+        listener(organisation_id, list(vacancy_ids), list(batch_ids), actor)
+
+
 def decision_recorded(owner, actor, reason: str | None = None) -> None:
     for listener in decision_listeners:
         listener(owner, actor, reason=reason)

@@ -47,7 +47,7 @@ MAX_LENGTHS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecruitmentRow:
     line: int
     vacancy_reference: str
@@ -243,7 +243,7 @@ def parse_recruitment_file(data: bytes, today: date) -> tuple[list[RecruitmentRo
     return rows, problems
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PanelRow:
     line: int
     vacancy_reference: str

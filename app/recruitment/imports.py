@@ -3,201 +3,411 @@ references so a second import of the same file changes nothing."""
 
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
-from app import audit
-from app.csvimport import ImportRefused, Problem
+from app import audit, bulk
+from app.audit import lock_chain
+from app.csvimport import ImportRefused, Problem, describe_date_formats, noting_date_formats
 from app.extensions import db
 from app.import_history import DataImport, finish_import, start_import
 from app.recruitment import events, files
-from app.recruitment.models import Applicant, Application, Batch, PanelMember, Vacancy
-from app.timeutil import today_london
-from app.versioning import bump
+from app.recruitment.models import Applicant, Application, Batch, Panel, PanelMember, Vacancy
+from app.timeutil import today_london, utcnow
 from app.workforce.models import Staff
 
 
+def _chunks(values, size: int = bulk.CHUNK):
+    return bulk.chunks(values, size)
+
+
 def _by_reference(model, organisation_id: int, references: set[str]) -> dict:
-    if not references:
-        return {}
-    return {
-        row.reference: row
+    """ORM rows by reference, for the few lookups that need objects (panels' owners)."""
+    found = {}
+    for chunk in _chunks(references):
         for row in db.session.scalars(
             select(model).where(
-                model.organisation_id == organisation_id, model.reference.in_(references)
+                model.organisation_id == organisation_id, bulk.among(model.reference, chunk)
             )
+        ):
+            found[row.reference] = row
+    return found
+
+
+def _rows_by_reference(table, organisation_id: int, references, columns) -> dict:
+    """Plain rows (reference, id and `columns`) by reference, chunk by chunk."""
+    return {
+        row[0]: row
+        for row in bulk.select_among(
+            (table.c.reference, table.c.id, *(table.c[name] for name in columns)),
+            table.c.reference,
+            references,
+            table.c.organisation_id == organisation_id,
         )
     }
 
 
-def _set(row, name, value, changed: list) -> None:
-    if getattr(row, name) != value:
-        setattr(row, name, value)
-        changed.append(name)
+def _insert_returning_ids(table, rows: list[dict]) -> dict[str, int]:
+    """Insert rows that each have a reference; their new ids by reference."""
+    if not rows:
+        return {}
+    return bulk.insert_returning(
+        table, rows, "reference", table.c.organisation_id == rows[0]["organisation_id"]
+    )
+
+
+def _update_many(table, key: str, rows: list[dict]) -> None:
+    bulk.update_rows(table, rows, key)
+
+
+_OUTCOME = (
+    "shortlisted",
+    "interviewed",
+    "appointed",
+    "international_recruit",
+    "appointed_vacancy_id",
+    "pay_band",
+    "staff_group",
+)
 
 
 def import_recruitment(
     organisation, data: bytes, filename: str, source: str, actor=None
 ) -> DataImport:
-    rows, problems = files.parse_recruitment_file(data, today_london())
+    """Apply a recruitment outcomes file, all or nothing, in set-based chunks: references are
+    looked up a chunk at a time, new rows inserted and changed rows updated with multi-row
+    statements, and an application whose outcome is as the file says is left alone."""
+    with noting_date_formats() as formats:
+        rows, problems = files.parse_recruitment_file(data, today_london())
     if problems:
         raise ImportRefused(problems)
     org_id = organisation.id
-    batches = _by_reference(Batch, org_id, {r.batch_reference for r in rows if r.batch_reference})
-    vacancies = _by_reference(
-        Vacancy, org_id, {r.vacancy_reference for r in rows if r.vacancy_reference}
-    )
-    applicants = _by_reference(Applicant, org_id, {r.applicant_reference for r in rows})
     record = start_import(org_id, "recruitment", filename, source, actor)
-
-    decided: dict = {}
-    for row in rows:
-        if row.batch_reference and row.batch_reference not in batches:
-            batch = Batch(organisation_id=org_id, reference=row.batch_reference)
-            db.session.add(batch)
-            batches[row.batch_reference] = batch
-        if row.vacancy_reference and row.vacancy_reference not in vacancies:
-            vacancy = Vacancy(
-                organisation_id=org_id, reference=row.vacancy_reference, pay_band=row.pay_band
-            )
-            db.session.add(vacancy)
-            vacancies[row.vacancy_reference] = vacancy
-        if row.applicant_reference not in applicants:
-            applicant = Applicant(organisation_id=org_id, reference=row.applicant_reference)
-            db.session.add(applicant)
-            applicants[row.applicant_reference] = applicant
+    record.date_formats = describe_date_formats(formats)
     db.session.flush()
+    batch_t, vacancy_t = Batch.__table__, Vacancy.__table__
 
-    existing = _existing_applications([a.id for a in applicants.values()])
+    # Batches and vacancies: what the file says of each, in file order (validated consistent).
+    batch_decisions: dict[str, object] = {}
+    posts: dict[str, dict] = {}
     for row in rows:
-        changed: list[str] = []
-        batch = batches.get(row.batch_reference)
-        if row.vacancy_reference:
-            vacancy = vacancies[row.vacancy_reference]
-            _set(vacancy, "pay_band", row.pay_band, changed)
-            if row.job_title:
-                _set(vacancy, "title", row.job_title, changed)
-            if row.staff_group:
-                _set(vacancy, "staff_group", row.staff_group, changed)
-            if batch is not None:
-                _set(vacancy, "batch_id", batch.id, changed)
+        if row.batch_reference:
             if row.decision_date:
-                decided[vacancy] = row.decision_date
-        if batch is not None and row.decision_date:
-            decided[batch] = row.decision_date
-        applicant = applicants[row.applicant_reference]
-        if row.ethnic_category and (row.ethnic_category != "99" or applicant.id is None):
-            _set(applicant, "ethnic_category", row.ethnic_category, changed)
-        record_outcome(
-            row, applicant, batch, vacancies.get(row.vacancy_reference), record, changed, existing
+                batch_decisions[row.batch_reference] = row.decision_date
+            else:
+                batch_decisions.setdefault(row.batch_reference, None)
+        if row.vacancy_reference:
+            wanted = posts.setdefault(row.vacancy_reference, {"line": row.line})
+            wanted["pay_band"] = row.pay_band
+            if row.job_title:
+                wanted["title"] = row.job_title
+            if row.staff_group:
+                wanted["staff_group"] = row.staff_group
+            if row.batch_reference:
+                wanted["batch"] = row.batch_reference
+            if row.decision_date:
+                wanted["decision_date"] = row.decision_date
+
+    batches = _rows_by_reference(batch_t, org_id, batch_decisions, ("status", "decision_date"))
+    batch_ids = {ref: row.id for ref, row in batches.items()}
+    batch_ids |= _insert_returning_ids(
+        batch_t,
+        [
+            {
+                "organisation_id": org_id,
+                "reference": ref,
+                "name": "",
+                "status": "open",
+                "version": 1,
+                "created_at": utcnow(),
+            }
+            for ref in batch_decisions
+            if ref not in batch_ids
+        ],
+    )
+    vacancies = _rows_by_reference(
+        vacancy_t,
+        org_id,
+        posts,
+        ("pay_band", "title", "staff_group", "batch_id", "status", "decision_date", "posts"),
+    )
+    vacancy_ids = {ref: row.id for ref, row in vacancies.items()}
+    now = utcnow()
+    vacancy_ids |= _insert_returning_ids(
+        vacancy_t,
+        [
+            {
+                "organisation_id": org_id,
+                "reference": ref,
+                "title": wanted.get("title", ""),
+                "pay_band": wanted["pay_band"],
+                "staff_group": wanted.get("staff_group"),
+                "department": "",
+                "status": "open",
+                "international_recruitment": False,
+                "posts": 1,
+                "batch_id": batch_ids.get(wanted.get("batch")),
+                "version": 1,
+                "created_at": now,
+            }
+            for ref, wanted in posts.items()
+            if ref not in vacancy_ids
+        ],
+    )
+    # A row whose vacancy this import changes counts as updated (the vacancy's first row).
+    changed_lines: set[int] = set()
+    vacancy_updates = []
+    for ref, wanted in posts.items():
+        current = vacancies.get(ref)
+        if current is None:
+            continue
+        values = {"pay_band": wanted["pay_band"]}
+        for name in ("title", "staff_group"):
+            if name in wanted:
+                values[name] = wanted[name]
+        if "batch" in wanted:
+            values["batch_id"] = batch_ids[wanted["batch"]]
+        changes = {name: v for name, v in values.items() if getattr(current, name) != v}
+        if changes:
+            vacancy_updates.append({"_id": current.id, **changes})
+            changed_lines.add(wanted["line"])
+    _update_many(vacancy_t, "id", vacancy_updates)
+
+    touched_vacancies: set[int] = set()
+    touched_batches: set[int] = set()
+    change_log = audit.ChangeLog()
+    for chunk in _chunks(rows):
+        _apply_applications(
+            org_id,
+            chunk,
+            batch_ids,
+            vacancy_ids,
+            record,
+            changed_lines,
+            touched_vacancies,
+            touched_batches,
+            change_log,
         )
 
-    for owner, decision_date in decided.items():
-        if owner.decision_date != decision_date or owner.status == "open":
-            owner.decision_date = decision_date
-            owner.status = "decided" if owner.status == "open" else owner.status
+    # Decisions: a decision date in the file is the decision, and opens the justification check.
+    decided_vacancies = {
+        vacancy_ids[ref]: wanted["decision_date"]
+        for ref, wanted in posts.items()
+        if wanted.get("decision_date")
+    }
+    decided_batches = {
+        batch_ids[ref]: day for ref, day in batch_decisions.items() if day is not None
+    }
+    _record_decisions(vacancy_t, vacancies.values(), decided_vacancies, touched_vacancies)
+    _record_decisions(batch_t, batches.values(), decided_batches, touched_batches)
     db.session.flush()
-    _fit_posts(vacancies.values())
-    finish_import(record, actor)
-    for owner in decided:
-        events.decision_recorded(owner, actor)
+    _fit_posts(list(vacancy_ids.values()))
+    finish_import(record, actor, change_log)
+    events.decisions_imported(
+        org_id,
+        sorted(v for v in touched_vacancies if v in decided_vacancies),
+        sorted(b for b in touched_batches if b in decided_batches),
+        actor,
+    )
     return record
 
 
-def _chunks(values: list, size: int = 5000):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+def _record_decisions(table, current_rows, decided: dict, touched: set[int]) -> None:
+    """Set decision dates (and "decided" on open ones); a changed decision is a touched owner."""
+    current = {row.id: row for row in current_rows}
+    updates = []
+    for owner_id, day in decided.items():
+        row = current.get(owner_id)
+        if row is None:  # new in this import
+            updates.append({"_id": owner_id, "decision_date": day, "status": "decided"})
+            touched.add(owner_id)
+        elif row.decision_date != day or row.status == "open":
+            status = "decided" if row.status == "open" else row.status
+            updates.append({"_id": owner_id, "decision_date": day, "status": status})
+            touched.add(owner_id)
+    _update_many(table, "id", updates)
 
 
-def _existing_applications(applicant_ids: list[int]) -> dict[tuple, Application]:
-    """The applications these people already have, keyed by (person, vacancy, batch): a few
-    queries for the whole file instead of one per row."""
-    found = {}
-    for chunk in _chunks(applicant_ids):
-        for application in db.session.scalars(
-            select(Application).where(Application.applicant_id.in_(chunk))
-        ):
-            key = (application.applicant_id, application.vacancy_id, application.batch_id)
-            found[key] = application
-    return found
-
-
-def record_outcome(
-    row, applicant, batch, vacancy, record: DataImport, changed: list, existing: dict
+def _apply_applications(
+    org_id,
+    rows,
+    batch_ids,
+    vacancy_ids,
+    record,
+    changed_lines,
+    touched_vacancies,
+    touched_batches,
+    change_log,
 ) -> None:
-    key = (
-        applicant.id,
-        None if batch is not None else vacancy.id,
-        batch.id if batch is not None else None,
-    )
-    application = existing.get(key)
-    if application is None:
-        application = Application(
-            organisation_id=applicant.organisation_id,
-            applicant_id=applicant.id,
-            batch_id=batch.id if batch is not None else None,
-            vacancy_id=vacancy.id if batch is None else None,
-        )
-        db.session.add(application)
-        existing[key] = application
-        record.rows_added += 1
-        changed = None
-    appointed_vacancy_id = vacancy.id if (batch is not None and row.appointed) else None
-    values = {
-        "shortlisted": row.shortlisted,
-        "interviewed": row.interviewed,
-        "appointed": row.appointed,
-        "international_recruit": row.international_recruit,
-        "appointed_vacancy_id": appointed_vacancy_id,
-        "pay_band": row.pay_band or None,
-        "staff_group": row.staff_group,
+    """One chunk of rows: applicants and applications looked up, inserted and updated in sets."""
+    applicant_t, application_t = Applicant.__table__, Application.__table__
+    references = {row.applicant_reference for row in rows}
+    applicants = {
+        ref: (row.id, row.ethnic_category)
+        for ref, row in _rows_by_reference(
+            applicant_t, org_id, references, ("ethnic_category",)
+        ).items()
     }
-    outcome_changed: list[str] = []
-    for name, value in values.items():
-        _set(application, name, value, outcome_changed)
-    if changed is not None:
-        if changed or outcome_changed:
-            record.rows_updated += 1
+    ethnicity = {}
+    for row in rows:
+        if row.ethnic_category and row.ethnic_category != "99":
+            ethnicity[row.applicant_reference] = row.ethnic_category
+    new_ids = _insert_returning_ids(
+        applicant_t,
+        [
+            {
+                "organisation_id": org_id,
+                "reference": ref,
+                "ethnic_category": ethnicity.get(ref, "99"),
+            }
+            for ref in references
+            if ref not in applicants
+        ],
+    )
+    ethnicity_changed = set()
+    updates = []
+    for ref, (applicant_id, current) in applicants.items():
+        if ref in ethnicity and ethnicity[ref] != current:
+            updates.append({"_id": applicant_id, "ethnic_category": ethnicity[ref]})
+            ethnicity_changed.add(ref)
+    _update_many(applicant_t, "id", updates)
+    ids = {ref: found[0] for ref, found in applicants.items()} | new_ids
+
+    existing = {}
+    for found in bulk.select_among(
+        (
+            application_t.c.applicant_id,
+            application_t.c.vacancy_id,
+            application_t.c.batch_id,
+            application_t.c.id,
+            *(application_t.c[name] for name in _OUTCOME),
+        ),
+        application_t.c.applicant_id,
+        [ids[r] for r in references if r not in new_ids],
+    ):
+        existing[(found[0], found[1], found[2])] = found
+    inserts, outcome_updates = [], []
+    now = utcnow()
+    for row in rows:
+        batch_id = batch_ids.get(row.batch_reference) if row.batch_reference else None
+        vacancy_id = vacancy_ids.get(row.vacancy_reference) if row.vacancy_reference else None
+        applicant_id = ids[row.applicant_reference]
+        key = (applicant_id, None if batch_id is not None else vacancy_id, batch_id)
+        values = {
+            "shortlisted": row.shortlisted,
+            "interviewed": row.interviewed,
+            "appointed": row.appointed,
+            "international_recruit": row.international_recruit,
+            "appointed_vacancy_id": vacancy_id
+            if (batch_id is not None and row.appointed)
+            else None,
+            "pay_band": row.pay_band or None,
+            "staff_group": row.staff_group,
+        }
+        found = existing.get(key)
+        if found is None:
+            inserts.append(
+                {
+                    "organisation_id": org_id,
+                    "applicant_id": applicant_id,
+                    "vacancy_id": key[1],
+                    "batch_id": batch_id,
+                    "withdrawn": False,
+                    "created_at": now,
+                    **values,
+                }
+            )
+            record.rows_added += 1
+            change_log.add({**_application_reference(row), "change": "added", "values": values})
         else:
-            record.rows_unchanged += 1
+            changes = {
+                name: value for name, value in values.items() if found._mapping[name] != value
+            }
+            if changes:
+                outcome_updates.append({"_id": found.id, **changes})
+                change_log.add(
+                    {
+                        **_application_reference(row),
+                        "change": "updated",
+                        "fields": {name: [found._mapping[name], v] for name, v in changes.items()},
+                    }
+                )
+            if changes or row.line in changed_lines or row.applicant_reference in ethnicity_changed:
+                record.rows_updated += 1
+            else:
+                record.rows_unchanged += 1
+                continue
+        if batch_id is not None:
+            touched_batches.add(batch_id)
+        elif vacancy_id is not None:
+            touched_vacancies.add(vacancy_id)
+    bulk.insert_rows(application_t, inserts)
+    _update_many(application_t, "id", outcome_updates)
 
 
-def _fit_posts(vacancies) -> None:
-    """A vacancy has at least as many posts as it has appointments (two grouped queries)."""
-    by_id = {vacancy.id: vacancy for vacancy in vacancies}
+def _application_reference(row) -> dict:
+    return {
+        "applicant_reference": row.applicant_reference,
+        "vacancy_reference": row.vacancy_reference,
+        "batch_reference": row.batch_reference,
+    }
+
+
+def _fit_posts(vacancy_ids: list[int]) -> None:
+    """A vacancy has at least as many posts as it has appointments (grouped queries, chunked)."""
+    vacancy_t, application_t = Vacancy.__table__, Application.__table__
     appointed: dict[int, int] = defaultdict(int)
-    for chunk in _chunks(list(by_id)):
-        for column in (Application.vacancy_id, Application.appointed_vacancy_id):
+    posts: dict[int, int] = {}
+    for chunk in _chunks(vacancy_ids):
+        for column in (application_t.c.vacancy_id, application_t.c.appointed_vacancy_id):
             for vacancy_id, count in db.session.execute(
-                select(column, db.func.count())
-                .where(column.in_(chunk), Application.appointed)
+                select(column, func.count())
+                .where(bulk.among(column, chunk), application_t.c.appointed)
                 .group_by(column)
             ):
                 appointed[vacancy_id] += count
-    for vacancy_id, count in appointed.items():
-        if count > by_id[vacancy_id].posts:
-            by_id[vacancy_id].posts = count
+        posts.update(
+            db.session.execute(
+                select(vacancy_t.c.id, vacancy_t.c.posts).where(bulk.among(vacancy_t.c.id, chunk))
+            ).all()
+        )
+    _update_many(
+        vacancy_t,
+        "id",
+        [
+            {"_id": vacancy_id, "posts": count}
+            for vacancy_id, count in appointed.items()
+            if count > posts.get(vacancy_id, 1)
+        ],
+    )
 
 
 def import_panels(organisation, data: bytes, filename: str, source: str, actor=None) -> DataImport:
-    """Each panel named in the file gets exactly the members the file lists, confirmed as held."""
+    """Each panel named in the file gets exactly the members the file lists, confirmed as held.
+    Set-based: owners, staff, panels and their members are read a chunk at a time; only panels
+    whose members, status or reason differ are rewritten, with multi-row statements."""
     rows, problems = files.parse_panel_file(data)
     org_id = organisation.id
-    vacancies = _by_reference(
-        Vacancy, org_id, {r.vacancy_reference for r in rows if r.vacancy_reference}
-    )
-    batches = _by_reference(Batch, org_id, {r.batch_reference for r in rows if r.batch_reference})
-    numbers = {r.staff_number for r in rows if r.staff_number}
-    staff = (
-        {
-            s.staff_number: s
-            for s in db.session.scalars(
-                select(Staff).where(
-                    Staff.organisation_id == org_id, Staff.staff_number.in_(numbers)
-                )
-            )
-        }
-        if numbers
-        else {}
+    vacancy_t, batch_t, staff_t = Vacancy.__table__, Batch.__table__, Staff.__table__
+    panel_t, member_t = Panel.__table__, PanelMember.__table__
+    vacancies = {
+        ref: row.id
+        for ref, row in _rows_by_reference(
+            vacancy_t, org_id, {r.vacancy_reference for r in rows if r.vacancy_reference}, ()
+        ).items()
+    }
+    batches = {
+        ref: row.id
+        for ref, row in _rows_by_reference(
+            batch_t, org_id, {r.batch_reference for r in rows if r.batch_reference}, ()
+        ).items()
+    }
+    staff = dict(
+        bulk.select_among(
+            (staff_t.c.staff_number, staff_t.c.id),
+            staff_t.c.staff_number,
+            {r.staff_number for r in rows if r.staff_number},
+            staff_t.c.organisation_id == org_id,
+        )
     )
     for row in rows:
         if row.vacancy_reference and row.vacancy_reference not in vacancies:
@@ -232,65 +442,144 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
         raise ImportRefused(problems)
 
     record = start_import(org_id, "panels", filename, source, actor)
+    # (kind, owner id, stage) -> the file's rows for that panel, and the owner's reference
     wanted: dict[tuple, list] = defaultdict(list)
+    references: dict[tuple, str] = {}
     for row in rows:
-        owner = vacancies.get(row.vacancy_reference) or batches[row.batch_reference]
-        wanted[(owner, row.stage)].append(row)
-    for (owner, stage), members in wanted.items():
-        _apply_panel(owner, stage, members, staff, record, actor)
+        if row.vacancy_reference:
+            key = ("vacancy", vacancies[row.vacancy_reference], row.stage)
+            references[key] = row.vacancy_reference
+        else:
+            key = ("batch", batches[row.batch_reference], row.stage)
+            references[key] = row.batch_reference
+        wanted[key].append(row)
+    del rows
+
+    panels = _panels_of(wanted)
+    _insert_rows_for_new_panels(org_id, wanted, panels)
+    panels = _panels_of(wanted) if any(key not in panels for key in wanted) else panels
+    members: dict[int, list[tuple]] = defaultdict(list)
+    for panel_id, *member in bulk.select_among(
+        (
+            member_t.c.panel_id,
+            member_t.c.staff_id,
+            member_t.c.external_name,
+            member_t.c.external_ethnic_category,
+            member_t.c.role,
+        ),
+        member_t.c.panel_id,
+        [found.id for found in panels.values()],
+    ):
+        members[panel_id].append(_member_key_of(*member))
+
+    rewritten, new_members, panel_updates, entries = [], [], [], []
+    for key, panel_rows in wanted.items():
+        panel = panels[key]
+        reason = next((r.exception_reason for r in panel_rows if r.exception_reason), None)
+        listed = [
+            {
+                "panel_id": panel.id,
+                "staff_id": staff[r.staff_number] if r.staff_number else None,
+                "external_name": r.external_name or None,
+                "external_ethnic_category": r.ethnic_category,
+                "role": r.role,
+            }
+            for r in panel_rows
+        ]
+        before = members.get(panel.id, [])
+        same = (
+            sorted(before, key=str)
+            == sorted(
+                (
+                    _member_key_of(
+                        m["staff_id"], m["external_name"], m["external_ethnic_category"], m["role"]
+                    )
+                    for m in listed
+                ),
+                key=str,
+            )
+            and panel.status == "confirmed"
+            and panel.exception_reason == reason
+        )
+        if same:
+            record.rows_unchanged += len(panel_rows)
+            continue
+        if before or panel.status == "confirmed":
+            record.rows_updated += len(panel_rows)
+        else:
+            record.rows_added += len(panel_rows)
+        rewritten.append(panel.id)
+        new_members += listed
+        panel_updates.append(
+            {
+                "_id": panel.id,
+                "status": "confirmed",
+                "exception_reason": reason,
+                "version": panel.version + 1,
+            }
+        )
+        entries.append(
+            (
+                "panel.imported",
+                "panel",
+                panel.id,
+                {"reference": references[key], "stage": key[2], "members": len(panel_rows)},
+                reason,
+            )
+        )
+    if rewritten:
+        lock_chain(org_id)  # versioned rows change after the chain's lock (app/versioning.py)
+    for chunk in _chunks(rewritten):
+        db.session.execute(delete(member_t).where(bulk.among(member_t.c.panel_id, chunk)))
+    bulk.insert_rows(member_t, new_members)
+    bulk.update_rows(panel_t, panel_updates)
+    audit.record_many(org_id, actor, entries)
     finish_import(record, actor)
     return record
 
 
-def _member_key(member) -> tuple:
-    return (
-        member.staff_id,
-        (member.external_name or "").lower(),
-        member.external_ethnic_category,
-        member.role,
-    )
+def _member_key_of(staff_id, external_name, external_ethnic_category, role) -> tuple:
+    return (staff_id, (external_name or "").lower(), external_ethnic_category, role)
 
 
-def _apply_panel(owner, stage, rows, staff, record: DataImport, actor) -> None:
-    from app.recruitment.services import panel_for
+def _panels_of(wanted: dict) -> dict:
+    """The existing panels of the owners and stages in the file, by (kind, owner id, stage)."""
+    panel_t = Panel.__table__
+    found = {}
+    for kind in ("vacancy", "batch"):
+        owner_ids = {owner_id for k, owner_id, _stage in wanted if k == kind}
+        column = panel_t.c[f"{kind}_id"]
+        for panel in bulk.select_among(
+            (
+                panel_t.c.id,
+                column.label("owner_id"),
+                panel_t.c.stage,
+                panel_t.c.status,
+                panel_t.c.exception_reason,
+                panel_t.c.version,
+            ),
+            column,
+            owner_ids,
+        ):
+            found[(kind, panel.owner_id, panel.stage)] = panel
+    return found
 
-    panel = panel_for(owner, stage)
-    reason = next((r.exception_reason for r in rows if r.exception_reason), None)
-    wanted = [
-        PanelMember(
-            staff_id=staff[r.staff_number].id if r.staff_number else None,
-            external_name=r.external_name or None,
-            external_ethnic_category=r.ethnic_category,
-            role=r.role,
-        )
-        for r in rows
-    ]
-    same = (
-        sorted(map(_member_key, panel.members), key=str)
-        == sorted(map(_member_key, wanted), key=str)
-        and panel.status == "confirmed"
-        and panel.exception_reason == reason
-    )
-    if same:
-        record.rows_unchanged += len(rows)
-        return
-    if panel.members or panel.status == "confirmed":
-        record.rows_updated += len(rows)
-    else:
-        record.rows_added += len(rows)
-    panel.members.clear()
-    db.session.flush()
-    panel.members.extend(wanted)
-    panel.status = "confirmed"
-    panel.exception_reason = reason
-    db.session.flush()
-    bump(panel)
-    audit.record(
-        panel.organisation_id,
-        actor,
-        "panel.imported",
-        "panel",
-        panel.id,
-        {"reference": owner.reference, "stage": stage, "members": len(rows)},
-        reason=reason,
+
+def _insert_rows_for_new_panels(org_id: int, wanted: dict, panels: dict) -> None:
+    bulk.insert_rows(
+        Panel.__table__,
+        [
+            {
+                "organisation_id": org_id,
+                "vacancy_id": owner_id if kind == "vacancy" else None,
+                "batch_id": owner_id if kind == "batch" else None,
+                "stage": stage,
+                "status": "draft",
+                "method": "",
+                "assessment": "",
+                "version": 1,
+            }
+            for kind, owner_id, stage in wanted
+            if (kind, owner_id, stage) not in panels
+        ],
     )

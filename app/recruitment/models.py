@@ -32,7 +32,11 @@ class Batch(db.Model):
     """One interview round for several vacancies (DOMAIN.md section 10)."""
 
     __tablename__ = "batch"
-    __table_args__ = (UniqueConstraint("organisation_id", "reference"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "reference"),
+        Index("ix_batch_org_created", "organisation_id", "created_at", "id"),
+        Index("ix_batch_org_status", "organisation_id", "status", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(
@@ -67,6 +71,9 @@ class Vacancy(db.Model):
         UniqueConstraint("organisation_id", "reference"),
         CheckConstraint("posts >= 1", name="posts_positive"),
         Index("ix_vacancy_org_decision", "organisation_id", "decision_date"),
+        Index("ix_vacancy_org_created", "organisation_id", "created_at", "id"),
+        Index("ix_vacancy_org_status", "organisation_id", "status", "created_at"),
+        Index("ix_vacancy_org_band", "organisation_id", "pay_band", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -183,6 +190,7 @@ class Panel(db.Model):
         CheckConstraint("(vacancy_id IS NULL) <> (batch_id IS NULL)", name="vacancy_or_batch"),
         CheckConstraint("stage IN ('shortlisting', 'interview')", name="stage"),
         CheckConstraint("status IN ('draft', 'confirmed')", name="status"),
+        Index("ix_panel_org_status", "organisation_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,15 +3,23 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, func, literal, or_, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
+from app.pagination import SortKey, ordered
 from app.recruitment import panel_rules
 from app.recruitment.models import Application, Batch, Panel, PanelMember, PoolMember, Vacancy
 from app.timeutil import today_london
+from app.workforce.bands import BANDS, band_order
 from app.workforce.ethnicity import WresGroup, sql_group
 from app.workforce.models import OrganisationSettings, Staff
 from app.workforce.wres_year import WresYear
+
+# The long lists' orders, for keyset pagination (the last key is unique in an organisation).
+VACANCY_ORDER = (SortKey(Vacancy.created_at, descending=True), SortKey(Vacancy.id, descending=True))
+BATCH_ORDER = (SortKey(Batch.created_at, descending=True), SortKey(Batch.id, descending=True))
+POOL_ORDER = (SortKey(Staff.full_name), SortKey(PoolMember.id))
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,7 @@ def vacancy_list_query(base: Select, filters: RecruitmentFilters, user_id: int |
     if filters.year:
         year = WresYear(filters.year)
         query = query.where(Vacancy.decision_date.between(year.start, year.end))
-    return query.order_by(Vacancy.created_at.desc(), Vacancy.id.desc())
+    return ordered(query, VACANCY_ORDER)
 
 
 def batch_list_query(base: Select, filters: RecruitmentFilters, user_id: int | None) -> Select:
@@ -58,7 +66,7 @@ def batch_list_query(base: Select, filters: RecruitmentFilters, user_id: int | N
     if filters.year:
         year = WresYear(filters.year)
         query = query.where(Batch.decision_date.between(year.start, year.end))
-    return query.order_by(Batch.created_at.desc(), Batch.id.desc())
+    return ordered(query, BATCH_ORDER)
 
 
 def outcome_counts(owner) -> dict[str, int]:
@@ -87,6 +95,15 @@ class ComplianceReport:
     panels_compliant: int = 0
     exceptions: list[dict] = field(default_factory=list)
     breaches: list[dict] = field(default_factory=list)
+    # Set when only the counts were asked for (home page, dashboard): the lists stay empty.
+    exception_count: int | None = None
+    breach_count: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.exception_count is None:
+            self.exception_count = len(self.exceptions)
+        if self.breach_count is None:
+            self.breach_count = len(self.breaches)
 
     def as_json(self) -> dict:
         return {
@@ -98,37 +115,17 @@ class ComplianceReport:
         }
 
 
-def panel_compliance(
-    organisation_id: int, year: int | None = None, today: date | None = None
-) -> ComplianceReport:
-    """Confirmed panels against the organisation's rule: three queries whatever the count."""
-    today = today or today_london()
+def _compliance_panels(organisation_id: int, year: int | None, today: date):
+    """Confirmed panels with whether each meets the organisation's rule, all in SQL.
+
+    The rule (panel_rules.unmet_counts) is written here as a column so the counts are one
+    grouped query and the lists read only the panels that break it.
+    """
     settings = db.session.get(OrganisationSettings, organisation_id)
     rule = panel_rules.PanelRule.from_settings(settings)
     trained_since = (
         panel_rules.months_before(today, rule.training_months) if rule.training_months else None
     )
-
-    panels = (
-        select(
-            Panel.id,
-            Panel.stage,
-            Panel.exception_reason,
-            Panel.batch_id,
-            Vacancy.reference.label("vacancy_reference"),
-            Vacancy.pay_band,
-            Batch.reference.label("batch_reference"),
-        )
-        .outerjoin(Vacancy, Panel.vacancy_id == Vacancy.id)
-        .outerjoin(Batch, Panel.batch_id == Batch.id)
-        .where(Panel.organisation_id == organisation_id, Panel.status == "confirmed")
-    )
-    if year:
-        wres_year = WresYear(year)
-        decided = func.coalesce(Vacancy.decision_date, Batch.decision_date)
-        panels = panels.where(decided.between(wres_year.start, wres_year.end))
-    panel_rows = db.session.execute(panels.order_by(Panel.id)).all()
-
     category = func.coalesce(Staff.ethnic_category, PanelMember.external_ethnic_category, "99")
     untrained = (
         func.count().filter(
@@ -138,48 +135,93 @@ def panel_compliance(
         if trained_since
         else literal(0)
     )
-    counts = {
-        row.panel_id: row
-        for row in db.session.execute(
-            select(
-                PanelMember.panel_id,
-                func.count().filter(sql_group(category) == WresGroup.BME.value).label("bme"),
-                func.count().filter(PanelMember.role == "independent").label("independent"),
-                untrained.label("untrained"),
-            )
-            .join(Panel, PanelMember.panel_id == Panel.id)
-            .outerjoin(Staff, PanelMember.staff_id == Staff.id)
-            .outerjoin(
-                PoolMember,
-                (PoolMember.staff_id == Staff.id) & (PoolMember.organisation_id == organisation_id),
-            )
-            .where(Panel.organisation_id == organisation_id, Panel.status == "confirmed")
-            .group_by(PanelMember.panel_id)
+    members = (
+        select(
+            PanelMember.panel_id,
+            func.count().filter(sql_group(category) == WresGroup.BME.value).label("bme"),
+            func.count().filter(PanelMember.role == "independent").label("independent"),
+            untrained.label("untrained"),
         )
-    }
-    batch_bands: dict[int, list[str]] = {}
-    for batch_id, band in db.session.execute(
-        select(Vacancy.batch_id, Vacancy.pay_band).where(
-            Vacancy.organisation_id == organisation_id, Vacancy.batch_id.is_not(None)
+        .join(Panel, PanelMember.panel_id == Panel.id)
+        .outerjoin(Staff, PanelMember.staff_id == Staff.id)
+        .outerjoin(
+            PoolMember,
+            (PoolMember.staff_id == Staff.id) & (PoolMember.organisation_id == organisation_id),
         )
-    ):
-        batch_bands.setdefault(batch_id, []).append(band)
+        .where(Panel.organisation_id == organisation_id, Panel.status == "confirmed")
+        .group_by(PanelMember.panel_id)
+        .subquery()
+    )
+    bme = func.coalesce(members.c.bme, 0)
+    meets = [bme >= rule.min_bme_members]
+    if rule.independent_required:
+        meets.append(func.coalesce(members.c.independent, 0) > 0)
+    if trained_since:
+        meets.append(func.coalesce(members.c.untrained, 0) == 0)
+    if rule.min_band is not None:
+        # panel_rules.applies_to: any post served at or above the minimum band (an unknown band
+        # sorts above every known one, so "not below" is the same test).
+        below = [b for b in BANDS if band_order(b) < band_order(rule.min_band)]
+        batch_post = aliased(Vacancy)
+        applies = or_(
+            and_(Panel.vacancy_id.is_not(None), Vacancy.pay_band.not_in(below)),
+            and_(
+                Panel.batch_id.is_not(None),
+                select(batch_post.id)
+                .where(batch_post.batch_id == Panel.batch_id, batch_post.pay_band.not_in(below))
+                .exists(),
+            ),
+        )
+        compliant = or_(~applies, and_(*meets))
+    else:
+        compliant = and_(*meets)
+    compliant = case((compliant, 1), else_=0)
+    panels = (
+        select(Panel.id)
+        .outerjoin(Vacancy, Panel.vacancy_id == Vacancy.id)
+        .outerjoin(Batch, Panel.batch_id == Batch.id)
+        .outerjoin(members, members.c.panel_id == Panel.id)
+        .where(Panel.organisation_id == organisation_id, Panel.status == "confirmed")
+    )
+    if year:
+        wres_year = WresYear(year)
+        decided = func.coalesce(Vacancy.decision_date, Batch.decision_date)
+        panels = panels.where(decided.between(wres_year.start, wres_year.end))
+    return panels, compliant
 
-    report = ComplianceReport(year=year)
-    for row in panel_rows:
-        count = counts.get(row.id)
-        bands = batch_bands.get(row.batch_id, []) if row.batch_id else [row.pay_band]
-        needs = panel_rules.unmet_counts(
-            rule,
-            bands,
-            bme=count.bme if count else 0,
-            independent=count.independent if count else 0,
-            untrained=count.untrained if count else 0,
+
+def panel_compliance(
+    organisation_id: int,
+    year: int | None = None,
+    today: date | None = None,
+    *,
+    listed: bool = True,
+) -> ComplianceReport:
+    """Confirmed panels against the organisation's rule: one grouped query for the counts and,
+    when `listed`, one for the panels that break it, whatever the number of panels."""
+    panels, compliant = _compliance_panels(organisation_id, year, today or today_london())
+    has_exception = func.coalesce(Panel.exception_reason, "") != ""
+    total, met, excepted = db.session.execute(
+        panels.with_only_columns(
+            func.count(),
+            func.coalesce(func.sum(compliant), 0),
+            func.count().filter((compliant == 0) & has_exception),
         )
-        report.panels_total += 1
-        if not needs:
-            report.panels_compliant += 1
-            continue
+    ).one()
+    report = ComplianceReport(year=year, panels_total=total, panels_compliant=met)
+    if not listed:
+        report.exception_count, report.breach_count = excepted, total - met - excepted
+        return report
+    for row in db.session.execute(
+        panels.with_only_columns(
+            Panel.stage,
+            Panel.exception_reason,
+            Vacancy.reference.label("vacancy_reference"),
+            Batch.reference.label("batch_reference"),
+        )
+        .where(compliant == 0)
+        .order_by(Panel.id)
+    ):
         entry = {
             "vacancy_reference": row.vacancy_reference,
             "batch_reference": row.batch_reference,
@@ -189,15 +231,16 @@ def panel_compliance(
             report.exceptions.append({**entry, "reason": row.exception_reason})
         else:
             report.breaches.append(entry)
+    report.exception_count, report.breach_count = len(report.exceptions), len(report.breaches)
     return report
 
 
 def pool_query(organisation_id: int) -> Select:
-    return (
+    return ordered(
         select(PoolMember)
         .join(Staff)
-        .where(PoolMember.organisation_id == organisation_id, PoolMember.active.is_(True))
-        .order_by(Staff.full_name)
+        .where(PoolMember.organisation_id == organisation_id, PoolMember.active.is_(True)),
+        POOL_ORDER,
     )
 
 

@@ -23,7 +23,7 @@ from app.accounts.scoping import get_scoped_or_404, scoped
 from app.extensions import db
 from app.import_history import DataImport
 from app.numbers import ascii_int
-from app.pagination import paginate
+from app.pagination import paginate, paginate_keyset
 from app.recruitment import events, imports, queries, services
 from app.recruitment.forms import (
     ApplicantEthnicityForm,
@@ -92,9 +92,10 @@ def _year_choices() -> list[int]:
 @roles_required(*MANAGERS)
 def vacancy_list():
     filters = _filters()
-    page = paginate(
+    page = paginate_keyset(
         queries.vacancy_list_query(scoped(Vacancy), filters, current_user.id),
         current_app.config["PAGE_SIZE"],
+        queries.VACANCY_ORDER,
     )
     return render_template(
         "recruitment/vacancy_list.html",
@@ -110,9 +111,10 @@ def vacancy_list():
 @roles_required(*MANAGERS)
 def batch_list():
     filters = _filters()
-    page = paginate(
+    page = paginate_keyset(
         queries.batch_list_query(scoped(Batch), filters, current_user.id),
         current_app.config["PAGE_SIZE"],
+        queries.BATCH_ORDER,
     )
     return render_template(
         "recruitment/batch_list.html",
@@ -802,8 +804,10 @@ def pool():
             db.session.commit()
             flash(f"{staff.full_name} added to the panel pool.")
             return redirect(url_for("recruitment.pool"))
-    page = paginate(
-        queries.pool_query(current_user.organisation_id), current_app.config["PAGE_SIZE"]
+    page = paginate_keyset(
+        queries.pool_query(current_user.organisation_id),
+        current_app.config["PAGE_SIZE"],
+        queries.POOL_ORDER,
     )
     return render_template(
         "recruitment/pool.html", form=form, page=page, remove_form=OutcomesForm()

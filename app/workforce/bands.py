@@ -3,6 +3,7 @@
 Pure rules: no Flask, no database.
 """
 
+import functools
 import re
 
 AFC_BANDS = ("under-1", "1", "2", "3", "4", "5", "6", "7", "8a", "8b", "8c", "8d", "9", "VSM")
@@ -66,6 +67,8 @@ def _fold(text: str | None) -> str:
     return " ".join((text or "").strip().lower().split())
 
 
+# Pure, and an import asks the same few spellings hundreds of thousands of times.
+@functools.lru_cache(maxsize=4096)
 def parse_band(text: str | None) -> str:
     """The band slug for a spelling such as "Band 8a", "8A", "Very Senior Manager"."""
     folded = _fold(text)
@@ -85,6 +88,8 @@ def parse_band(text: str | None) -> str:
     )
 
 
+# Pure, and an import asks the same few spellings hundreds of thousands of times.
+@functools.lru_cache(maxsize=4096)
 def parse_staff_group(text: str | None) -> str:
     folded = _fold(text)
     if folded in _STAFF_GROUP_SPELLINGS:
@@ -95,6 +100,8 @@ def parse_staff_group(text: str | None) -> str:
     )
 
 
+# Pure, and an import asks the same few spellings hundreds of thousands of times.
+@functools.lru_cache(maxsize=4096)
 def parse_board_role(text: str | None) -> str | None:
     folded = _fold(text)
     if folded == "":

@@ -13,10 +13,12 @@ from app.csvimport import ImportRefused, read_rows
 from app.extensions import db
 from app.import_jobs import refuse_if_busy
 from app.uploads import RACE
-from app.workforce import services
+from app.workforce import peer_groups, services
 from app.workforce.models import Organisation
 
 orgs_cli = AppGroup("orgs", help="Organisations.")
+_TYPE_HELP = "Benchmarking type: " + ", ".join(peer_groups.ORGANISATION_TYPES) + "."
+_SIZE_HELP = "Benchmarking size band: " + ", ".join(peer_groups.SIZE_BANDS) + "."
 staff_cli = AppGroup("staff", help="Staff records.")
 
 PROGRESS_FROM_ROWS = 2000
@@ -26,14 +28,47 @@ PROGRESS_FROM_ROWS = 2000
 @click.argument("code")
 @click.option("--name", required=True, help="The organisation's name.")
 @click.option("--region", default="", help="NHS England region, for regional viewers.")
-def add_org(code: str, name: str, region: str) -> None:
+@click.option("--type", "organisation_type", default="", help=_TYPE_HELP)
+@click.option("--size-band", default="", help=_SIZE_HELP)
+def add_org(code: str, name: str, region: str, organisation_type: str, size_band: str) -> None:
     """Create an organisation with the default settings."""
+    kind, size = _peer_group(organisation_type, size_band)
     try:
         organisation = services.create_organisation(code, name, region)
     except services.OrganisationError as exc:
         fail(str(exc))
+    services.set_peer_group(organisation, kind, size, None)
     db.session.commit()
     click.echo(f"Added organisation {organisation.code}: {organisation.name}", err=True)
+
+
+@orgs_cli.command("set")
+@click.argument("code")
+@click.option("--region", default=None, help="NHS England region, for regional viewers.")
+@click.option("--type", "organisation_type", default=None, help=_TYPE_HELP)
+@click.option("--size-band", default=None, help=_SIZE_HELP)
+def set_org(code: str, region: str | None, organisation_type: str | None, size_band: str | None):
+    """Change an organisation's region or benchmarking peer group (type and size band)."""
+    try:
+        organisation = services.resolve_organisation(code)
+    except services.OrganisationError as exc:
+        fail(str(exc))
+    kind, size = _peer_group(
+        organisation.organisation_type if organisation_type is None else organisation_type,
+        organisation.size_band if size_band is None else size_band,
+    )
+    services.set_peer_group(organisation, kind, size, None)
+    if region is not None and region.strip() != organisation.region:
+        services.set_region(organisation, region.strip())
+    db.session.commit()
+    click.echo(f"Updated organisation {organisation.code}", err=True)
+
+
+def _peer_group(organisation_type: str, size_band: str) -> tuple[str, str]:
+    try:
+        return peer_groups.parse_type(organisation_type), peer_groups.parse_size_band(size_band)
+    except ValueError as exc:
+        fail(str(exc))
 
 
 @orgs_cli.command("list")
@@ -42,7 +77,18 @@ def list_orgs(as_json: bool) -> None:
     """List organisations."""
     rows = db.session.scalars(select(Organisation).order_by(Organisation.code)).all()
     if as_json:
-        emit_json([{"code": o.code, "name": o.name} for o in rows])
+        emit_json(
+            [
+                {
+                    "code": o.code,
+                    "name": o.name,
+                    "region": o.region,
+                    "type": o.organisation_type,
+                    "size_band": o.size_band,
+                }
+                for o in rows
+            ]
+        )
     else:
         for organisation in rows:
             click.echo(f"{organisation.code}\t{organisation.name}")

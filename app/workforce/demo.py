@@ -33,6 +33,7 @@ LOGINS = [
     (f"chair@{DOMAIN}", Role.CHAIR.value),
     (f"leader@{DOMAIN}", Role.SENIOR_LEADER.value),
     (f"regional@{DOMAIN}", Role.REGIONAL_VIEWER.value),
+    (f"national@{DOMAIN}", Role.NATIONAL_VIEWER.value),
 ]
 
 # band: (share of the workforce, BME share of known ethnicities, staff group)
@@ -59,6 +60,28 @@ UNKNOWN_SHARE = 0.05
 WHITE_CODES = ["A"] * 16 + ["B", "C", "CP"]
 BME_CODES = ["H"] * 5 + ["N"] * 4 + ["J"] * 2 + ["M", "L", "L", "K", "P", "R", "S", "D", "F", "G"]
 UNKNOWN_CODES = ["Z", "99", ""]
+# Annual basic pay ranges (pounds, lowest to highest point), near the 2025/26 Agenda for Change
+# and medical scales, for the demo's pay columns (the ethnicity pay gap).
+PAY_RANGES = {
+    "1": (24_465, 24_465),
+    "2": (24_465, 24_465),
+    "3": (24_937, 26_598),
+    "4": (27_485, 30_162),
+    "5": (31_049, 37_796),
+    "6": (38_682, 46_580),
+    "7": (47_810, 54_710),
+    "8a": (55_690, 62_682),
+    "8b": (64_455, 74_896),
+    "8c": (76_965, 88_682),
+    "8d": (91_342, 105_337),
+    "9": (109_179, 125_637),
+    "VSM": (130_000, 185_000),
+    "consultant": (109_725, 145_478),
+    "non-consultant-career-grade": (52_530, 82_400),
+    "trainee": (38_831, 73_992),
+    "other-medical": (50_000, 90_000),
+}
+PART_TIME_HOURS = ["22.5", "30", "15", "33.75"]
 
 FIRST_NAMES = {
     WresGroup.WHITE: [
@@ -217,6 +240,30 @@ def _rows(staff_count: int, rng: random.Random, today: date, org: str) -> list[d
     return rows
 
 
+def _add_pay(rows: list[dict[str, str]], rng: random.Random, today: date) -> None:
+    """Pay columns for everyone with a band: a point in the band's range rising with service,
+    full or part time, mostly as annual pay with contracted hours and some as an hourly rate.
+    Synthetic: BME staff sit a little lower within their band on average, as many trusts'
+    first pay gap reports found, so the demo's gap has something to show."""
+    for row in rows:
+        band = row["pay_band"]
+        if not band:
+            continue  # non-executive directors are not paid on a band
+        low, high = PAY_RANGES[band]
+        years = (today - date.fromisoformat(row["start_date"])).days / 365.25
+        position = min(1.0, years / 8) * 0.8 + rng.random() * 0.2
+        if group_of(row["ethnic_category"] or None) == WresGroup.BME:
+            position = max(0.0, position - 0.08)
+        annual = round(low + (high - low) * position, 2)
+        hours = "37.5" if rng.random() < 0.8 else rng.choice(PART_TIME_HOURS)
+        annual_for_hours = round(annual * float(hours) / 37.5, 2)
+        if rng.random() < 0.1:
+            row["hourly_rate"] = f"{annual / (37.5 * 52.143):.2f}"
+        else:
+            row["annual_basic_pay"] = f"{annual_for_hours:.2f}"
+            row["contracted_hours"] = hours
+
+
 def seed(
     staff_count: int = 6000,
     seed_value: int = 2028,
@@ -252,6 +299,8 @@ def seed(
     )
     for email, row in people.items():
         row["email"] = email
+    # Its own random stream, so the staff and board drawn above stay as they were without pay.
+    _add_pay(rows, random.Random(seed_value + 1), today)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
     writer.writeheader()
@@ -262,7 +311,7 @@ def seed(
     for email, role in LOGINS if logins else []:
         row = people.get(email)
         if row is None:
-            continue  # the regional viewer belongs to the regional team, not a trust
+            continue  # regional and national viewers belong to their teams, not a trust
         accounts.create_user(
             organisation.id,
             email,

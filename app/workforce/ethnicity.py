@@ -4,6 +4,7 @@ Pure rules: no Flask, no database. Import files carry bare codes, local sub-code
 ESR labels ("A White - British"); all of them normalise to a stored code here.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -84,6 +85,8 @@ def group_of(code: str | None) -> WresGroup:
     return WresGroup.UNKNOWN
 
 
+# Pure, and an import asks the same few spellings hundreds of thousands of times.
+@functools.lru_cache(maxsize=4096)
 def parse_ethnicity(text: str | None) -> Ethnicity:
     """Read a code, a sub-code, an ESR label or a category name; raise EthnicityError otherwise."""
     raw = (text or "").strip()

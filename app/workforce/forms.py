@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 from app.forms import AppForm, DayMonthYearField
 from app.workforce.bands import AFC_BANDS, band_name
 from app.workforce.models import JUSTIFICATION_POLICIES
+from app.workforce.peer_groups import ORGANISATION_TYPES, SIZE_BAND_NAMES
 
 
 class StaffUploadForm(AppForm):
@@ -91,6 +92,18 @@ class SettingsForm(AppForm):
     )
     mentoring_counts_non_consultant_medical = BooleanField(
         "Mentoring of non-consultant medical grades counts toward the commitment"
+    )
+    organisation_type = SelectField(
+        "Type of organisation",
+        default="",
+        choices=[SelectChoice("", "Not set")]
+        + [SelectChoice(k, v) for k, v in ORGANISATION_TYPES.items()],
+    )
+    size_band = SelectField(
+        "Size",
+        default="",
+        choices=[SelectChoice("", "Not set")]
+        + [SelectChoice(k, v) for k, v in SIZE_BAND_NAMES.items()],
     )
 
     def validate_non_adverse_high(self, field):

@@ -14,9 +14,10 @@ that, a person or a change first seen in a later extract counts from that extrac
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import aliased
 
+from app import bulk
 from app.extensions import db
 from app.import_history import DataImport
 from app.metrics.models import WresYearSnapshot
@@ -34,6 +35,7 @@ FIELDS = (
     "board_voting",
     "start_date",
     "leaving_date",
+    "hourly_pay",  # the pay gap is "as at 31 March" too
 )
 
 
@@ -202,8 +204,7 @@ def record_import(
         }
         for staff, names in changed
     ]
-    if rows:
-        db.session.execute(insert(StaffHistory), rows)
+    bulk.insert_rows(StaffHistory.__table__, rows)
     return len(rows)
 
 

@@ -31,6 +31,10 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     # NHS England region, e.g. "London": regional viewers see the organisations of their own.
     region: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # Peer group for benchmarking (codes in app/workforce/peer_groups.py); "" until HR or the
+    # organisation list sets it.
+    organisation_type: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    size_band: Mapped[str] = mapped_column(String(20), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     settings: Mapped["OrganisationSettings"] = relationship(
@@ -101,6 +105,10 @@ class Staff(db.Model):
         ),
         Index("ix_staff_org_email", "organisation_id", "email"),
         Index("ix_staff_org_band", "organisation_id", "pay_band"),
+        Index("ix_staff_org_name", "organisation_id", "full_name", "staff_number"),
+        Index("ix_staff_org_group", "organisation_id", "staff_group"),
+        Index("ix_staff_org_leaving", "organisation_id", "leaving_date"),
+        Index("ix_staff_org_board", "organisation_id", "board_role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,6 +125,8 @@ class Staff(db.Model):
     board_voting: Mapped[bool] = mapped_column(Boolean, default=False)
     start_date: Mapped[date | None] = mapped_column(Date)
     leaving_date: Mapped[date | None] = mapped_column(Date)
+    # Basic hourly pay in pounds, for the ethnicity pay gap (app/workforce/pay.py); None: not given.
+    hourly_pay: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -210,6 +220,7 @@ class StaffHistory(db.Model):
     board_voting: Mapped[bool] = mapped_column(Boolean)
     start_date: Mapped[date | None] = mapped_column(Date)
     leaving_date: Mapped[date | None] = mapped_column(Date)
+    hourly_pay: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
     # What the import changed: "added", or the attribute names, space-separated.
     changed: Mapped[str] = mapped_column(String(200))
     data_import_id: Mapped[int | None] = mapped_column(

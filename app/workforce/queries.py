@@ -8,6 +8,7 @@ from sqlalchemy import Select, func, or_, select
 from app.accounts.models import User
 from app.extensions import db
 from app.import_history import DataImport
+from app.pagination import SortKey, ordered
 from app.timeutil import today_london
 from app.workforce.ethnicity import WresGroup, sql_group
 from app.workforce.models import Staff, in_post_clause
@@ -49,6 +50,10 @@ class StaffFilters:
     status: str = "in-post"  # "in-post", "left", "all"
 
 
+# The staff list's order, for keyset pagination (staff numbers are unique in an organisation).
+STAFF_ORDER = (SortKey(Staff.full_name), SortKey(Staff.staff_number))
+
+
 def staff_list_query(base: Select, filters: StaffFilters, day: date | None = None) -> Select:
     """Narrow a scoped SELECT of Staff by the list page's filters."""
     query = base
@@ -78,7 +83,7 @@ def staff_list_query(base: Select, filters: StaffFilters, day: date | None = Non
         query = query.where(in_post_clause(day))
     elif filters.status == "left":
         query = query.where(Staff.leaving_date.is_not(None), Staff.leaving_date <= day)
-    return query.order_by(Staff.full_name, Staff.staff_number)
+    return ordered(query, STAFF_ORDER)
 
 
 def user_for_staff(staff: Staff) -> User | None:

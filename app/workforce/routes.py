@@ -12,7 +12,7 @@ from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
 from app.extensions import db
 from app.import_history import IMPORT_KINDS, DataImport
-from app.pagination import paginate
+from app.pagination import paginate, paginate_keyset
 from app.uploads import run_upload
 from app.workforce import history, queries, services
 from app.workforce.bands import BANDS, BOARD_ROLE_NAMES, STAFF_GROUP_NAMES, band_name
@@ -39,8 +39,10 @@ def staff_list():
         else "",
         status=args.get("status", "in-post") if args.get("status") in STATUS_CHOICES else "in-post",
     )
-    page = paginate(
-        queries.staff_list_query(scoped(Staff), filters), current_app.config["PAGE_SIZE"]
+    page = paginate_keyset(
+        queries.staff_list_query(scoped(Staff), filters),
+        current_app.config["PAGE_SIZE"],
+        queries.STAFF_ORDER,
     )
     return render_template(
         "workforce/staff_list.html",
@@ -103,6 +105,9 @@ def import_job(job_id: int):
     back = {
         "staff": url_for("workforce.import_history"),
         "mentoring": url_for("mentoring.imports_page"),
+        "survey": url_for("survey.imports_page"),
+        "disciplinary": url_for("wres_return.imports_page", kind="disciplinary"),
+        "training": url_for("wres_return.imports_page", kind="training"),
     }.get(job.kind, url_for("recruitment.imports_page"))
     return render_template("workforce/import_job.html", job=job, back=back)
 
@@ -119,6 +124,8 @@ def settings():
     if request.method == "GET":
         form.default_turnover.data = current.default_turnover * 100
         form.panel_rule_min_band.data = current.panel_rule_min_band or ""
+        form.organisation_type.data = current_user.organisation.organisation_type
+        form.size_band.data = current_user.organisation.size_band
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in services.SETTING_FIELDS}
         values["default_turnover"] = (form.default_turnover.data / Decimal(100)).quantize(
@@ -126,6 +133,12 @@ def settings():
         )
         values["panel_rule_min_band"] = form.panel_rule_min_band.data or None
         changed = services.update_settings(current, values, current_user)
+        changed += services.set_peer_group(
+            current_user.organisation,
+            form.organisation_type.data,
+            form.size_band.data,
+            current_user,
+        )
         db.session.commit()
         flash(f"Settings saved ({len(changed)} changed)." if changed else "No settings changed.")
         return redirect(url_for("workforce.settings"))

@@ -6,8 +6,10 @@ Every row is checked and every problem kept, so HR sees the whole list at once.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from app.csvimport import ImportRefused, Problem, Row, read_rows
+from app.workforce import pay
 from app.workforce.bands import BandError, parse_band, parse_board_role, parse_staff_group
 from app.workforce.ethnicity import EthnicityError, parse_ethnicity
 
@@ -23,13 +25,14 @@ COLUMNS = (
     "board_voting",
     "start_date",
     "leaving_date",
+    *pay.COLUMNS,  # pay gap hook: optional pay columns, read by app/workforce/pay.py
 )
 REQUIRED = ("staff_number", "pay_band", "staff_group")
 # What the staff table holds; other columns are codes, at most csvimport.DEFAULT_MAX_LENGTH.
 MAX_LENGTHS = {"staff_number": 30, "email": 254, "full_name": 200}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StaffRow:
     line: int
     staff_number: str
@@ -43,6 +46,10 @@ class StaffRow:
     board_voting: bool
     start_date: date | None
     leaving_date: date | None
+    # Pay gap hook: hourly pay (None when not given); pay_in_file False when the extract has no
+    # pay column at all, so its import leaves pay as it was.
+    hourly_pay: Decimal | None = None
+    pay_in_file: bool = False
 
 
 def _looks_like_email(text: str) -> bool:
@@ -96,6 +103,7 @@ def _parse_row(row: Row) -> StaffRow | None:
             f"{leaving_date.isoformat()} is before the start date "
             f"{start_date.isoformat()}: expected a date on or after it",
         )
+    hourly_pay = pay.parse_pay(row)  # pay gap hook
     if row.problems:
         return None
     return StaffRow(
@@ -111,6 +119,8 @@ def _parse_row(row: Row) -> StaffRow | None:
         board_voting=board_voting,
         start_date=start_date,
         leaving_date=leaving_date,
+        hourly_pay=hourly_pay,
+        pay_in_file=pay.in_file(row),
     )
 
 

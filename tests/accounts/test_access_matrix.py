@@ -24,9 +24,10 @@ and for non-ASCII digits, which must not reach the view (404).
 """
 
 import itertools
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from werkzeug.routing import IntegerConverter, Rule
@@ -34,6 +35,8 @@ from werkzeug.routing import IntegerConverter, Rule
 from app import MAX_DATABASE_ID, create_app, import_jobs
 from app.accounts import services as accounts
 from app.accounts.roles import Role
+from app.benchmarking import services as benchmarking
+from app.benchmarking import synthetic
 from app.extensions import db, limiter
 from app.goals import planning
 from app.goals import services as goals
@@ -49,7 +52,8 @@ from app.timeutil import today_london
 from tests import factories
 from tests.conftest import _empty_tables, sign_in
 
-HR, RM, CH, SL, RV = (r.value for r in Role)
+HR, RM, CH, SL, RV, NV = (r.value for r in Role)
+VIEWERS = (RV, NV)
 EVERYONE = frozenset(r.value for r in Role)
 ANONYMOUS = "anonymous"
 ROLES = (*sorted(EVERYONE), ANONYMOUS)
@@ -76,6 +80,7 @@ class Scope:
     notifications: dict[str, int]  # by the role that opens it
     invitation: str
     import_job: int  # a background import's progress page
+    organisation: int  # the organisation itself, with published figures (benchmarking)
     goal_set: int = 0  # the organisation's proposed goals
     action: int = 0  # an action in the plan: the senior leader's own ("own"), or not
 
@@ -195,6 +200,12 @@ def _organisation(code: str, manager=None):
     token = accounts.issue_invitation(invited, timedelta(days=7), users[HR])
 
     job = import_jobs.queue(organisation.id, "staff", "big.csv", b"staff_number\n1\n", users[HR])
+    # Published figures for the benchmarking pages (organisations in the viewers' region).
+    rng = random.Random(len(code))
+    plain = synthetic.plain_counts(rng, synthetic.trust(rng), 2026)
+    benchmarking.store(
+        organisation, 2026, date(2026, 3, 31), synthetic.published(code, 2026, plain)
+    )
     db.session.flush()
     years = planning.goal_years(2026, 2028)
     goal_set = goals.propose(
@@ -225,6 +236,7 @@ def _organisation(code: str, manager=None):
         ).id
 
     common = dict(
+        organisation=organisation.id,
         import_job=job.id,
         leader=leader.id,
         staff=staff.id,
@@ -488,7 +500,6 @@ EXPECTATIONS: dict[str, Expect] = {
     "metrics.download": E(
         [HR, CH], lambda _s, _r: [{"fmt": "csv"}, {"fmt": "xlsx"}], org_scoped=False
     ),
-    "metrics.regional": E([RV]),
     # Goals and the action plan: HR proposes and changes proposals, a chair or HR approves;
     # an action's owner (whatever their role) reads it and records progress.
     "goals.index": E([HR, CH]),
@@ -509,6 +520,40 @@ EXPECTATIONS: dict[str, Expect] = {
     "board_report.index": E([HR, CH]),
     "board_report.download": E(
         [HR, CH], lambda _s, _r: [{"fmt": "html"}, {"fmt": "pdf"}], org_scoped=False
+    ),
+    # The regional view's old address leads to the benchmarking page.
+    "metrics.regional": E(VIEWERS),
+    # Benchmarking: national and regional teams, published figures only. Which organisations
+    # a viewer may open is decided by region (tests/benchmarking), not by the viewer's own
+    # organisation, so only "own" is asked here.
+    "benchmarking.index": E(VIEWERS),
+    "benchmarking.download": E(VIEWERS),
+    "benchmarking.organisation": E(
+        VIEWERS, lambda s, _r: {"organisation_id": s.organisation}, org_scoped=False
+    ),
+    "benchmarking.organisation_download": E(
+        VIEWERS, lambda s, _r: {"organisation_id": s.organisation}, org_scoped=False
+    ),
+    # Staff survey (indicators 5 to 8) and the ethnicity pay gap: aggregates for HR and the
+    # chair; only HR imports survey results.
+    "survey.imports_page": E([HR]),
+    "survey.dashboard": E([HR, CH]),
+    "survey.chart": E([HR, CH]),
+    "paygap.dashboard": E([HR, CH]),
+    "paygap.chart": E(
+        [HR, CH],
+        lambda _s, _r: [{"name": n} for n in ("quartiles", "breakdown")],
+        org_scoped=False,
+    ),
+    # Indicators 3 and 4: their dashboard section for HR and the chair; HR imports the files.
+    "wres_return.section": E([HR, CH]),
+    "wres_return.chart": E(
+        [HR, CH],
+        lambda _s, _r: [{"name": n} for n in ("indicator3-trend", "indicator4-trend")],
+        org_scoped=False,
+    ),
+    "wres_return.imports_page": E(
+        [HR], lambda _s, _r: [{"kind": "disciplinary"}, {"kind": "training"}], org_scoped=False
     ),
     # Each user's own inbox; someone else's message is not found.
     "notifications.inbox": E(EVERYONE),

@@ -25,7 +25,9 @@ def test_hr_uploads_staff_and_finds_a_person(page, db, organisation, examples):
     page.get_by_role("link", name="Imports").click()
     page.locator("input[type=file]").set_input_files(str(examples / "staff.csv"))
     page.get_by_role("button", name="Import file").click()
-    page.get_by_text("Imported staff.csv: 9 rows: 9 added, 0 updated, 0 unchanged.").wait_for()
+    page.get_by_text(
+        "Imported staff.csv: 9 rows: 9 added, 0 updated, 0 unchanged; dates read as YYYY-MM-DD."
+    ).wait_for()
 
     page.get_by_role("link", name="Staff", exact=True).click()
     page.get_by_label("Name, staff number or email").fill("mensah")

@@ -191,3 +191,18 @@ def test_demo_trust_gives_one_aspiration_everywhere_and_publishes_safely(
         published_csv = _csv(_export(runner, tmp_path, year, "csv", publish=True))
         xlsx = _export(runner, tmp_path, year, "xlsx", publish=True)
         assert "*" in _published_counts_ok(published_csv, xlsx)
+        # The staff survey (its autumn inside the year, when it has run) and the pay gap, in
+        # both formats, published too.
+        indicators = {r["indicator"] for r in csv_rows}
+        survey_ran = date(year - 1, 12, 31) < today
+        assert ({"5", "6", "7", "8"} <= indicators) == survey_ran, year
+        gap = next(
+            r
+            for r in published_csv
+            if r["indicator"] == "pay-gap"
+            and r["band"] == "all"
+            and r["staff_group"] == "all"
+            and r["measure"] == "mean-gap-percent"
+        )
+        assert gap["value"] not in ("", "*")
+        assert {"Indicators 5 to 8", "Pay gap"} <= set(load_workbook(xlsx).sheetnames)

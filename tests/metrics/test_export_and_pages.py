@@ -8,7 +8,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, insert
 
+from app.benchmarking import services as benchmarking
 from app.extensions import db as _db
+from app.metrics import year_snapshots
 from app.recruitment.models import Applicant, Application, Vacancy
 from tests import factories
 from tests.conftest import sign_in
@@ -41,7 +43,15 @@ def test_csv_export_is_the_long_table(trust, runner, tmp_path):
     assert result.exit_code == 0, result.output
     rows = _rows(out)
     assert list(rows[0]) == COLUMNS
-    assert {r["indicator"] for r in rows} == {"1", "2", "9", "aspiration"}
+    # No survey imported: no indicator 5 to 8 rows; the pay gap is there, with no one paid.
+    assert {r["indicator"] for r in rows} == {"1", "2", "3", "4", "9", "aspiration", "pay-gap"}
+    whole = next(r for r in rows if r["indicator"] == "pay-gap" and r["band"] == "all")
+    assert (whole["measure"], whole["white"], whole["bme"], whole["unknown"]) == (
+        "staff-with-pay",
+        "0",
+        "0",
+        "0",
+    )
     total = next(r for r in rows if r["indicator"] == "1" and r["staff_group"] == "all")
     assert (total["band"], total["measure"], total["white"], total["bme"], total["unknown"]) == (
         "all",
@@ -112,8 +122,12 @@ def test_xlsx_export_has_a_sheet_per_indicator_and_no_formulas(
     assert book.sheetnames == [
         "Indicator 1",
         "Indicator 2",
+        "Indicator 3",
+        "Indicator 4",
         "Indicator 9",
         "Leadership aspiration",
+        "Indicators 5 to 8",
+        "Pay gap",
         "Notes",
     ]
     for sheet in book.worksheets:
@@ -167,18 +181,21 @@ def test_dashboard_for_hr_and_chair_and_not_for_managers(
     assert manager.get("/dashboard/export.csv").status_code == 403
 
 
-def test_regional_view_suppresses_small_counts(app, client, db, trust):
+def test_regional_view_shows_published_figures_with_small_counts_hidden(app, client, db, trust):
     trust.region = "London"
     team = factories.OrganisationFactory(code="Y56", region="London")
     viewer = factories.UserFactory(organisation=team, roles=("regional-viewer",))
     elsewhere = factories.OrganisationFactory(code="RZZ", name="Elsewhere Trust", region="North")
     factories.StaffFactory(organisation=elsewhere)
+    year_snapshots.store(trust.id, 2026)
+    benchmarking.publish_year(trust, 2026, date(2026, 4, 2))
     db.session.commit()
     sign_in(client, viewer.email)
-    page = client.get("/regional?year=2026").get_data(as_text=True)
+    page = client.get(client.get("/regional?year=2026").headers["Location"]).get_data(as_text=True)
     assert trust.name in page and "Elsewhere Trust" not in page
-    row = page.split(trust.name)[1].split("</tr>")[0]
-    assert "<td>*</td>" in row  # 6 BME staff: a count from 1 to 7
+    download = client.get("/benchmarking/export.csv?year=2026").get_data(as_text=True)
+    row = next(csv.DictReader(io.StringIO(download.lstrip("\ufeff"))))
+    assert row["workforce_bme"] == "*"  # 6 BME staff: a count from 1 to 7
     assert client.get("/dashboard").status_code == 403
 
 

@@ -117,8 +117,112 @@ def organisations(draw):
         "workforce": _row(total),
         "bands": aspiration_rows,
     }
+
+    # Indicators 3 and 4: people counted over staff in post, whose 31 March headcount is
+    # usually indicator 1's whole workforce again (the sum the attacker is given), and the year
+    # before for indicator 3's two-year figure.
+    def year_counts(headcount):
+        return {
+            "headcount": headcount,
+            "count": {g: draw(st.integers(0, min(headcount[g], 12))) for g in GROUPS},
+        }
+
+    def headcount_like(total):
+        if draw(st.booleans()):
+            return dict(total)
+        return {g: draw(count) for g in GROUPS}
+
+    three = {
+        "previous": year_counts({g: draw(count) for g in GROUPS}),
+        "current": year_counts(headcount_like(total)),
+    }
+    four = year_counts(headcount_like(total))
     threshold = draw(st.sampled_from([7, 7, 7, 5, 10]))
-    return export.figures_from("RXX", YEAR, one, two, nine, aspiration, AS_AT), threshold
+    return (
+        export.figures_from(
+            "RXX",
+            YEAR,
+            one,
+            two,
+            nine,
+            aspiration,
+            AS_AT,
+            survey=draw(surveys()),
+            pay_gap=draw(pay_gaps(cells)),
+            three=three,
+            four=four,
+        ),
+        threshold,
+    )
+
+
+gap = st.one_of(st.none(), st.floats(-30, 30, allow_nan=False))
+
+
+@st.composite
+def surveys(draw):
+    """Staff survey results: respondents are counts, percentages rest on them."""
+    indicators = []
+    for indicator in (5, 6, 7, 8):
+        if not draw(st.booleans()):
+            indicators.append({"indicator": indicator, "white_respondents": None})
+            continue
+        item = {"indicator": indicator}
+        for g in ("white", "bme"):
+            n = draw(count)
+            item[f"{g}_respondents"] = n
+            item[f"{g}_percent"] = draw(st.floats(0, 100)) if n else None
+        item["gap_points"] = (
+            None
+            if item["white_percent"] is None or item["bme_percent"] is None
+            else item["bme_percent"] - item["white_percent"]
+        )
+        indicators.append(item)
+    return {"year": YEAR, "survey_year": YEAR - 1, "indicators": indicators}
+
+
+@st.composite
+def pay_gaps(draw, cells):
+    """Staff with pay by band and staff group (bands and groups add up to the whole), four
+    quartiles that add up to the whole too, and gaps resting on the white and BME counts."""
+    with_pay = {key: {g: draw(st.integers(0, c[g])) for g in GROUPS} for key, c in cells.items()}
+
+    def row(counts):
+        return {
+            **{f"{g}_staff": counts[g] for g in GROUPS},
+            "mean_gap_percent": draw(gap),
+            "median_gap_percent": draw(gap),
+        }
+
+    def total(keys):
+        return {g: sum(with_pay[k][g] for k in keys) for g in GROUPS}
+
+    bands = sorted({b for _, b in with_pay}, key=BANDS.index)
+    groups = sorted({sg for sg, _ in with_pay})
+    whole = total(list(with_pay))
+    quartiles = []
+    left = dict(whole)
+    for number in (1, 2, 3, 4):
+        counts = {g: left[g] if number == 4 else draw(st.integers(0, left[g])) for g in GROUPS}
+        for g in GROUPS:
+            left[g] -= counts[g]
+        known = counts["white"] + counts["bme"]
+        quartiles.append(
+            {
+                "quartile": number,
+                "staff": sum(counts.values()),
+                **counts,
+                "bme_share": counts["bme"] / known if known else None,
+            }
+        )
+    return {
+        **row(whole),
+        "quartiles": quartiles,
+        "bands": [{"band": b, **row(total([k for k in with_pay if k[1] == b]))} for b in bands],
+        "staff_groups": [
+            {"staff_group": sg, **row(total([k for k in with_pay if k[0] == sg]))} for sg in groups
+        ],
+    }
 
 
 def _intervals(published, threshold):
@@ -200,3 +304,10 @@ def test_no_published_organisation_gives_back_a_hidden_count(organisation):
     for key, values in _independent_attack(figures, published, threshold).items():
         assert figures.counts[key] in values
         assert len(values) > 1, (key, figures.counts[key], values)
+    # Pay and survey figures about a hidden count are hidden with it (DOMAIN.md sections 12, 13):
+    # a pay gap for a group of 1 to 7 white or BME staff would tell of a few people's pay.
+    for key, d in figures.derived.items():
+        if key[0] in ("pay-gap", "5", "6", "7", "8") and any(
+            published.counts[k] == disclosure.MASK for k in d.inputs
+        ):
+            assert published.derived[key] == disclosure.MASK, key

@@ -244,7 +244,10 @@ def test_hr_uploads_a_file_and_sees_it_in_the_history(client, login_as, examples
             follow_redirects=True,
         )
     body = response.get_data(as_text=True)
-    assert "Imported staff.csv: 9 rows: 9 added, 0 updated, 0 unchanged." in body
+    assert (
+        "Imported staff.csv: 9 rows: 9 added, 0 updated, 0 unchanged; dates read as YYYY-MM-DD."
+        in body
+    )
     assert "<td>staff.csv</td>" in body
 
 
