@@ -84,6 +84,8 @@ CASES: dict[str, Case] = {
     ),
     "recruitment.imports_page": Case(HR, lambda d: "/recruitment/imports", data={"kind": "panels"}),
     "mentoring.imports_page": Case(HR, lambda d: "/mentoring/imports"),
+    "survey.imports_page": Case(HR, lambda d: "/survey/imports"),
+    "wres_return.imports_page": Case(HR, lambda d: "/disciplinary/imports"),
     "recruitment.pool": Case(HR, lambda d: "/panel-pool", typed={"note": "Typed note"}),
     "recruitment.applicant_detail": Case(
         HR, lambda d: f"/applicants/{d['applicant']}", data={"ethnic_category": "Q"}
