@@ -18,10 +18,13 @@ import pytest
 from app.accounts import services as accounts
 from app.accounts.roles import Role
 from app.extensions import db
+from app.goals import planning
+from app.goals import services as goals
 from app.justifications import services as justifications
 from app.mentoring import services as mentoring
 from app.recruitment import services as recruitment
 from app.timeutil import today_london
+from app.workforce.wres_year import year_containing
 from tests import factories
 from tests.conftest import _empty_tables, sign_in
 
@@ -29,6 +32,9 @@ HR, RM, CH, SL = (
     r.value for r in (Role.HR_ADMIN, Role.RECRUITING_MANAGER, Role.CHAIR, Role.SENIOR_LEADER)
 )
 ANONYMOUS = "anonymous"
+# HR in a second organisation, which has no proposal waiting: the first one's waits, to be changed,
+# and while one waits "Propose goals" sends HR to it instead of showing the form.
+HR_NO_PROPOSAL = "hr-admin, no proposal waiting"
 
 # POST routes that are a single button with nothing to fill in (CSRF and, at most, a version).
 NOT_FORMS = {
@@ -39,6 +45,7 @@ NOT_FORMS = {
     "recruitment.close": "a button",
     "recruitment.remove_from_pool": "a button",
     "recruitment.panel_declaration": "two buttons, yes or no",
+    "goals.approve": "a button, with the proposal's version",
 }
 
 
@@ -77,6 +84,8 @@ CASES: dict[str, Case] = {
     ),
     "recruitment.imports_page": Case(HR, lambda d: "/recruitment/imports", data={"kind": "panels"}),
     "mentoring.imports_page": Case(HR, lambda d: "/mentoring/imports"),
+    "survey.imports_page": Case(HR, lambda d: "/survey/imports"),
+    "wres_return.imports_page": Case(HR, lambda d: "/disciplinary/imports"),
     "recruitment.pool": Case(HR, lambda d: "/panel-pool", typed={"note": "Typed note"}),
     "recruitment.applicant_detail": Case(
         HR, lambda d: f"/applicants/{d['applicant']}", data={"ethnic_category": "Q"}
@@ -184,6 +193,36 @@ CASES: dict[str, Case] = {
         lambda d: f"/mentoring/{d['relationship']}/goals/{d['goal']}",
         data={"progress": "x" * 4001},
     ),
+    "goals.new": Case(
+        HR_NO_PROPOSAL,
+        lambda d: "/goals/new",
+        typed={"{first_goal}": "31.5", "note": "Typed note"},
+    ),
+    "goals.edit": Case(
+        HR,
+        lambda d: f"/goals/{d['goal_set']}/edit",
+        version="version",
+        typed={"{first_goal}": "31.5", "note": "Typed note"},
+    ),
+    "goals.new_action": Case(
+        CH,
+        lambda d: "/actions/new",
+        typed={"title": "Typed action", "due_date-day": "14", "serves": "8a"},
+    ),
+    "goals.edit_action": Case(
+        HR,
+        lambda d: f"/actions/{d['action']}/edit",
+        version="version",
+        data={"title": "", "owner_id": ""},
+        typed={"detail": "Typed detail", "due_date-month": "13"},
+    ),
+    "goals.progress": Case(
+        RM,  # the action's owner
+        lambda d: f"/actions/{d['action']}",
+        lambda d: f"/actions/{d['action']}/progress",
+        version="version",
+        typed={"reason": "Typed reason", "written_on-year": "2026"},
+    ),
 }
 
 
@@ -266,6 +305,36 @@ def _data_set(organisation) -> tuple[dict, dict]:
     )
     target = factories.UserFactory(organisation=organisation, roles=(CH,))
     token = accounts.issue_invitation(target, timedelta(days=7), users[HR])
+    base_year = year_containing(today_london()).year  # as a proposal made today starts
+    years = planning.goal_years(base_year, 2028)
+    goal_set = goals.propose(
+        organisation.id,
+        users[HR],
+        base_year=base_year,
+        target_year=2028,
+        model_as_at=today_london(),
+        model_target_share=0.2,
+        values={
+            (m, y): 1.25 if m == planning.INDICATOR2 else 0.2
+            for m in planning.MEASURES
+            for y in years
+        },
+        model_values={},
+        note="",
+    )
+    action = goals.add_action(
+        organisation.id,
+        users[HR],
+        title="Batch interviews at 8a",
+        detail="",
+        owner=users[RM],
+        due_date=today_london() + timedelta(days=90),
+        serves="8a",
+    )
+    other = factories.OrganisationFactory(code="RFN")
+    users[HR_NO_PROPOSAL] = factories.UserFactory(
+        organisation=other, roles=(HR,), email="hr@no-proposal.nhs.uk"
+    )
     db.session.commit()
     return users, {
         "vacancy": open_vacancy.id,
@@ -283,6 +352,9 @@ def _data_set(organisation) -> tuple[dict, dict]:
         "colleague": colleague.id,
         "user": target.id,
         "token": token,
+        "goal_set": goal_set.id,
+        "action": action.id,
+        "first_goal": f"g_8a_{years[0]}",  # the box for band 8a's first goal year
     }
 
 

@@ -1,7 +1,7 @@
-from wtforms import DateField, DecimalField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import DecimalField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange, Optional
 
-from app.forms import AppForm
+from app.forms import AppForm, DayMonthYearField
 from app.goals import planning
 from app.versioning import VersionField
 
@@ -16,7 +16,7 @@ def goals_form(years: list[int], editing: bool = False, **kwargs) -> AppForm:
     class GoalsForm(AppForm):
         note = TextAreaField(
             "What these goals are based on, or what changed and why",
-            validators=[Optional(), Length(max=4000)],
+            validators=[Optional()],
         )
 
     if editing:
@@ -74,19 +74,29 @@ class ApproveForm(AppForm):
     version = VersionField()
 
 
-SERVES_CHOICES = [SelectChoice(k, v) for k, v in planning.SERVES.items()]
+SERVES_CHOICES = [SelectChoice("", "Choose the goal or indicator")] + [
+    SelectChoice(k, v) for k, v in planning.SERVES.items()
+]
 
 
+# The selects check their own choice with a message saying what to do, rather than WTForms'
+# "Not a valid choice" beside it; the owner's list is the organisation's users, which the service
+# checks again.
 class ActionForm(AppForm):
-    title = StringField(
-        "Action", validators=[DataRequired("Enter what the action is"), Length(max=200)]
+    title = StringField("Action", validators=[DataRequired("Enter what the action is")])
+    detail = TextAreaField("Detail", validators=[Optional()])
+    owner_id = SelectField(
+        "Owner", coerce=str, validate_choice=False, validators=[DataRequired("Choose the owner")]
     )
-    detail = TextAreaField("Detail", validators=[Optional(), Length(max=4000)])
-    owner_id = SelectField("Owner", coerce=str)
-    due_date = DateField(
-        "Due date", format="%Y-%m-%d", validators=[InputRequired("Enter the due date")]
+    due_date = DayMonthYearField("Due date", required="Enter the due date")
+    serves = SelectField(
+        "The goal or indicator it serves",
+        choices=SERVES_CHOICES,
+        validate_choice=False,
+        validators=[
+            AnyOf(list(planning.SERVES), message="Choose the goal or indicator the action serves")
+        ],
     )
-    serves = SelectField("The goal or indicator it serves", choices=SERVES_CHOICES)
 
 
 class EditActionForm(ActionForm):
@@ -95,18 +105,16 @@ class EditActionForm(ActionForm):
 
 class ProgressForm(AppForm):
     version = VersionField()
-    written_on = DateField(
-        "Date", format="%Y-%m-%d", validators=[InputRequired("Enter the date of the update")]
-    )
-    text = TextAreaField(
-        "Progress", validators=[DataRequired("Describe the progress"), Length(max=4000)]
-    )
+    written_on = DayMonthYearField("Date of the update", required="Enter the date of the update")
+    text = TextAreaField("Progress", validators=[DataRequired("Describe the progress")])
     status = SelectField(
         "Status now",
         choices=[SelectChoice(k, v) for k, v in planning.ACTION_STATUSES.items()],
+        validate_choice=False,
+        validators=[AnyOf(list(planning.ACTION_STATUSES), message="Choose the status now")],
     )
     reason = TextAreaField(
         "Reason it is dropped",
-        validators=[Optional(), Length(max=4000)],
+        validators=[Optional()],
         description="Needed only when the action is dropped",
     )

@@ -100,7 +100,7 @@ def new():
                 note=form.note.data or "",
             )
         except services.GoalError as exc:
-            form.form_errors.append(str(exc))
+            _refused(form, exc)
         else:
             db.session.commit()
             flash(f"Goals version {goal_set.number} proposed: a chair or HR approves them.")
@@ -109,6 +109,15 @@ def new():
         _typed(form, m)
     queries.with_implied(m)
     return _form_page("goals/form.html", form, m, 400 if form.errors or form.form_errors else 200)
+
+
+def _refused(form, exc: services.GoalError) -> None:
+    """A refusal about one box goes beside it (and links to it); one about the whole set
+    (a proposal already waiting, a stale version) goes at the top."""
+    if exc.field and exc.field in form:
+        form[exc.field].errors.append(str(exc))
+    else:
+        form.form_errors.append(str(exc))
 
 
 def _typed(form, m) -> None:
@@ -164,7 +173,7 @@ def edit(goal_set_id: int):
             )
         except services.GoalError as exc:
             db.session.rollback()
-            form.form_errors.append(str(exc))
+            _refused(form, exc)
         else:
             db.session.commit()
             flash("Proposed goals changed.")

@@ -15,6 +15,7 @@ from app.goals.models import Action, ActionUpdate, GoalSet, GoalTarget, Required
 from app.metrics import events as metric_events
 from app.metrics import year_snapshots
 from app.notifications.services import notify
+from app.text_limits import LONG_TEXT, SHORT_TEXT, too_long_message
 from app.timeutil import utcnow
 from app.versioning import check_and_bump
 from app.workforce.models import OrganisationSettings
@@ -24,6 +25,12 @@ class GoalError(ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+def _within(label: str, text: str, limit: int, field: str) -> None:
+    """The forms' limits again, for callers that are not forms (the demo, scripts)."""
+    if len(text.strip()) > limit:
+        raise GoalError(too_long_message(label, limit), field)
 
 
 class StaleGoals(GoalError):
@@ -104,6 +111,7 @@ def propose(
         )
     years = planning.goal_years(base_year, target_year)
     _check_values(values, years)
+    _within("The note", note, LONG_TEXT, "note")
     number = (
         db.session.scalar(
             select(func.max(GoalSet.number)).where(GoalSet.organisation_id == organisation_id)
@@ -160,6 +168,7 @@ def change(goal_set: GoalSet, actor, version, values: dict, note: str) -> None:
             "These goals are approved and cannot be changed: propose a new version instead"
         )
     _check_values(values, goal_set.years)
+    _within("The note", note, LONG_TEXT, "note")
     check_and_bump(goal_set, version, StaleGoals)
     before = goal_set.values()
     changed = {k: v for k, v in values.items() if abs(before.get(k, -1) - v) > 1e-9}
@@ -226,9 +235,11 @@ def _users(organisation_id: int, role: Role) -> list[User]:
 # The action plan
 
 
-def _check_action(title: str, serves: str, owner, organisation_id: int) -> None:
+def _check_action(title: str, detail: str, serves: str, owner, organisation_id: int) -> None:
     if not title.strip():
         raise GoalError("Enter what the action is", "title")
+    _within("Action", title, SHORT_TEXT, "title")
+    _within("Detail", detail, LONG_TEXT, "detail")
     if serves not in planning.SERVES:
         raise GoalError("Choose the goal or indicator the action serves", "serves")
     if owner is None or owner.organisation_id != organisation_id or owner.disabled:
@@ -245,7 +256,7 @@ def add_action(
     due_date: date,
     serves: str,
 ) -> Action:
-    _check_action(title, serves, owner, organisation_id)
+    _check_action(title, detail, serves, owner, organisation_id)
     action = Action(
         organisation_id=organisation_id,
         title=title.strip(),
@@ -288,7 +299,7 @@ def change_action(
     due_date: date,
     serves: str,
 ) -> None:
-    _check_action(title, serves, owner, action.organisation_id)
+    _check_action(title, detail, serves, owner, action.organisation_id)
     check_and_bump(action, version, StaleAction)
     before = {
         "title": action.title,
@@ -335,6 +346,8 @@ def record_progress(
         raise GoalError("Choose a status", "status")
     if not text.strip():
         raise GoalError("Describe the progress", "text")
+    _within("Progress", text, LONG_TEXT, "text")
+    _within("Reason it is dropped", reason, LONG_TEXT, "reason")
     if status == "dropped" and not reason.strip():
         raise GoalError("Give the reason the action is dropped", "reason")
     check_and_bump(action, version, StaleAction)

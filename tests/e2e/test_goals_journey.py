@@ -3,6 +3,7 @@ added with an owner, who sees it at home and records progress; the board report 
 PDF whose text holds Table 3, the goals and the action plan."""
 
 import subprocess
+from datetime import timedelta
 
 import pytest
 
@@ -10,7 +11,7 @@ from app.goals import planning
 from app.timeutil import today_london
 from app.workforce.wres_year import year_containing
 from tests import factories
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import fill_date, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -78,9 +79,7 @@ def test_goals_actions_and_the_board_report(browser, live_server, db, organisati
     page.goto("/actions/new")
     page.get_by_label("Action", exact=True).fill("Batch interviews for band 8a posts")
     page.get_by_label("Owner").select_option(label=f"Owen Owner ({owner})")
-    page.get_by_label("Due date").fill(
-        today_london().replace(year=today_london().year + 1).isoformat()
-    )
+    fill_date(page, "Due date", today_london() + timedelta(days=365))
     page.get_by_label("The goal or indicator it serves").select_option("8a")
     page.get_by_role("button", name="Add the action").click()
     page.get_by_text("Action added to the plan.").wait_for()
@@ -94,6 +93,14 @@ def test_goals_actions_and_the_board_report(browser, live_server, db, organisati
     page.locator("#my-actions-list").get_by_role(
         "link", name="Batch interviews for band 8a posts"
     ).click()
+    # Recorded with nothing written: the summary takes focus and its link lands on the box.
+    page.get_by_role("button", name="Record progress").click()
+    page.locator(".nhsuk-error-summary").wait_for()
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.classList.contains('nhsuk-error-summary')"
+    )
+    page.locator('.nhsuk-error-summary a[href="#text"]').click()
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'text'")
     page.get_by_label("Progress", exact=True).fill("First batch round agreed with three managers")
     page.get_by_role("button", name="Record progress").click()
     page.get_by_text("Progress recorded.").wait_for()

@@ -11,7 +11,7 @@ import pytest
 
 from app.audit import AuditEvent
 from app.goals import jobs, planning, queries, services
-from app.goals.models import GoalSet, RequiredPath
+from app.goals.models import Action, GoalSet, RequiredPath
 from app.justifications import jobs as justification_jobs
 from app.metrics import formulas
 from app.metrics import jobs as metric_jobs
@@ -156,6 +156,82 @@ def test_actions_progress_reminders_and_the_chairs_digest(db, organisation):
     assert queries.open_actions_for(owner) == []
     trail = [e.action for e in AuditEvent.query.filter_by(object_type="action")]
     assert trail == ["action.added", "action.progress", "action.progress"]
+
+
+def test_an_action_form_keeps_what_was_typed_and_the_services_keep_the_limits(
+    client, db, login_as, organisation
+):
+    """The action form is the NHS.UK pattern: the date input in three boxes, the character count
+    at the paragraph limit, every error in the summary linked to its box, nothing typed lost;
+    and the services refuse what the forms refuse, for callers that are not forms."""
+    hr = login_as("hr-admin")
+    owner = factories.UserFactory(organisation=organisation, roles=("senior-leader",))
+    db.session.commit()
+    long_title = "Batch interviews " * 12  # 204 characters
+    response = client.post(
+        "/actions/new",
+        data={
+            "title": long_title,
+            "detail": "Typed detail",
+            "owner_id": str(owner.id),
+            "due_date-day": "31",
+            "due_date-month": "2",
+            "due_date-year": "2027",
+            "serves": "8a",
+        },
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'href="#title"' in body and "Action must be 200 characters or fewer" in body
+    assert 'href="#due_date-day"' in body and "Due date must be a real date" in body
+    assert 'name="due_date-day"' in body and 'value="31"' in body and 'type="date"' not in body
+    assert 'data-maxlength="4000"' in body and "Typed detail" in body
+    assert f'value="{owner.id}" selected' in body and 'value="8a" selected' in body
+    assert db.session.query(Action).count() == 0
+
+    with pytest.raises(services.GoalError, match="200 characters") as refused:
+        services.add_action(
+            organisation.id,
+            hr,
+            title=long_title,
+            detail="",
+            owner=owner,
+            due_date=date(2027, 2, 28),
+            serves="8a",
+        )
+    assert refused.value.field == "title"
+    action = services.add_action(
+        organisation.id,
+        hr,
+        title="Batch interviews",
+        detail="",
+        owner=owner,
+        due_date=date(2027, 2, 28),
+        serves="8a",
+    )
+    with pytest.raises(services.GoalError, match="4,000 characters") as refused:
+        services.record_progress(
+            action,
+            owner,
+            action.version,
+            written_on=date(2026, 11, 2),
+            text="x" * 4001,
+            status="in-progress",
+            reason="",
+        )
+    assert refused.value.field == "text"
+    with pytest.raises(services.GoalError, match="4,000 characters"):
+        services.propose(
+            organisation.id,
+            hr,
+            base_year=2026,
+            target_year=2028,
+            model_as_at=date(2026, 3, 31),
+            model_target_share=0.25,
+            values=_values(),
+            model_values={},
+            note="x" * 4001,
+        )
 
 
 def test_planning_sums():
