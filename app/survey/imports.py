@@ -3,6 +3,7 @@ indicator and updated in place, so importing the same file again changes nothing
 
 from sqlalchemy import select
 
+from app import audit
 from app.csvimport import ImportRefused
 from app.extensions import db
 from app.import_history import DataImport, finish_import, start_import
@@ -28,7 +29,7 @@ def import_survey(organisation, data: bytes, filename: str, source: str, actor=N
         )
     }
     record = start_import(organisation.id, "survey", filename, source, actor)
-    changes = []
+    changes = audit.ChangeLog()
     for row in rows:
         values = {name: getattr(row, name) for name in FIELDS}
         result = existing.get((row.survey_year, row.indicator))
@@ -56,6 +57,7 @@ def import_survey(organisation, data: bytes, filename: str, source: str, actor=N
             setattr(result, name, value)
         result.data_import_id = record.id
         record.rows_updated += 1
-        changes.append({"survey_year": row.survey_year, "indicator": row.indicator, **changed})
-    # Results replaced by a later file stay visible in the trail, before and after.
-    return finish_import(record, actor, changes=changes)
+        changes.add({"survey_year": row.survey_year, "indicator": row.indicator, **changed})
+    # Results replaced by a later file stay visible in the trail, before and after, attached to
+    # the import's one entry.
+    return finish_import(record, actor, changes)

@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from app import audit
 from app.audit import AuditEvent
 from app.import_history import DataImport
 from app.survey.models import SurveyResult
@@ -69,7 +70,7 @@ def test_a_corrected_file_updates_in_place_and_the_trail_keeps_before_and_after(
     event = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "survey.imported").order_by(AuditEvent.id)
     ).all()[-1]
-    assert event.detail_dict["changes"] == [
+    assert audit.changes_of(event) == [
         {
             "survey_year": 2025,
             "indicator": 5,
