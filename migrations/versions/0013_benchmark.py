@@ -15,13 +15,17 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("organisation", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("organisation_type", sa.String(length=40), server_default="", nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column("size_band", sa.String(length=20), server_default="", nullable=False)
-        )
+    # Plain ALTER TABLE ADD COLUMN, never a batch copy: on SQLite a batch would drop and recreate
+    # `organisation`, and dropping it deletes (by cascade) into the append-only audit trail,
+    # whose guard refuses it on any database that has an audit trail.
+    op.add_column(
+        "organisation",
+        sa.Column("organisation_type", sa.String(length=40), server_default="", nullable=False),
+    )
+    op.add_column(
+        "organisation",
+        sa.Column("size_band", sa.String(length=20), server_default="", nullable=False),
+    )
 
     op.create_table(
         "published_figures",
@@ -66,6 +70,6 @@ def downgrade():
         batch_op.drop_index("ix_published_figures_year")
         batch_op.drop_index(batch_op.f("ix_published_figures_organisation_id"))
     op.drop_table("published_figures")
-    with op.batch_alter_table("organisation", schema=None) as batch_op:
-        batch_op.drop_column("size_band")
-        batch_op.drop_column("organisation_type")
+    # ALTER TABLE DROP COLUMN (SQLite 3.35 and later), for the reason given in upgrade().
+    op.drop_column("organisation", "size_band")
+    op.drop_column("organisation", "organisation_type")
