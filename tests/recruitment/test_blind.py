@@ -409,7 +409,10 @@ def _route_urls(app, ids: dict[str, list]) -> list[str]:
         for arg in args:
             combos = [{**c, arg: v} for c in combos for v in ids[arg]]
         for values in combos:
-            urls.append(app.url_map.bind("localhost").build(rule.endpoint, values))
+            try:
+                urls.append(app.url_map.bind("localhost").build(rule.endpoint, values))
+            except ValueError:  # a value this route's converter refuses (another kind's name)
+                continue
     return urls
 
 

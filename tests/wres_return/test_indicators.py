@@ -423,7 +423,7 @@ def test_section_page_and_dashboard_link(client, db, login_as, trust):
     assert "Indicator 3" in body and "Indicator 4" in body
     assert "/disciplinary/imports" not in body  # the chair does not import
     dashboard = client.get("/dashboard").get_data(as_text=True)
-    assert 'id="disciplinary-and-training-link"' in dashboard
+    assert 'href="/dashboard/disciplinary-and-training?year=' in dashboard  # in the contents
     for name in ("indicator3-trend", "indicator4-trend"):
         chart = client.get(f"/dashboard/disciplinary-and-training/charts/{name}.svg")
         assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
