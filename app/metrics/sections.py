@@ -90,8 +90,8 @@ class Section:
     summary: str
     template: str | None = None
     figures: dict[str, Callable[[Dashboard], Any]] = field(default_factory=dict)
-    # A section whose page belongs to its own feature (indicators 3 to 8, the pay gap): the
-    # contents link there, with its summary in place of a headline figure.
+    # A section whose page belongs to its own feature (indicators 3 to 8, the pay gap), at
+    # /dashboard/<slug> too: the contents link there, with its summary in place of a headline.
     endpoint: str | None = None
 
     def figures_for(self, dashboard: Dashboard) -> Figures:
@@ -169,7 +169,7 @@ SECTIONS: list[Section] = [
         {"indicator1": lambda d: queries.indicator1(d.organisation_id, d.year.year)},
     ),
     Section(
-        "indicators-3-and-4",
+        "disciplinary-and-training",
         "Indicators 3 and 4: disciplinary investigations and training",
         "How likely BME staff are to enter a formal disciplinary investigation compared with "
         "white staff, and how likely white staff are to access non-mandatory training compared "
@@ -177,7 +177,7 @@ SECTIONS: list[Section] = [
         endpoint="wres_return.section",
     ),
     Section(
-        "indicators-5-to-8",
+        "staff-survey",
         "Indicators 5 to 8: the NHS Staff Survey",
         "Harassment, bullying and abuse, belief in equal opportunities for career progression "
         "and discrimination, as white and BME staff answered the survey, with the trend.",
