@@ -211,9 +211,7 @@ def publish(figures: Figures, threshold: int) -> Published:
     while True:
         counts = shown_counts()
         derived = shown_derived(counts)
-        bounds = attack(
-            figures, counts, derived, threshold, primary, secondary, blurred=blurred
-        )
+        bounds = attack(figures, counts, derived, threshold, primary, secondary, blurred=blurred)
         pinned = sorted((k for k in primary if bounds[k][0] == bounds[k][1]), key=str)
         if not pinned:
             return Published(counts, derived, primary, secondary, blurred)
