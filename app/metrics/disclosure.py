@@ -8,6 +8,13 @@ published figures, and withholds whatever would let it pin a hidden count to one
 rates, shares and ratios near that count, then, only if rounding alone leaves it exposed, one more
 count (a total minus rounded parts can still pin a hidden cell when the parts were all rounded the
 same way).
+
+When every count joined by sums to a pinned one is already `*` or 0, no rate or count is left to
+withhold, yet the pattern of `*` itself can give the counts away: with a threshold of 7, a total
+shown `*` over seven parts shown `*` is 7 ones, since each `*` is at least 1 (a trust of 7 staff, or
+one withdrawal a band). Then a 0 joined to it by sums is shown `*` as well, so a reader can no
+longer take every `*` there as 1 or more: in that connected set of sums every `*` small count is
+from 0 to the threshold (`blurred`), which the attacker is told.
 """
 
 import itertools
@@ -63,14 +70,22 @@ class Published:
     derived: dict  # key -> "*" or the value to publish (rounded to its places)
     primary: set  # counts hidden because they are 1..threshold
     secondary: set  # counts hidden so that a primary one cannot be pinned
+    # Hidden zeros and the small counts joined to them by sums: each `*` there is 0 to threshold.
+    blurred: set = field(default_factory=set)
 
 
-def _bounds_of(shown, threshold: int, primary: set, secondary: set) -> dict:
+def _bounds_of(
+    shown, threshold: int, primary: set, secondary: set, blurred: Iterable = frozenset()
+) -> dict:
     """What a published count says about the true one, as an interval. The attacker is told which
-    `*` cells are small counts and which were hidden for their sake (stronger than any reader)."""
+    `*` cells are small counts and which were hidden for their sake (stronger than any reader),
+    and which `*` cells lie among hidden zeros (`blurred`), which only their sums connect."""
     bounds = {}
+    blurred = set(blurred)
     for key, value in shown.items():
-        if key in primary:
+        if key in blurred:
+            bounds[key] = (0, threshold)
+        elif key in primary:
             bounds[key] = (1, threshold)
         elif key in secondary:
             bounds[key] = (threshold + 1, 10**9)
@@ -99,13 +114,15 @@ def attack(
     primary: set,
     secondary: set,
     rounds: int = 60,
+    *,
+    blurred: Iterable = frozenset(),
 ) -> dict:
     """Every count's possible true values as an interval, from everything published: each count
     itself, every total against its parts (totals minus visible cells), and every share or ratio
     against the counts it was computed from (shares times headcounts, ratios, rounding intervals).
     Sound: the true value always stays inside; a hidden count whose interval is one value is
     recovered."""
-    bounds = _bounds_of(counts, threshold, primary, secondary)
+    bounds = _bounds_of(counts, threshold, primary, secondary, blurred)
     usable = [
         (d, derived[key])
         for key, d in figures.derived.items()
@@ -165,6 +182,8 @@ def publish(figures: Figures, threshold: int) -> Published:
     """The published counts and derived figures, such that `attack` pins no hidden count."""
     primary = {k for k, v in figures.counts.items() if 1 <= v <= threshold}
     secondary: set = set()
+    hidden_zeros: set = set()
+    blurred: set = set()
     withheld: set = set()
     neighbours: dict = defaultdict(set)
     for total, parts in figures.sums:
@@ -174,7 +193,7 @@ def publish(figures: Figures, threshold: int) -> Published:
 
     def shown_counts():
         return {
-            k: (MASK if k in primary or k in secondary else round_count(v))
+            k: (MASK if k in primary or k in secondary or k in hidden_zeros else round_count(v))
             for k, v in figures.counts.items()
         }
 
@@ -192,10 +211,10 @@ def publish(figures: Figures, threshold: int) -> Published:
     while True:
         counts = shown_counts()
         derived = shown_derived(counts)
-        bounds = attack(figures, counts, derived, threshold, primary, secondary)
+        bounds = attack(figures, counts, derived, threshold, primary, secondary, blurred=blurred)
         pinned = sorted((k for k in primary if bounds[k][0] == bounds[k][1]), key=str)
         if not pinned:
-            return Published(counts, derived, primary, secondary)
+            return Published(counts, derived, primary, secondary, blurred)
         for key in pinned:
             # Widen the circle round the pinned count one sum at a time: first withhold the
             # rates nearest to it, and only when no rate is left hide one more count.
@@ -225,9 +244,23 @@ def publish(figures: Figures, threshold: int) -> Published:
                 )
                 if candidates:
                     break
-            if not candidates:  # a pinned count always has a visible count it was pinned by
+            if candidates:
+                secondary.add(candidates[0][2])
+                break
+            # Only `*` and 0 are joined to it: the `*` pattern pinned it (see the module's note).
+            component = set().union(*layers)
+            zeros = []
+            for layer in layers:
+                zeros = sorted(
+                    (str(k), k) for k in layer if counts[k] == 0 and k not in hidden_zeros
+                )
+                if zeros:
+                    break
+            if zeros:
+                hidden_zeros.add(zeros[0][1])
+            elif component <= blurred:
                 raise RuntimeError(f"cannot protect {key!r}")
-            secondary.add(candidates[0][2])
+            blurred |= {k for k in component if k in primary or k in hidden_zeros}
             break
 
 

@@ -126,7 +126,8 @@ SUPPRESSION_RULE = (
     "(0 stays 0). A share, rate, ratio, interval or figure worked out from them is shown only "
     "when no hidden count could be worked out from it with anything else in this file or the "
     "CSV for the same year; otherwise it is *. Shares and ratios are computed from the unrounded "
-    "counts. A * can also mark a count hidden so that a small one cannot be worked out"
+    "counts. A * can also mark a count hidden so that a small one cannot be worked out, a 0 "
+    "among them, so a * beside other * in a total or its parts may be 0"
 )
 CLASSIFICATIONS = {
     "adverse-to-bme": "Adverse to BME applicants",

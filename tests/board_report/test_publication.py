@@ -95,7 +95,13 @@ def test_the_published_board_report_gives_back_no_hidden_count(
 
     # The attacker of the export, and each tactic on its own, over everything shown.
     bounds = disclosure.attack(
-        figures, ctx.counts, ctx.derived, threshold, published.primary, published.secondary
+        figures,
+        ctx.counts,
+        ctx.derived,
+        threshold,
+        published.primary,
+        published.secondary,
+        blurred=published.blurred,
     )
     for key in published.primary:
         low, high = bounds[key]

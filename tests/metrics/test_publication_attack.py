@@ -228,7 +228,7 @@ def pay_gaps(draw, cells):
 def _intervals(published, threshold):
     """What a reader of the files knows of each count, told which `*` are small counts."""
     return disclosure._bounds_of(
-        published.counts, threshold, published.primary, published.secondary
+        published.counts, threshold, published.primary, published.secondary, published.blurred
     )
 
 
@@ -296,7 +296,10 @@ def test_no_published_organisation_gives_back_a_hidden_count(organisation):
         threshold,
         published.primary,
         published.secondary,
+        blurred=published.blurred,
     )
+    for key in published.blurred:
+        assert bounds[key][0] <= figures.counts[key] <= bounds[key][1], key
     for key in published.primary:
         low, high = bounds[key]
         assert low <= figures.counts[key] <= high  # the attacker is sound
