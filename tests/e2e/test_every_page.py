@@ -22,7 +22,9 @@ WIDTHS = (1280, 390)
 # Moderate rules this crawl once found and that were fixed: they stay fixed.
 FIXED_MODERATE = {"region", "landmark-unique", "heading-order", "empty-table-header"}
 # Links that download a file, change something or end the session are not pages to visit.
-NOT_A_PAGE = re.compile(r"\.(csv|xlsx|pdf|json)$|/export|format=|/sign-out|/evidence[^?]*\.html")
+NOT_A_PAGE = re.compile(
+    r"\.(csv|xlsx|pdf|json)(\?|$)|/board-report/report\.|/export|format=|/sign-out|/evidence[^?]*\.html"
+)
 # Pages of the same shape (ids and queries aside) are checked once: each role's home and
 # navigation pages for that role, the pages they link to once for all roles.
 SHAPE = re.compile(r"\d+")
