@@ -199,3 +199,13 @@ def fill_date(page, legend: str, day) -> None:
     group.get_by_label("Day").fill(str(day.day))
     group.get_by_label("Month").fill(str(day.month))
     group.get_by_label("Year").fill(str(day.year))
+
+
+def follow_navigation(page, name: str) -> None:
+    """Click a header navigation link by its text. The NHS.UK header moves the items that do not
+    fit into a "More" menu (how many fit depends on the fonts): open it when the link is there."""
+    page.wait_for_load_state()  # the header's script has sorted the items by then
+    header = page.locator("header")
+    if not header.locator("a:visible", has_text=name).count():
+        header.get_by_role("button", name="More").click()
+    header.locator("a:visible", has_text=name).first.click()

@@ -3,6 +3,8 @@ the person to the field (or the row) in error: on a plain form, a date, a table 
 
 from datetime import date, timedelta
 
+from playwright.sync_api import expect
+
 from app.justifications import services as justifications
 from app.recruitment import services as recruitment
 from app.timeutil import today_london
@@ -12,14 +14,14 @@ from tests.e2e.conftest import sign_in
 
 def _focused_summary(page) -> None:
     page.locator(".nhsuk-error-summary").wait_for()
-    page.wait_for_function(
-        "document.activeElement && document.activeElement.classList.contains('nhsuk-error-summary')"
-    )
+    # expect() polls from Playwright's side: a string for wait_for_function would be evaluated
+    # in the page, which the app's CSP (no 'unsafe-eval') rightly refuses.
+    expect(page.locator(".nhsuk-error-summary")).to_be_focused()
 
 
 def _link_lands(page, href: str) -> None:
     page.locator(f'.nhsuk-error-summary a[href="{href}"]').click()
-    page.wait_for_function(f"document.activeElement && document.activeElement.id === '{href[1:]}'")
+    expect(page.locator(href)).to_be_focused()
 
 
 def test_the_summary_is_focused_and_its_links_land(page, db, organisation):

@@ -6,12 +6,13 @@ import subprocess
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from app.goals import planning
 from app.timeutil import today_london
 from app.workforce.wres_year import year_containing
 from tests import factories
-from tests.e2e.conftest import fill_date, sign_in
+from tests.e2e.conftest import fill_date, follow_navigation, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -55,7 +56,7 @@ def test_goals_actions_and_the_board_report(browser, live_server, db, organisati
     page = context.new_page()
     page.set_default_timeout(15_000)
     sign_in(page, hr)
-    page.get_by_role("link", name="Goals and action plan").first.click()
+    follow_navigation(page, "Goals and action plan")
     page.get_by_role("link", name="Propose goals").click()
     first = page.locator(f"#g_8a_{years[0]}")
     assert first.input_value() != ""  # started from the model's path
@@ -96,11 +97,9 @@ def test_goals_actions_and_the_board_report(browser, live_server, db, organisati
     # Recorded with nothing written: the summary takes focus and its link lands on the box.
     page.get_by_role("button", name="Record progress").click()
     page.locator(".nhsuk-error-summary").wait_for()
-    page.wait_for_function(
-        "document.activeElement && document.activeElement.classList.contains('nhsuk-error-summary')"
-    )
+    expect(page.locator(".nhsuk-error-summary")).to_be_focused()
     page.locator('.nhsuk-error-summary a[href="#text"]').click()
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'text'")
+    expect(page.locator("#text")).to_be_focused()
     page.get_by_label("Progress", exact=True).fill("First batch round agreed with three managers")
     page.get_by_role("button", name="Record progress").click()
     page.get_by_text("Progress recorded.").wait_for()
@@ -111,7 +110,7 @@ def test_goals_actions_and_the_board_report(browser, live_server, db, organisati
     page = context.new_page()
     page.set_default_timeout(60_000)
     sign_in(page, hr)
-    page.get_by_role("link", name="Board report").first.click()
+    follow_navigation(page, "Board report")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download the PDF", exact=True).click()
     saved = tmp_path / download_info.value.suggested_filename
