@@ -315,6 +315,55 @@ def _mentoring(ctx: Context) -> dict:
     return {"met": met, "not_met": not_met, "total": total, "share": share}
 
 
+def _rest_of_return(ctx: Context) -> dict:
+    """Indicators 3 to 8 and the pay gap, as the WRES return already holds them (and publishes
+    them): the report only chooses which of its figures to show, so nothing new needs hiding."""
+    derived = ctx.figures.derived
+
+    def likelihood(indicator: str, prefix: str, counted: str) -> dict | None:
+        base = (indicator, "all", "all")
+        if (*base, f"{prefix}relative-likelihood") not in derived:
+            return None
+        return {
+            "rows": [
+                (g, (*base, f"{prefix}headcount", g), (*base, f"{prefix}{counted}", g))
+                for g in ("white", "bme", "unknown")
+            ],
+            "ratio": (*base, f"{prefix}relative-likelihood"),
+            "ci_low": (*base, f"{prefix}ci-low"),
+            "ci_high": (*base, f"{prefix}ci-high"),
+            "classification": (*base, f"{prefix}classification"),
+        }
+
+    survey = [
+        {
+            "indicator": ind,
+            "respondents": [(ind, "all", "all", "respondents", g) for g in ("white", "bme")],
+            "white": (ind, "all", "all", "white-percent"),
+            "bme": (ind, "all", "all", "bme-percent"),
+            "gap": (ind, "all", "all", "gap-points"),
+        }
+        for ind in ("5", "6", "7", "8")
+        if (ind, "all", "all", "gap-points") in derived
+    ]
+    whole = ("pay-gap", "all", "all")
+    pay = None
+    if (*whole, "mean-gap-percent") in derived:
+        pay = {
+            "staff": [(*whole, "staff-with-pay", g) for g in ("white", "bme", "unknown")],
+            "mean": (*whole, "mean-gap-percent"),
+            "median": (*whole, "median-gap-percent"),
+        }
+    return {
+        "three": likelihood("3", "two-year-", "entered-investigation"),
+        "four": likelihood("4", "", "accessed-training"),
+        "survey": survey,
+        "survey_names": export.SURVEY_NAMES,
+        "pay": pay,
+        "words": export.STAFF_CLASSIFICATIONS,
+    }
+
+
 def _actions(ctx: Context) -> dict:
     return {
         "actions": goal_queries.actions(ctx.organisation.id),
@@ -348,6 +397,12 @@ SECTIONS: list[Section] = [
     Section("aspiration", "The leadership aspiration (Table 3)", _aspiration, "aspiration"),
     Section(
         "scenarios", "Three scenarios: equality by 2023, 2028 or 2033", _scenarios, "scenarios"
+    ),
+    Section(
+        "rest-of-return",
+        "Indicators 3 to 8 and the ethnicity pay gap",
+        _rest_of_return,
+        "rest_of_return",
     ),
     Section("goals", "Our goals and progress", _goals, "goals"),
     Section("panels", "Panel compliance", _panels, "panels"),
@@ -497,6 +552,8 @@ def _shown(value, kind: str = "count") -> str:
         return f"{value:.2f}"
     if kind == "points":
         return f"{value:+.1f}"
+    if kind == "pct":  # already a percentage (survey answers, pay gaps)
+        return f"{value:.1f}%"
     if kind == "days":
         return f"{value:.1f}"
     if kind == "people":
