@@ -4,13 +4,17 @@ A file bigger than a request can import in a few seconds is queued for the sched
 (app/import_jobs.py) and the page shows its progress.
 """
 
-from flask import current_app, flash
+from flask import current_app, flash, redirect, render_template
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from app import import_jobs
+from app.accounts.scoping import scoped
 from app.csvimport import ImportRefused, Problem
 from app.extensions import db
+from app.import_history import DataImport
+from app.pagination import paginate
+from app.recruitment.forms import UploadForm
 
 RACE = Problem(
     0,
@@ -54,3 +58,26 @@ def run_upload(form, apply, kind: str, as_at=None) -> tuple[bool, list[Problem] 
         return False, [RACE]
     flash(f"Imported {record.filename}: {record.summary}.")
     return True, None
+
+
+def upload_page(kind: str, apply, template: str, back: str, /, **context):
+    """An upload page for one import kind: the form, the problems of a refused file, the kind's
+    import history and background jobs; after an import, back to `back` (a URL)."""
+    form = UploadForm()
+    problems = None
+    if form.validate_on_submit():
+        done, problems = run_upload(form, apply, kind)
+        if done:
+            return redirect(back)
+    history = paginate(
+        scoped(DataImport).where(DataImport.kind == kind).order_by(DataImport.id.desc()),
+        current_app.config["PAGE_SIZE"],
+    )
+    return render_template(
+        template,
+        form=form,
+        problems=problems,
+        history=history,
+        jobs=import_jobs.jobs_for(current_user.organisation_id, [kind]),
+        **context,
+    ), 400 if problems or form.errors else 200

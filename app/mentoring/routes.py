@@ -7,7 +7,6 @@ import re
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -17,14 +16,12 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from app import import_jobs
 from app.accounts.permissions import login_required, roles_required
 from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
 from app.accounts.services import staff_record_for
 from app.exports import attachment, csv_bytes
 from app.extensions import db
-from app.import_history import DataImport
 from app.mentoring import queries, services
 from app.mentoring.eligibility import FORMATS, TYPES, band_reason, is_senior_leader
 from app.mentoring.forms import (
@@ -39,9 +36,8 @@ from app.mentoring.imports import import_mentoring
 from app.mentoring.models import MentoringGoal, MentoringRelationship
 from app.numbers import ascii_int
 from app.pagination import paginate
-from app.recruitment.forms import UploadForm
 from app.timeutil import today_london
-from app.uploads import run_upload
+from app.uploads import upload_page
 from app.workforce.models import OrganisationSettings, Staff
 from app.workforce.queries import PEOPLE_PER_PAGE, people_search
 from app.workforce.wres_year import WresYear, year_containing
@@ -520,20 +516,6 @@ def outcomes():
 @bp.route("/mentoring/imports", methods=["GET", "POST"])
 @roles_required(Role.HR_ADMIN)
 def imports_page():
-    form = UploadForm()
-    problems = None
-    if form.validate_on_submit():
-        done, problems = run_upload(form, import_mentoring, "mentoring")
-        if done:
-            return redirect(url_for("mentoring.imports_page"))
-    history = paginate(
-        scoped(DataImport).where(DataImport.kind == "mentoring").order_by(DataImport.id.desc()),
-        current_app.config["PAGE_SIZE"],
+    return upload_page(
+        "mentoring", import_mentoring, "mentoring/imports.html", url_for("mentoring.imports_page")
     )
-    return render_template(
-        "mentoring/imports.html",
-        form=form,
-        problems=problems,
-        history=history,
-        jobs=import_jobs.jobs_for(current_user.organisation_id, ["mentoring"]),
-    ), 400 if problems or form.errors else 200

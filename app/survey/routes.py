@@ -1,21 +1,16 @@
 """The staff survey results: HR's upload page, and the figures page for HR and the chair."""
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user
 
-from app import import_jobs
 from app.accounts.permissions import roles_required
 from app.accounts.roles import Role
-from app.accounts.scoping import scoped
-from app.import_history import DataImport
 from app.metrics import charts
 from app.numbers import ascii_int
-from app.pagination import paginate
-from app.recruitment.forms import UploadForm
 from app.survey import queries
 from app.survey.imports import import_survey
 from app.timeutil import today_london
-from app.uploads import run_upload
+from app.uploads import upload_page
 from app.workforce.wres_year import WresYear, year_containing
 
 bp = Blueprint("survey", __name__, template_folder="templates")
@@ -30,23 +25,9 @@ def _year() -> int:
 @bp.route("/survey/imports", methods=["GET", "POST"])
 @roles_required(Role.HR_ADMIN)
 def imports_page():
-    form = UploadForm()
-    problems = None
-    if form.validate_on_submit():
-        done, problems = run_upload(form, import_survey, "survey")
-        if done:
-            return redirect(url_for("survey.imports_page"))
-    history = paginate(
-        scoped(DataImport).where(DataImport.kind == "survey").order_by(DataImport.id.desc()),
-        current_app.config["PAGE_SIZE"],
+    return upload_page(
+        "survey", import_survey, "survey/imports.html", url_for("survey.imports_page")
     )
-    return render_template(
-        "survey/imports.html",
-        form=form,
-        problems=problems,
-        history=history,
-        jobs=import_jobs.jobs_for(current_user.organisation_id, ["survey"]),
-    ), 400 if problems or form.errors else 200
 
 
 @bp.route("/dashboard/staff-survey")

@@ -6,25 +6,19 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
-    redirect,
     render_template,
     request,
     url_for,
 )
 from flask_login import current_user
 
-from app import import_jobs
 from app.accounts.permissions import roles_required
 from app.accounts.roles import Role
-from app.accounts.scoping import scoped
-from app.import_history import IMPORT_KINDS, DataImport
+from app.import_history import IMPORT_KINDS
 from app.metrics.export import CLASSIFICATIONS
 from app.numbers import ascii_int
-from app.pagination import paginate
-from app.recruitment.forms import UploadForm
 from app.timeutil import today_london
-from app.uploads import run_upload
+from app.uploads import upload_page
 from app.workforce.wres_year import WresYear, year_containing
 from app.wres_return import charts, queries
 from app.wres_return.imports import import_disciplinary, import_training
@@ -90,26 +84,11 @@ def chart(name: str):
 @bp.route("/<any(disciplinary, training):kind>/imports", methods=["GET", "POST"])
 @roles_required(Role.HR_ADMIN)
 def imports_page(kind: str):
-    form = UploadForm()
-    problems = None
-    if form.validate_on_submit():
-        done, problems = _upload(form, kind)
-        if done:
-            return redirect(url_for("wres_return.imports_page", kind=kind))
-    history = paginate(
-        scoped(DataImport).where(DataImport.kind == kind).order_by(DataImport.id.desc()),
-        current_app.config["PAGE_SIZE"],
-    )
-    return render_template(
+    return upload_page(
+        kind,
+        IMPORTERS[kind],
         "wres_return/imports.html",
+        url_for("wres_return.imports_page", kind=kind),
         kind=kind,
         title=IMPORT_KINDS[kind],
-        form=form,
-        problems=problems,
-        history=history,
-        jobs=import_jobs.jobs_for(current_user.organisation_id, [kind]),
-    ), 400 if problems or form.errors else 200
-
-
-def _upload(form, kind: str):
-    return run_upload(form, IMPORTERS[kind], kind)
+    )
