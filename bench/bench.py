@@ -53,6 +53,7 @@ YEAR = 2026  # the WRES year April 2025 to March 2026: closed, with decisions in
 PAGE_SECONDS = float(os.environ.get("BENCH_PAGE_SECONDS", "5"))
 IMPORT_TIMEOUT = float(os.environ.get("BENCH_IMPORT_TIMEOUT", "900"))
 PORT = int(os.environ.get("BENCH_PORT", "5220"))
+PARTS = ("imports", "figures", "pages", "extras")
 PASSWORD = "bench-password-2026"
 EMAIL = "hr@bench.nhs.uk"
 
@@ -799,7 +800,14 @@ def main() -> None:
     unknown = [s for s in chosen if s not in data.SIZES]
     if unknown:
         raise SystemExit(f"SIZE must be among {', '.join(data.SIZES)}; not {', '.join(unknown)}")
-    folder = Path(tempfile.mkdtemp(prefix="wres-bench-"))
+    parts = {p.strip() for p in os.environ.get("BENCH_PARTS", ",".join(PARTS)).split(",")}
+    if parts - set(PARTS):
+        raise SystemExit(f"BENCH_PARTS must be among {', '.join(PARTS)}")
+    # BENCH_KEEP=folder keeps the extracts and the SQLite databases there, so a later run with
+    # BENCH_PARTS=figures,pages measures the same imported data without importing it again.
+    keep = os.environ.get("BENCH_KEEP")
+    folder = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="wres-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
     run = Run()
     startup = {}
     started = time.perf_counter()
@@ -809,18 +817,23 @@ def main() -> None:
             print(f"Generating the {size} extracts...", file=sys.stderr)
             files = data.generate(data.SIZES[size], folder / size)
             for database, url in databases(folder, size):
-                empty_database(url)
-                prepare(url)
+                if "imports" in parts:
+                    empty_database(url)
+                    prepare(url)
                 if database not in startup:
                     startup[database] = flask_startup(url)
-                bench_imports(run, database, size, url, files, folder)
-                analyse(url)
-                bench_figures(run, database, size, url)
-                if size == largest:
+                if "imports" in parts:
+                    bench_imports(run, database, size, url, files, folder)
+                    analyse(url)
+                if "figures" in parts:
+                    bench_figures(run, database, size, url)
+                if size == largest and "pages" in parts:
                     bench_pages(run, database, size, url)
-                if size == largest and not os.environ.get("BENCH_SKIP_EXTRAS"):
+                # The extras empty the database: never on data kept for a later run.
+                extras = "extras" in parts and not keep and not os.environ.get("BENCH_SKIP_EXTRAS")
+                if size == largest and extras:
                     bench_extras(run, database, url)
-                if database == "SQLite":
+                if database == "SQLite" and not keep:
                     Path(url.split("///", 1)[1]).unlink(missing_ok=True)
     finally:
         print(
@@ -830,7 +843,8 @@ def main() -> None:
             f"{PAGE_SECONDS:g} s a page\n"
         )
         print_table(run, startup)
-        shutil.rmtree(folder, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
     if os.environ.get("BENCH_JSON"):
         Path(os.environ["BENCH_JSON"]).write_text(
             json.dumps([row.__dict__ for row in run.rows], indent=1, default=str)
