@@ -66,16 +66,16 @@ def parse_mentoring_file(data: bytes, today: date) -> tuple[list[MentoringRow], 
         problems.extend(raw.problems)
         if not raw.problems:
             rows.append(MentoringRow(raw.line, leader, colleague, kind, start, end, session))
-    for index, row in enumerate(rows):
-        for earlier in rows[:index]:
-            same_pair = (earlier.leader_number, earlier.colleague_number) == (
-                row.leader_number,
-                row.colleague_number,
-            )
+    # Each row against the earlier rows of the same two people only: a file of thousands of
+    # rows is not compared pair by pair.
+    earlier_of_pair: dict[tuple[str, str], list[MentoringRow]] = {}
+    for row in rows:
+        earlier_rows = earlier_of_pair.setdefault((row.leader_number, row.colleague_number), [])
+        for earlier in earlier_rows:
             overlap = earlier.start_date <= (row.end_date or date.max) and row.start_date <= (
                 earlier.end_date or date.max
             )
-            if same_pair and overlap:
+            if overlap:
                 problems.append(
                     Problem(
                         row.line,
@@ -86,6 +86,7 @@ def parse_mentoring_file(data: bytes, today: date) -> tuple[list[MentoringRow], 
                     )
                 )
                 break
+        earlier_rows.append(row)
     if not rows and not problems:
         problems.append(Problem(0, "", "the file has a header row but no relationships"))
     return rows, problems

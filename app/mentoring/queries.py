@@ -1,11 +1,14 @@
 """Coverage, appraisal evidence and outcomes, aggregated in the database."""
 
+import gzip
+import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
+from app.audit import AuditAttachment, AuditEvent
 from app.extensions import db
 from app.mentoring.eligibility import (
     Verdict,
@@ -337,3 +340,71 @@ def commitment(leader: Staff, year: int) -> Commitment:
         len(items) - len(counting),
         sum(len(item.sessions) for item in counting),
     )
+
+
+@dataclass(frozen=True)
+class ImportedChange:
+    """A line of a relationship's history that an import wrote: the import is one audit entry,
+    and what it did to this relationship is a row of that entry's attachment."""
+
+    id: int  # the import's audit entry
+    created_at: datetime
+    actor_label: str
+    what: str
+
+
+def _imported_what(change: dict, filename: str) -> str:
+    if change["change"] == "added":
+        text = "Relationship recorded"
+    elif change["fields"]:
+        ended = change["fields"]["end_date"][1]
+        text = (
+            f"End date set to {date.fromisoformat(ended):%-d %B %Y}"
+            if ended
+            else ("End date removed")
+        )
+    else:
+        return f"Session imported from {filename}"
+    if change.get("session_added"):
+        text += ", with a session"
+    return f"{text}, imported from {filename}"
+
+
+def relationship_history(relationship: MentoringRelationship) -> list:
+    """The relationship's audit entries, newest first, with what each import since it was
+    recorded did to it (read from the import's attachment: imports made before it existed
+    cannot name it). Two queries, whatever the history holds."""
+    history = list(
+        db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.organisation_id == relationship.organisation_id,
+                AuditEvent.object_type == "relationship",
+                AuditEvent.object_id == relationship.id,
+            )
+        )
+    )
+    # The rows start with their relationship id (app/mentoring/imports.py).
+    marker = b'{"relationship_id":%d,' % relationship.id
+    for event_id, created_at, actor_label, detail, content in db.session.execute(
+        select(
+            AuditEvent.id,
+            AuditEvent.created_at,
+            AuditEvent.actor_label,
+            AuditEvent.detail,
+            AuditAttachment.content,
+        )
+        .join(AuditAttachment, AuditAttachment.audit_event_id == AuditEvent.id)
+        .where(
+            AuditEvent.organisation_id == relationship.organisation_id,
+            AuditEvent.action == "mentoring.imported",
+            AuditEvent.created_at >= relationship.created_at,
+        )
+    ):
+        rows = gzip.decompress(content)
+        at = rows.find(marker)
+        if at < 0:
+            continue
+        change = json.loads(rows[at : rows.index(b"\n", at)])
+        what = _imported_what(change, json.loads(detail).get("file", ""))
+        history.append(ImportedChange(event_id, created_at, actor_label, what))
+    return sorted(history, key=lambda entry: entry.id, reverse=True)

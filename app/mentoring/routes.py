@@ -14,7 +14,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 
 from app.accounts.permissions import login_required, roles_required
 from app.accounts.roles import Role
@@ -182,19 +182,7 @@ def _detail(
     relationship, participant, session_form=None, goal_form=None, status=200, progress_form=None
 ):
     notes = services.private_notes(relationship, _me()) if participant else {}
-    from app.audit import AuditEvent
-
-    history = list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(
-                AuditEvent.organisation_id == relationship.organisation_id,
-                AuditEvent.object_type == "relationship",
-                AuditEvent.object_id == relationship.id,
-            )
-            .order_by(AuditEvent.id.desc())
-        )
-    )
+    history = queries.relationship_history(relationship)
     return render_template(
         "mentoring/detail.html",
         relationship=relationship,

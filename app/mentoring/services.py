@@ -89,8 +89,12 @@ def validate_relationship(
     start: date | None,
     end: date | None,
     except_id: int | None = None,
+    overlapping=_overlapping,
 ) -> list[tuple]:
-    """Every problem as (field, message); empty when the relationship can be recorded."""
+    """Every problem as (field, message); empty when the relationship can be recorded.
+    `overlapping(leader_id, colleague_id, start, end, except_id)` finds a relationship of the
+    same two people over some of the dates: a query by default; an import passes its own, over
+    the relationships it has already read."""
     problems = []
     if not is_senior_leader(leader.pay_band, leader.board_role):
         problems.append(
@@ -109,7 +113,7 @@ def validate_relationship(
         problems.append(("start_date", "Enter the start date"))
     elif end is not None and end < start:
         problems.append(("end_date", "The end date must be on or after the start date"))
-    elif leader.id != colleague.id and _overlapping(leader.id, colleague.id, start, end, except_id):
+    elif leader.id != colleague.id and overlapping(leader.id, colleague.id, start, end, except_id):
         problems.append(
             ("start_date", "These two people already have a relationship for some of these dates")
         )
