@@ -1,11 +1,12 @@
 """Coverage, appraisal evidence and outcomes, aggregated in the database."""
 
+import functools
 import gzip
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Date, and_, bindparam, func, literal_column, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.audit import AuditAttachment, AuditEvent
@@ -84,70 +85,149 @@ class Coverage:
 
 
 def _senior(version):
-    return or_(version.pay_band == "VSM", version.board_role.is_not(None))
+    # 'VSM' written into the SQL, as the partial index says it (models.SENIOR_SQL).
+    return or_(version.pay_band == literal_column("'VSM'"), version.board_role.is_not(None))
+
+
+def _judged_day(staff_id, day, later):
+    """SQL: the day a person's record is judged on for `day` (history.judged_on): that day, or
+    their first record's when the history starts after it. `later` is the dialect's two-argument
+    maximum: one seek for the first record, where a CASE made two. A person with no history gets
+    NULL on SQLite and `day` on PostgreSQL, and no version either way, as with judged_on."""
+    earliest = aliased(Version)
+    first = (
+        select(func.min(earliest.valid_from))
+        .where(earliest.staff_id == staff_id)
+        .correlate_except(earliest)
+        .scalar_subquery()
+    )
+    return later(day, first)
+
+
+def _version_on(staff_id, day, dialect: str) -> tuple:
+    """(FROM clause, ON clause): the person's version in force on `day` (a column). On
+    PostgreSQL a LATERAL subquery, one index seek per row: as a join, its planner hashed every
+    version of the organisation for a couple of thousand relationships."""
+    version = Version.__table__.alias()
+    in_force = and_(version.c.staff_id == staff_id, history.in_force(day, version.c))
+    if dialect != "postgresql":
+        return version, in_force
+    return select(version).where(in_force).limit(1).lateral(), true()
+
+
+@functools.cache
+def _coverage_statements(dialect: str) -> tuple:
+    """Coverage's three statements, built once per dialect: building them cost more than
+    running the leaders' one. The organisation and the year are bound parameters."""
+    later = func.greatest if dialect == "postgresql" else func.max
+    org, start, end = bindparam("org"), bindparam("start", type_=Date), bindparam("end", type_=Date)
+    # Each leader's name and number by a lookup per leader: joined, PostgreSQL read every staff
+    # row to hash them for a couple of hundred leaders.
+    person = [
+        select(column).where(Staff.id == Version.staff_id).scalar_subquery().label(column.key)
+        for column in (Staff.staff_number, Staff.full_name)
+    ]
+    leaders = (
+        select(Version.staff_id.label("id"), *person, Version.pay_band, Version.board_role)
+        .where(*history.in_post_as_at(org, end, Version), _senior(Version))
+        .order_by(person[1], person[0])
+    )
+    # The day each person's record is judged on is worked out once per relationship (and per
+    # session), in a materialised CTE: written into the join, it was worked out again for every
+    # version the join looked at.
+    relationship = MentoringRelationship
+    active = (
+        select(
+            relationship.id,
+            relationship.leader_id,
+            relationship.colleague_id,
+            relationship.kind,
+            _judged_day(relationship.colleague_id, relationship.start_date, later).label(
+                "colleague_day"
+            ),
+            _judged_day(relationship.leader_id, relationship.start_date, later).label("leader_day"),
+        )
+        .where(
+            relationship.organisation_id == org,
+            relationship.start_date <= end,
+            or_(relationship.end_date.is_(None), relationship.end_date >= start),
+        )
+        .cte("active")
+        .prefix_with("MATERIALIZED")
+    )
+    colleague, colleague_on = _version_on(active.c.colleague_id, active.c.colleague_day, dialect)
+    leader, leader_on = _version_on(active.c.leader_id, active.c.leader_day, dialect)
+    relationships = (
+        select(
+            active.c.id,
+            active.c.leader_id,
+            active.c.kind,
+            colleague.c.pay_band,
+            colleague.c.ethnic_category,
+            leader.c.pay_band.label("leader_band"),
+            leader.c.board_role.label("leader_board_role"),
+        )
+        .select_from(active)
+        .join(colleague, colleague_on)
+        .join(leader, leader_on)
+    )
+    # Credit stops from the day the leader stops being a VSM or board member.
+    held = (
+        select(
+            MentoringSession.relationship_id,
+            MentoringSession.held_on,
+            relationship.leader_id,
+            _judged_day(relationship.leader_id, MentoringSession.held_on, later).label("day"),
+        )
+        .join(relationship)
+        .where(
+            relationship.organisation_id == org,
+            MentoringSession.held_on.between(start, end),
+        )
+        .cte("held")
+        .prefix_with("MATERIALIZED")
+    )
+    leader, leader_on = _version_on(held.c.leader_id, held.c.day, dialect)
+    sessions = (
+        select(held.c.relationship_id, func.count())
+        .select_from(held)
+        .join(leader, leader_on)
+        .where(_senior(leader.c), history.in_post(held.c.held_on, leader.c))
+        .group_by(held.c.relationship_id)
+    )
+    return leaders, relationships, sessions
 
 
 def coverage(organisation_id: int, year: int) -> Coverage:
     """Each VSM and board member in post at the year's end, as the staff records stood then:
-    three queries, any size. A relationship counts when the colleague was BME at band 8d or
+    four queries, any size. A relationship counts when the colleague was BME at band 8d or
     below, and the leader a VSM or board member, when it started (DOMAIN.md section 11); a
     session counts while the leader is still a VSM or board member."""
     wres_year = WresYear(year)
     include_ncg = _settings(organisation_id).mentoring_counts_non_consultant_medical
-    leaders = db.session.execute(
-        select(Staff.id, Staff.staff_number, Staff.full_name, Version.pay_band, Version.board_role)
-        .join(Version, Version.staff_id == Staff.id)
-        .where(
-            *history.in_post_as_at(organisation_id, wres_year.end, Version),
-            _senior(Version),
-        )
-        .order_by(Staff.full_name, Staff.staff_number)
-    ).all()
+    # Core rows through the session's connection: ORM row loading cost more than the SQL.
+    connection = db.session.connection()
+    leaders, relationships, sessions = _coverage_statements(connection.dialect.name)
+    window = {"org": organisation_id, "start": wres_year.start, "end": wres_year.end}
     result = Coverage(
         year,
         [
             LeaderCoverage(r.id, r.staff_number, r.full_name, leader_role(r.pay_band, r.board_role))
-            for r in leaders
+            for r in connection.execute(leaders, window)
         ],
     )
     by_id = {leader.staff_id: leader for leader in result.leaders}
-    relationships = db.session.execute(
-        _as_at_start(MentoringRelationship.leader_id).where(
-            MentoringRelationship.organisation_id == organisation_id,
-            MentoringRelationship.start_date <= wres_year.end,
-            or_(
-                MentoringRelationship.end_date.is_(None),
-                MentoringRelationship.end_date >= wres_year.start,
-            ),
-        )
-    ).all()
-    # Credit stops from the day the leader stops being a VSM or board member.
-    leader = aliased(Version)
-    sessions = dict(
-        db.session.execute(
-            select(MentoringSession.relationship_id, func.count())
-            .select_from(MentoringSession)
-            .join(MentoringRelationship)
-            .join(
-                leader,
-                history.judged_on(
-                    MentoringRelationship.leader_id, MentoringSession.held_on, leader
-                ),
-            )
-            .where(
-                MentoringRelationship.organisation_id == organisation_id,
-                MentoringSession.held_on.between(wres_year.start, wres_year.end),
-                _senior(leader),
-                history.in_post(MentoringSession.held_on, leader),
-            )
-            .group_by(MentoringSession.relationship_id)
-        ).all()
-    )
-    for row in relationships:
+    sessions = dict(connection.execute(sessions, window).all())
+    verdicts = {}  # a few hundred combinations of kind, bands and category: each judged once
+    for row in connection.execute(relationships, window):
         coverage_of = by_id.get(row.leader_id)
         if coverage_of is None:
             continue
-        if _counts(row, include_ncg):
+        key = (row.kind, row.pay_band, row.ethnic_category, row.leader_band, row.leader_board_role)
+        counts = verdicts.get(key)
+        if counts is None:
+            counts = verdicts[key] = _counts(row, include_ncg)
+        if counts:
             coverage_of.counting_relationships += 1
             coverage_of.sessions_in_year += sessions.get(row.id, 0)
         else:
