@@ -3,7 +3,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from app import import_jobs
+from app import figure_cache, import_jobs
 from app.accounts.permissions import login_required
 from app.accounts.roles import Role
 from app.accounts.services import staff_record_for
@@ -31,9 +31,21 @@ def index():
     if current_user.has_role(Role.HR_ADMIN):
         failed_emails = failed_count(org_id)
         gaps = _hr_data_gaps(org_id)
-        summary = workforce_queries.workforce_summary(org_id)
-        recruitment = recruitment_queries.open_counts(org_id)
-        compliance = recruitment_queries.panel_compliance(org_id, listed=False)
+        summary = figure_cache.cached(
+            org_id,
+            "home.workforce_summary",
+            (),
+            lambda: workforce_queries.workforce_summary(org_id),
+        )
+        recruitment = figure_cache.cached(
+            org_id, "home.open_counts", (), lambda: recruitment_queries.open_counts(org_id)
+        )
+        compliance = figure_cache.cached(
+            org_id,
+            "home.panel_compliance",
+            (),
+            lambda: recruitment_queries.panel_compliance(org_id, listed=False),
+        )
     elif current_user.has_role(Role.RECRUITING_MANAGER):
         recruitment = recruitment_queries.open_counts(org_id, current_user.id)
         tasks = _manager_tasks(org_id, current_user.id)
@@ -81,8 +93,23 @@ def _hr_data_gaps(organisation_id: int) -> dict:
     """What keeps HR's figures from being whole: applicants interviewed with no equality data
     (they are in neither side of indicator 2 and trigger no justification), open vacancies with
     no recruiting manager, and imports that were refused and not yet redone."""
-    equality_total, equality = recruitment_queries.equality_gaps(organisation_id)
-    unassigned_total, unassigned = recruitment_queries.unassigned_vacancies(organisation_id)
+    equality_total, equality = figure_cache.cached(
+        organisation_id,
+        "home.equality_gaps",
+        (),
+        lambda: recruitment_queries.equality_gaps(organisation_id),
+    )
+    equality = [
+        recruitment_queries.EqualityGap(figure_cache.attach(gap.owner), gap.applicants)
+        for gap in equality
+    ]
+    unassigned_total, unassigned = figure_cache.cached(
+        organisation_id,
+        "home.unassigned_vacancies",
+        (),
+        lambda: recruitment_queries.unassigned_vacancies(organisation_id),
+    )
+    unassigned = [figure_cache.attach(vacancy) for vacancy in unassigned]
     refused = import_jobs.refused_since_last_import(organisation_id)
     return {
         "equality_total": equality_total,
