@@ -46,6 +46,10 @@ figure_version = Table(
 
 # Tables whose writes change no figure: the token would otherwise change on every sign-in.
 UNCOUNTED = frozenset({"figure_version", "user_session", "throttle_counter", "audit_checkpoint"})
+# Columns no figure reads, whose updates alone leave the token alone (signing in sets one).
+UNCOUNTED_COLUMNS = {"user_account": frozenset({"last_login_at"})}
+_SET = re.compile(r'^\s*UPDATE\s+"?(\w+)"?\s+SET\s+(.*?)\s+WHERE\s', re.IGNORECASE | re.DOTALL)
+_COLUMN = re.compile(r'"?(\w+)"?\s*=')
 _WRITE = re.compile(
     r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|COPY)\s+"?(\w+)',
     re.IGNORECASE,
@@ -67,10 +71,18 @@ def new_token() -> str:
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_write(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
     match = _WRITE.match(statement)
-    if match and match.group(1).lower() not in UNCOUNTED:
+    if match and match.group(1).lower() not in UNCOUNTED and not _uncounted_update(statement):
         conn.info[_CHANGED] = True
     elif _DROP.match(statement):
         _HAS_TABLE.discard(str(conn.engine.url))
+
+
+def _uncounted_update(statement: str) -> bool:
+    update = _SET.match(statement)
+    if not update or update.group(1).lower() not in UNCOUNTED_COLUMNS:
+        return False
+    columns = {c.lower() for c in _COLUMN.findall(update.group(2))}
+    return columns <= UNCOUNTED_COLUMNS[update.group(1).lower()]
 
 
 @event.listens_for(Engine, "commit")

@@ -145,3 +145,16 @@ def test_a_what_if_turnover_is_never_kept(client, db, login_as):
     client.get(f"/dashboard/aspiration?year={year}")
     kept = _queries(client, f"/dashboard/aspiration?year={year}")
     assert _queries(client, path) == _queries(client, path) > kept
+
+
+def test_signing_in_keeps_the_figures_and_a_renamed_manager_does_not(app, client, db, login_as):
+    from tests.conftest import sign_in
+
+    hr = login_as("hr-admin")
+    token = db.session.scalar(text("SELECT token FROM figure_version"))
+    client.post("/sign-out", data={})
+    assert sign_in(client, hr.email).status_code == 302
+    assert db.session.scalar(text("SELECT token FROM figure_version")) == token
+    hr.full_name = "Renamed"
+    db.session.commit()
+    assert db.session.scalar(text("SELECT token FROM figure_version")) != token
