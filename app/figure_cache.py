@@ -22,6 +22,7 @@ import pickle
 import re
 import secrets
 import tempfile
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
@@ -44,15 +45,35 @@ figure_version = Table(
     Column("token", String(32), nullable=False),
 )
 
-# Tables whose writes change no figure: the token would otherwise change on every sign-in.
-UNCOUNTED = frozenset({"figure_version", "user_session", "throttle_counter", "audit_checkpoint"})
+# Tables no kept figure reads (the home page reads failed emails and import jobs afresh): the
+# token would otherwise change on every sign-in, every minute's outbox run and every chunk of a
+# background import's progress.
+UNCOUNTED = frozenset(
+    {
+        "figure_version",
+        "user_session",
+        "throttle_counter",
+        "audit_checkpoint",
+        "outbox_message",
+        "notification",
+        "reminder_sent",
+        "import_job",
+    }
+)
 # Columns no figure reads, whose updates alone leave the token alone (signing in sets one).
 UNCOUNTED_COLUMNS = {"user_account": frozenset({"last_login_at"})}
 _SET = re.compile(r'^\s*UPDATE\s+"?(\w+)"?\s+SET\s+(.*?)\s+WHERE\s', re.IGNORECASE | re.DOTALL)
 _COLUMN = re.compile(r'"?(\w+)"?\s*=')
 _WRITE = re.compile(
-    r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|COPY)\s+"?(\w+)',
+    r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM"
+    r"|TRUNCATE(?:\s+TABLE)?|COPY|MERGE\s+INTO)\s+\"?(\w+)",
     re.IGNORECASE,
+)
+# Statements that change data without naming one table first: a write inside a WITH, and schema
+# changes (a migration may rewrite what figures read).
+_OTHER_WRITE = re.compile(
+    r"^\s*(?:WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b|ALTER\b|CREATE\b(?!\s+TEMP)|DROP\b)",
+    re.IGNORECASE | re.DOTALL,
 )
 _DROP = re.compile(
     r'^\s*DROP\s+(?:SCHEMA|DATABASE|TABLE\s+(?:IF\s+EXISTS\s+)?"?figure_version)', re.IGNORECASE
@@ -62,6 +83,7 @@ _CHANGED = "figures_changed"
 _HAS_TABLE: set[str] = set()
 MEMORY_ENTRIES = 256
 _memory: OrderedDict[str, tuple[str, Any]] = OrderedDict()
+_memory_lock = threading.Lock()
 
 
 def new_token() -> str:
@@ -71,10 +93,13 @@ def new_token() -> str:
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_write(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
     match = _WRITE.match(statement)
-    if match and match.group(1).lower() not in UNCOUNTED and not _uncounted_update(statement):
+    if match:
+        if match.group(1).lower() not in UNCOUNTED and not _uncounted_update(statement):
+            conn.info[_CHANGED] = True
+    elif _OTHER_WRITE.match(statement):
         conn.info[_CHANGED] = True
-    elif _DROP.match(statement):
-        _HAS_TABLE.discard(str(conn.engine.url))
+        if _DROP.match(statement):
+            _HAS_TABLE.discard(str(conn.engine.url))
 
 
 def _uncounted_update(statement: str) -> bool:
@@ -127,9 +152,9 @@ def cached(organisation_id: int, name: str, args: tuple, compute: Callable[[], A
     if token is None:
         return compute()
     key = repr((organisation_id, name, args, today_london().isoformat()))
-    hit = _memory.get(key)
+    with _memory_lock:
+        hit = _memory.get(key)
     if hit is not None and hit[0] == token:
-        _memory.move_to_end(key)
         return hit[1]
     path = _folder() / (hashlib.sha256(key.encode()).hexdigest() + ".pickle")
     try:
@@ -153,10 +178,11 @@ def cached(organisation_id: int, name: str, args: tuple, compute: Callable[[], A
 
 
 def _remember(key: str, token: str, value: Any) -> None:
-    _memory[key] = (token, value)
-    _memory.move_to_end(key)
-    while len(_memory) > MEMORY_ENTRIES:
-        _memory.popitem(last=False)
+    with _memory_lock:
+        _memory[key] = (token, value)
+        _memory.move_to_end(key)
+        while len(_memory) > MEMORY_ENTRIES:
+            _memory.popitem(last=False)
 
 
 def attach(instance):
