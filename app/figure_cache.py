@@ -185,12 +185,6 @@ def _remember(key: str, token: str, value: Any) -> None:
             _memory.popitem(last=False)
 
 
-def attach(instance):
-    """A stored model instance back in this request's session (no query), so its relationships
-    load as they would have."""
-    return db.session.merge(instance, load=False)
-
-
 def prune(older_than: date) -> int:
     """Remove stored figures last written before `older_than` (they are for past days)."""
     removed = 0
