@@ -25,7 +25,7 @@ import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -186,13 +186,12 @@ def _remember(key: str, token: str, value: Any) -> None:
 
 
 def prune(older_than: date) -> int:
-    """Remove stored figures last written before `older_than` (they are for past days)."""
+    """Remove stored figures last written before `older_than` (the nightly job: they are for
+    past days, whose keys no request makes again)."""
     removed = 0
     folder = _folder()
     if not folder.is_dir():
         return 0
-    from datetime import datetime
-
     limit = datetime.combine(older_than, datetime.min.time()).timestamp()
     for path in folder.glob("*.pickle"):
         try:

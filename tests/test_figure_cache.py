@@ -158,3 +158,20 @@ def test_signing_in_keeps_the_figures_and_a_renamed_manager_does_not(app, client
     hr.full_name = "Renamed"
     db.session.commit()
     assert db.session.scalar(text("SELECT token FROM figure_version")) != token
+
+
+def test_the_nightly_job_removes_figures_kept_for_past_days(app, client, db, login_as):
+    import os
+    from datetime import timedelta
+
+    from app.metrics import jobs
+
+    login_as("hr-admin")
+    client.get("/")
+    folder = figure_cache._folder()
+    kept = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime)[-1]
+    old = kept.stat().st_mtime - 3 * 86400
+    os.utime(kept, (old, old))
+    assert jobs.take_snapshots()["kept_figures_removed"] >= 1
+    assert not kept.exists()
+    assert jobs.take_snapshots(today_london() - timedelta(days=5))["kept_figures_removed"] == 0
