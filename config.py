@@ -99,6 +99,10 @@ class Config:
     # someone who can rewrite the database cannot also rewrite what the checkpoints recorded.
     AUDIT_CHECKPOINT_DIR = os.environ.get("AUDIT_CHECKPOINT_DIR") or str(INSTANCE_DIR)
 
+    # The home page's and the dashboard's figures, kept until the data changes (shared by every
+    # worker on the machine; app/figure_cache.py).
+    FIGURE_CACHE_DIR = os.environ.get("FIGURE_CACHE_DIR") or str(INSTANCE_DIR / "figure-cache")
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -122,6 +126,7 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     PAGE_SIZE = 20
     ARGON2_PROFILE = "CHEAPEST"  # the suite signs in hundreds of times
+    FIGURE_CACHE_DIR = os.environ.get("FIGURE_CACHE_DIR")  # None: the system's temporary folder
 
     def __init__(self) -> None:
         self.SECRET_KEY = "testing-only-" + "x" * 32

@@ -47,7 +47,10 @@ def register_templates(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import database  # noqa: F401  (registers SQLite connection behaviour)
+    from app import (
+        database,  # noqa: F401  (registers SQLite connection behaviour)
+        figure_cache,  # noqa: F401  (every write commits a new figure token)
+    )
     from app.accounts import passwords
     from app.extensions import csrf, db, limiter, login_manager, migrate
 

@@ -2,10 +2,11 @@
 each closed WRES year's 31 March figures (once a year)."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from app import figure_cache
 from app.benchmarking import services as benchmarking
 from app.extensions import db
 from app.metrics import events, queries, year_snapshots
@@ -64,4 +65,11 @@ def take_snapshots(today: date | None = None) -> dict[str, int]:
         benchmarking.publish_year(db.session.get(Organisation, organisation_id), year, today)
         db.session.commit()
         published += 1
-    return {"snapshots": taken, "years_closed": closed, "years_published": published}
+    # Kept home and dashboard figures are for one day: yesterday's are never read again.
+    pruned = figure_cache.prune(today - timedelta(days=1))
+    return {
+        "snapshots": taken,
+        "years_closed": closed,
+        "years_published": published,
+        "kept_figures_removed": pruned,
+    }

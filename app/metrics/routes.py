@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from app import figure_cache
 from app.accounts.permissions import roles_required
 from app.accounts.roles import Role
 from app.exports import attachment
@@ -119,12 +120,16 @@ def chart(name: str):
     settings = db.session.get(OrganisationSettings, org_id)
     if name == "indicator2-trend":
         svg = charts.indicator2_trend(
-            queries.indicator2_trend(org_id),
+            figure_cache.cached(
+                org_id, "chart.indicator2_trend", (), lambda: queries.indicator2_trend(org_id)
+            ),
             float(settings.non_adverse_low),
             float(settings.non_adverse_high),
         )
     elif name == "senior-shares":
-        aspiration = queries.aspiration(org_id, _as_at(year))
+        aspiration = figure_cache.cached(
+            org_id, "chart.aspiration", (year,), lambda: queries.aspiration(org_id, _as_at(year))
+        )
         svg = charts.band_shares(
             [
                 {
@@ -136,7 +141,14 @@ def chart(name: str):
             aspiration["target_share"],
         )
     elif name == "trajectory":
-        path, actual, target = trajectory(org_id, year, _turnover_override()[0])
+        override = _turnover_override()[0]
+        path, actual, target = (
+            trajectory(org_id, year, override)
+            if override is not None
+            else figure_cache.cached(
+                org_id, "chart.trajectory", (year,), lambda: trajectory(org_id, year, None)
+            )
+        )
         svg = charts.trajectory(path, actual, target)
     else:
         abort(404)

@@ -21,6 +21,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
+from app import figure_cache
 from app.extensions import db
 from app.metrics import queries
 from app.recruitment import queries as recruitment_queries
@@ -62,9 +63,14 @@ class Dashboard:
 
 
 class Figures:
-    """A section's figures, each computed the first time a template reads it."""
+    """A section's figures, each computed the first time a template reads it, and kept until
+    the data changes (app/figure_cache.py) unless it is marked `live` or the request asks what
+    another turnover would do."""
 
-    def __init__(self, makers: dict[str, Callable[[Dashboard], Any]], dashboard: Dashboard):
+    def __init__(
+        self, slug: str, makers: dict[str, Callable[[Dashboard], Any]], dashboard: Dashboard
+    ):
+        self._slug = slug
         self._makers = makers
         self._dashboard = dashboard
         self._values: dict[str, Any] = {}
@@ -73,7 +79,16 @@ class Figures:
         if name.startswith("_") or name not in self._makers:
             raise AttributeError(name)
         if name not in self._values:
-            self._values[name] = self._makers[name](self._dashboard)
+            maker, d = self._makers[name], self._dashboard
+            if getattr(maker, "live", False) or d.turnover_override is not None:
+                self._values[name] = maker(d)
+            else:
+                self._values[name] = figure_cache.cached(
+                    d.organisation_id,
+                    f"dashboard.{self._slug}.{name}",
+                    (d.year.year,),
+                    lambda: maker(d),
+                )
         return self._values[name]
 
     def __getitem__(self, name: str) -> Any:
@@ -95,7 +110,7 @@ class Section:
     endpoint: str | None = None
 
     def figures_for(self, dashboard: Dashboard) -> Figures:
-        return Figures(self.figures, dashboard)
+        return Figures(self.slug, self.figures, dashboard)
 
 
 def _indicator2(d: Dashboard, **kwargs):
@@ -134,8 +149,13 @@ def _aspiration(d: Dashboard) -> dict:
 
 def _compliance(d: Dashboard) -> dict:
     """Every breach and exception of the year with its vacancy or batch (for its link, manager
-    and decision date)."""
-    report = recruitment_queries.panel_compliance(d.organisation_id, d.year.year, d.today)
+    and decision date): the report is kept, the vacancies and batches read for this request."""
+    report = figure_cache.cached(
+        d.organisation_id,
+        "panel_compliance",
+        (d.year.year,),
+        lambda: recruitment_queries.panel_compliance(d.organisation_id, d.year.year, d.today),
+    )
     owners = recruitment_queries.compliance_owners(d.organisation_id, report)
     return {
         "breaches": [(e, recruitment_queries.compliance_owner(owners, e)) for e in report.breaches],
@@ -144,6 +164,8 @@ def _compliance(d: Dashboard) -> dict:
         ],
     }
 
+
+_compliance.live = True  # its own parts are kept; the model instances are not
 
 SECTIONS: list[Section] = [
     Section(
