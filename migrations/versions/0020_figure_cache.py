@@ -1,6 +1,6 @@
 """figure_version: the token every write changes, under which home and dashboard figures are kept
 
-Revision ID: 0019_home_figure_cache
+Revision ID: 0020_figure_cache
 Revises: 0018_audit_chain
 """
 
@@ -9,8 +9,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019_home_figure_cache"
-down_revision = "0018_audit_chain"
+revision = "0020_figure_cache"
+down_revision = "0019_mentor_coverage"
 branch_labels = None
 depends_on = None
 
