@@ -168,7 +168,7 @@ def cached(organisation_id: int, name: str, args: tuple, compute: Callable[[], A
     value = compute()
     _remember(key, token, value)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # pickles: this user only
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         partial.write_bytes(pickle.dumps((key, token, value), pickle.HIGHEST_PROTOCOL))
         os.replace(partial, path)

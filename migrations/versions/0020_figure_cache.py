@@ -1,7 +1,7 @@
 """figure_version: the token every write changes, under which home and dashboard figures are kept
 
 Revision ID: 0020_figure_cache
-Revises: 0018_audit_chain
+Revises: 0019_mentor_coverage
 """
 
 import secrets
