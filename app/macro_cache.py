@@ -1,4 +1,4 @@
-"""The NHS.UK header and footer, rendered once per distinct set of parameters.
+"""The NHS.UK header, footer and tags, rendered once per distinct set of parameters.
 
 The NHS.UK macros are pure functions of their parameters, but rendering them (attribute macros,
 chained look-ups of absent parameters) cost more than the rest of a list page. Each worker keeps
@@ -88,3 +88,5 @@ def register(app) -> None:
     env = app.jinja_env
     env.globals["cached_header"] = MacroCache(env, "nhsuk/components/header/macro.jinja", "header")
     env.globals["cached_footer"] = MacroCache(env, "nhsuk/components/footer/macro.jinja", "footer")
+    # A list's status tags: a handful of distinct ones, printed on every row.
+    env.globals["cached_tag"] = MacroCache(env, "nhsuk/components/tag/macro.jinja", "tag")
