@@ -41,9 +41,10 @@ def register_templates(app: Flask) -> None:
             ]
         ),
     }
-    from app import presenters
+    from app import macro_cache, presenters
 
     presenters.register(app)
+    macro_cache.register(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -34,6 +34,7 @@ from app.accounts.permissions import can_manage_user, login_required, roles_requ
 from app.accounts.redirects import safe_next
 from app.accounts.roles import ROLE_NAMES, Role
 from app.accounts.scoping import get_scoped_or_404, scoped
+from app.database import begin_writing
 from app.extensions import db, login_manager
 from app.pagination import paginate
 from app.timeutil import utcnow
@@ -66,6 +67,7 @@ def end_idle_sessions():
     now = time.time()
     last_active = session.get("last_active", now)
     if now - last_active > current_app.config["IDLE_TIMEOUT"].total_seconds():
+        begin_writing()
         services.end_session(g.user_session, "idle")
         db.session.commit()
         logout_user()
@@ -76,6 +78,7 @@ def end_idle_sessions():
     record, moment = g.user_session, utcnow()
     if moment - record.last_seen_at > LAST_SEEN_EVERY:
         # Committed here, before the view runs, so the view's own single commit is untouched.
+        begin_writing()
         services.touch_session(record, moment)
         db.session.commit()
     return None

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.accounts import throttle
@@ -141,10 +142,17 @@ def open_session(secret: str, idle_timeout: timedelta) -> UserSession | None:
     """The live session this secret names: not ended, not idle, its user not disabled."""
     if not secret:
         return None
-    record = db.session.scalar(
-        select(UserSession).where(
-            UserSession.secret_hash == _digest(secret), UserSession.ended_at.is_(None)
+    # The user, their roles and organisation in the same query: every page reads all three.
+    user = joinedload(UserSession.user)
+    record = (
+        db.session.execute(
+            select(UserSession)
+            .options(user.joinedload(User.role_rows), user.joinedload(User.organisation))
+            .where(UserSession.secret_hash == _digest(secret), UserSession.ended_at.is_(None))
         )
+        .unique()
+        .scalars()
+        .first()
     )
     if record is None or record.user.disabled or record.last_seen_at < utcnow() - idle_timeout:
         return None

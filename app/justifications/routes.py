@@ -16,6 +16,7 @@ from app import audit
 from app.accounts.permissions import roles_required
 from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
+from app.database import writes
 from app.exports import attachment, csv_bytes
 from app.extensions import db
 from app.justifications import queries, services
@@ -82,6 +83,7 @@ def _load(justification_id: int) -> Justification:
 
 @bp.route("/justifications/<int:justification_id>")
 @roles_required(*READERS)
+@writes
 def detail(justification_id: int):
     justification = _load(justification_id)
     form = ReviewForm(formdata=None, version=justification.version)

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 
 from app.accounts.permissions import login_required, roles_required
 from app.accounts.roles import Role
+from app.database import writes
 from app.extensions import db
 from app.notifications.models import Notification
 from app.notifications.services import failed_messages_query
@@ -52,6 +53,7 @@ def failed_emails():
 
 @bp.route("/inbox/<int:notification_id>")
 @login_required
+@writes
 def open_notification(notification_id: int):
     from flask import abort
 

@@ -20,6 +20,7 @@ from app.accounts.models import User, UserRole
 from app.accounts.permissions import roles_required
 from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
+from app.database import writes
 from app.extensions import db
 from app.import_history import DataImport
 from app.numbers import ascii_int
@@ -617,6 +618,7 @@ def _render_panel(
 
 @bp.route("/<any(vacancies, batches):kind>/<int:owner_id>/panels/<stage>")
 @roles_required(*MANAGERS)
+@writes
 def panel(kind: str, owner_id: int, stage: str):
     owner = _recruiting_owner(kind, owner_id)
     panel = _panel_context(owner, stage)
@@ -831,6 +833,7 @@ def remove_from_pool(member_id: int):
 
 @bp.route("/applicants/<int:applicant_id>", methods=["GET", "POST"])
 @roles_required(Role.HR_ADMIN)
+@writes
 def applicant_detail(applicant_id: int):
     """HR only: an applicant's equality monitoring data. Every view is audited."""
     applicant = get_scoped_or_404(Applicant, applicant_id)

@@ -10,6 +10,7 @@ from app import audit, import_jobs
 from app.accounts.permissions import can_view_staff, roles_required
 from app.accounts.roles import Role
 from app.accounts.scoping import get_scoped_or_404, scoped
+from app.database import writes
 from app.extensions import db
 from app.import_history import IMPORT_KINDS, DataImport
 from app.pagination import paginate, paginate_keyset
@@ -57,6 +58,7 @@ def staff_list():
 
 @bp.route("/staff/<int:staff_id>")
 @roles_required(Role.HR_ADMIN)
+@writes
 def staff_detail(staff_id: int):
     staff = get_scoped_or_404(Staff, staff_id)
     if not can_view_staff(current_user, staff):

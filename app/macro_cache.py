@@ -1,0 +1,92 @@
+"""The NHS.UK header, footer and tags, rendered once per distinct set of parameters.
+
+The NHS.UK macros are pure functions of their parameters, but rendering them (attribute macros,
+chained look-ups of absent parameters) cost more than the rest of a list page. Each worker keeps
+the HTML each set of parameters gave; a page's header differs only by the user's name, their
+organisation, their navigation (with its unread count and current section) and the sign-out
+form, whose CSRF token changes every request: that form goes in as a placeholder, swapped for
+the real one after rendering.
+"""
+
+from markupsafe import Markup
+
+MAX_ENTRIES = 1024
+# Placeholders for the HTML parameters (literals: Markup is only ever built from literals here).
+_SLOTS = (Markup("@@wres-macro-slot-0@@"), Markup("@@wres-macro-slot-1@@"))
+
+
+def _freeze(value, slots: list):
+    """A hashable key for the parameters, keeping types (a Markup value renders unescaped)."""
+    if isinstance(value, dict):
+        return tuple(
+            (key, _freeze(_slot(item, slots) if key == "html" else item, slots))
+            for key, item in value.items()
+        )
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, tuple(_freeze(item, slots) for item in value))
+    if isinstance(value, str | int | float | bool | type(None)):
+        return (type(value).__name__, value)
+    return (type(value).__name__,)  # Jinja's undefined: every one renders alike
+
+
+def _slot(item, slots: list):
+    if isinstance(item, Markup):
+        slots.append(item)
+        return ("slot",)
+    return item
+
+
+def _with_slots(value, slots: list, counter: list):
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key == "html" and isinstance(item, Markup):
+                out[key] = _SLOTS[counter[0]]
+                counter[0] += 1
+            else:
+                out[key] = _with_slots(item, slots, counter)
+        return out
+    if isinstance(value, list | tuple):
+        return type(value)(_with_slots(item, slots, counter) for item in value)
+    return value
+
+
+class MacroCache:
+    def __init__(self, environment, template: str, name: str) -> None:
+        self.environment, self.template, self.name = environment, template, name
+        self.rendered: dict = {}
+
+    def __call__(self, params):
+        slots: list = []
+        key = _freeze(params, slots)
+        macro = getattr(self.environment.get_template(self.template).module, self.name)
+        if len(slots) > len(_SLOTS) or any("\n" in slot for slot in slots):
+            # More HTML parameters than placeholders, or HTML of several lines (which a macro
+            # might indent): rendered uncached.
+            return macro(params)
+        parts = self.rendered.get(key)
+        if parts is None:
+            html = macro(_with_slots(params, [], [0]))
+            used = _SLOTS[: len(slots)]
+            places = [html.find(slot) for slot in used]
+            if any(html.count(slot) != 1 for slot in used) or places != sorted(places):
+                return macro(params)  # not printed once each, in order: rendered uncached
+            parts = [html]
+            for slot in used:
+                parts[-1:] = parts[-1].split(slot)
+            if len(self.rendered) >= MAX_ENTRIES:
+                self.rendered.clear()
+            self.rendered[key] = parts
+        # The macro prints `html | safe | trim`; Markup pieces joined stay Markup, unescaped.
+        pieces = [parts[0]]
+        for slot, part in zip(slots, parts[1:], strict=True):
+            pieces += [slot.strip(), part]
+        return Markup("").join(pieces)
+
+
+def register(app) -> None:
+    env = app.jinja_env
+    env.globals["cached_header"] = MacroCache(env, "nhsuk/components/header/macro.jinja", "header")
+    env.globals["cached_footer"] = MacroCache(env, "nhsuk/components/footer/macro.jinja", "footer")
+    # A list's status tags: a handful of distinct ones, printed on every row.
+    env.globals["cached_tag"] = MacroCache(env, "nhsuk/components/tag/macro.jinja", "tag")
