@@ -2,10 +2,11 @@
 database. Rules that need the database (unknown staff numbers, missing vacancies) are checked by
 the import services, which add their problems to these."""
 
-from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
+from typing import NamedTuple
 
-from app.csvimport import Problem, Row, read_rows
+from app.csvimport import INVALID, Parsed, Problem, Records, Row, parse_date, parse_yes_no
 from app.workforce.bands import BandError, parse_band, parse_staff_group
 from app.workforce.ethnicity import EthnicityError, parse_ethnicity
 
@@ -47,8 +48,8 @@ MAX_LENGTHS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class RecruitmentRow:
+# Tuples rather than dataclasses: a national file makes close to a million of them.
+class RecruitmentRow(NamedTuple):
     line: int
     vacancy_reference: str
     batch_reference: str
@@ -70,6 +71,67 @@ def _ethnicity(row: Row) -> str:
     except EthnicityError as exc:
         row.problem("ethnic_category", str(exc))
         return ""
+
+
+class _Lookups:
+    """Each rule's result by a cell's raw text: a file repeats the same few spellings and dates.
+    Parsing a date notes its layout (csvimport.noting_date_formats) when first seen."""
+
+    def __init__(self) -> None:
+        self.ethnicity = Parsed(lambda text: parse_ethnicity(text).code)
+        self.band = Parsed(parse_band)
+        self.group = Parsed(parse_staff_group)
+        self.yes_no = Parsed(parse_yes_no)
+        self.date = Parsed(lambda text: parse_date(text) if text else None)
+
+
+def _fast_recruitment_row(
+    line: int, v: tuple, today: date, known: _Lookups
+) -> RecruitmentRow | None:
+    """_recruitment_row for a clean row, as lookups; None for any row it does not plainly
+    accept, which _recruitment_row then reads and words the problems of."""
+    vacancy, batch, applicant = v[0].strip(), v[1].strip(), v[5].strip()
+    if not applicant or not (vacancy or batch):
+        return None
+    band = known.band[v[3]]
+    ethnic_category = known.ethnicity[v[6]]
+    yes_no = known.yes_no
+    shortlisted, interviewed, appointed = yes_no[v[7]], yes_no[v[8]], yes_no[v[9]]
+    international = yes_no[v[11]]
+    decision_date = known.date[v[10]]
+    if INVALID in (band, ethnic_category, shortlisted, interviewed, appointed, international):
+        return None
+    if decision_date is INVALID or not v[3].strip():
+        return None
+    if (interviewed or appointed) and not shortlisted:
+        return None
+    if appointed and not vacancy:
+        return None
+    if decision_date is None:
+        if shortlisted:
+            return None
+    elif decision_date > today:
+        return None
+    staff_group = None
+    if v[4].strip():
+        staff_group = known.group[v[4]]
+        if staff_group is INVALID:
+            return None
+    return RecruitmentRow(
+        line,
+        vacancy,
+        batch,
+        v[2].strip(),
+        band,
+        staff_group,
+        applicant,
+        ethnic_category,
+        shortlisted,
+        interviewed,
+        appointed,
+        decision_date,
+        international,
+    )
 
 
 def _recruitment_row(row: Row, today: date) -> RecruitmentRow | None:
@@ -153,7 +215,7 @@ def _consistent(
         if not k:
             continue
         v = value(row)
-        if v in (None, ""):
+        if v is None or v == "":
             continue
         if k in first and first[k][1] != v:
             line, seen = first[k]
@@ -170,41 +232,32 @@ def _consistent(
 def parse_recruitment_file(data: bytes, today: date) -> tuple[list[RecruitmentRow], list[Problem]]:
     rows: list[RecruitmentRow] = []
     problems: list[Problem] = []
-    for raw in read_rows(data, RECRUITMENT_REQUIRED, RECRUITMENT_COLUMNS, MAX_LENGTHS):
+    records = Records(data, RECRUITMENT_REQUIRED, RECRUITMENT_COLUMNS, MAX_LENGTHS)
+    known = _Lookups()
+    for line, values, clean in records:
+        if clean and (parsed := _fast_recruitment_row(line, values, today, known)):
+            rows.append(parsed)
+            continue
+        raw = records.row(line, values)
         parsed = _recruitment_row(raw, today)
         problems.extend(raw.problems)
         if parsed:
             rows.append(parsed)
-    _consistent(
-        rows, lambda r: r.vacancy_reference, lambda r: r.pay_band, "vacancy", "pay_band", problems
-    )
-    _consistent(
-        rows,
-        lambda r: r.vacancy_reference,
-        lambda r: r.batch_reference or None,
-        "vacancy",
-        "batch_reference",
-        problems,
-    )
-    _consistent(
-        rows, lambda r: r.vacancy_reference, lambda r: r.job_title, "vacancy", "job_title", problems
-    )
+    vacancy, batch = attrgetter("vacancy_reference"), attrgetter("batch_reference")
+    decision = attrgetter("decision_date")
+    # A blank value is never compared, so batch_reference "" needs no `or None`.
+    _consistent(rows, vacancy, attrgetter("pay_band"), "vacancy", "pay_band", problems)
+    _consistent(rows, vacancy, batch, "vacancy", "batch_reference", problems)
+    _consistent(rows, vacancy, attrgetter("job_title"), "vacancy", "job_title", problems)
     _consistent(
         rows,
         lambda r: r.vacancy_reference or r.batch_reference,
-        lambda r: r.decision_date,
+        decision,
         "vacancy or batch",
         "decision_date",
         problems,
     )
-    _consistent(
-        rows,
-        lambda r: r.batch_reference,
-        lambda r: r.decision_date,
-        "batch",
-        "decision_date",
-        problems,
-    )
+    _consistent(rows, batch, decision, "batch", "decision_date", problems)
     _consistent(
         rows,
         lambda r: r.applicant_reference,
@@ -243,8 +296,7 @@ def parse_recruitment_file(data: bytes, today: date) -> tuple[list[RecruitmentRo
     return rows, problems
 
 
-@dataclass(frozen=True, slots=True)
-class PanelRow:
+class PanelRow(NamedTuple):
     line: int
     vacancy_reference: str
     batch_reference: str
@@ -254,6 +306,31 @@ class PanelRow:
     ethnic_category: str | None
     role: str
     exception_reason: str
+
+
+_STAGES = frozenset(("shortlisting", "interview"))
+_ROLES = frozenset(("chair", "member", "independent"))
+
+
+def _fast_panel_row(line: int, v: tuple, ethnicity: Parsed) -> PanelRow | None:
+    """_panel_row for a clean row; None for any row it does not plainly accept."""
+    vacancy, batch = v[0].strip(), v[1].strip()
+    staff_number, external = v[3].strip(), v[4].strip()
+    stage, role = v[2].strip().lower(), v[6].strip().lower() or "member"
+    if bool(vacancy) == bool(batch) or bool(staff_number) == bool(external):
+        return None
+    if stage not in _STAGES or role not in _ROLES:
+        return None
+    ethnic_category = None
+    if external:
+        ethnic_category = ethnicity[v[5]]
+        if ethnic_category is INVALID:
+            return None
+    elif v[5].strip():
+        return None
+    return PanelRow(
+        line, vacancy, batch, stage, staff_number, external, ethnic_category, role, v[7].strip()
+    )
 
 
 def _panel_row(row: Row) -> PanelRow | None:
@@ -306,7 +383,13 @@ def _panel_row(row: Row) -> PanelRow | None:
 def parse_panel_file(data: bytes) -> tuple[list[PanelRow], list[Problem]]:
     rows: list[PanelRow] = []
     problems: list[Problem] = []
-    for raw in read_rows(data, PANEL_REQUIRED, PANEL_COLUMNS, MAX_LENGTHS):
+    records = Records(data, PANEL_REQUIRED, PANEL_COLUMNS, MAX_LENGTHS)
+    ethnicity = Parsed(lambda text: parse_ethnicity(text).code)
+    for line, values, clean in records:
+        if clean and (parsed := _fast_panel_row(line, values, ethnicity)):
+            rows.append(parsed)
+            continue
+        raw = records.row(line, values)
         if "vacancy_reference" not in raw.values and "batch_reference" not in raw.values:
             problems.append(
                 Problem(
