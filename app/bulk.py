@@ -7,6 +7,7 @@ gets chunked IN lists and the driver's executemany. Everything runs inside the c
 transaction: an import that is refused after writing rolls all of it back.
 """
 
+import json
 import operator
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
@@ -16,10 +17,12 @@ from sqlalchemy import (
     Date,
     DateTime,
     Numeric,
+    String,
     Table,
     any_,
     bindparam,
     cast,
+    func,
     literal,
     select,
     update,
@@ -44,8 +47,10 @@ def among(column, values: Sequence):
     """SQL: `column` is one of `values` (at most CHUNK of them)."""
     if _postgresql():
         return column == any_(cast(literal(list(values), ARRAY(column.type)), ARRAY(column.type)))
-    # One expanding parameter: the statement is compiled once, not a parameter per value.
-    return column.in_(bindparam("among_values", list(values), expanding=True))
+    # One JSON array as one parameter: an IN list of thousands of parameters is rendered and
+    # bound a value at a time. Values are ids and references (numbers and text).
+    each = func.json_each(bindparam(None, json.dumps(list(values)), type_=String))
+    return column.in_(select(each.table_valued("value").c.value))
 
 
 def select_among(columns: Sequence, key, values: Iterable, *where) -> Iterator[tuple]:
