@@ -83,6 +83,8 @@ class _Lookups:
         self.group = Parsed(parse_staff_group)
         self.yes_no = Parsed(parse_yes_no)
         self.date = Parsed(lambda text: parse_date(text) if text else None)
+        texts: dict[str, str] = {}
+        self.shared = lambda text: texts.setdefault(text, text)
 
 
 def _fast_recruitment_row(
@@ -90,7 +92,10 @@ def _fast_recruitment_row(
 ) -> RecruitmentRow | None:
     """_recruitment_row for a clean row, as lookups; None for any row it does not plainly
     accept, which _recruitment_row then reads and words the problems of."""
-    vacancy, batch, applicant = v[0].strip(), v[1].strip(), v[5].strip()
+    # Vacancy, batch and job title repeat on every row of a vacancy: one string each, shared
+    # (a national file holds close to a million rows at once).
+    shared = known.shared
+    vacancy, batch, applicant = shared(v[0].strip()), shared(v[1].strip()), v[5].strip()
     if not applicant or not (vacancy or batch):
         return None
     band = known.band[v[3]]
@@ -121,7 +126,7 @@ def _fast_recruitment_row(
         line,
         vacancy,
         batch,
-        v[2].strip(),
+        shared(v[2].strip()),
         band,
         staff_group,
         applicant,
@@ -209,7 +214,7 @@ def _consistent(
     rows: list[RecruitmentRow], key, value, what: str, column: str, problems: list[Problem]
 ) -> None:
     """Rows that share a key (a vacancy, batch or applicant) must agree on a value."""
-    first: dict[str, tuple[int, object]] = {}
+    first: dict[str, tuple] = {}  # the first row with a value, by key
     for row in rows:
         k = key(row)
         if not k:
@@ -217,16 +222,16 @@ def _consistent(
         v = value(row)
         if v is None or v == "":
             continue
-        if k in first and first[k][1] != v:
-            line, seen = first[k]
+        earlier = first.setdefault(k, row)
+        if earlier is not row and value(earlier) != v:
             problems.append(
                 Problem(
                     row.line,
                     column,
-                    f"{what} {k} has {v!r} here but {seen!r} on line {line}: expected the same",
+                    f"{what} {k} has {v!r} here but {value(earlier)!r} on line {earlier.line}: "
+                    "expected the same",
                 )
             )
-        first.setdefault(k, (row.line, v))
 
 
 def parse_recruitment_file(data: bytes, today: date) -> tuple[list[RecruitmentRow], list[Problem]]:
@@ -266,31 +271,28 @@ def parse_recruitment_file(data: bytes, today: date) -> tuple[list[RecruitmentRo
         "ethnic_category",
         problems,
     )
-    seen: dict[tuple[str, str], RecruitmentRow] = {}
+    seen: dict[tuple[str, str, str], RecruitmentRow] = {}
     for row in rows:
-        # A batch applicant applies once to the batch; anyone else once to each vacancy.
-        key = (
-            ("batch", row.batch_reference)
-            if row.batch_reference
-            else ("vacancy", row.vacancy_reference)
-        )
-        ident = (key, row.applicant_reference)
-        if ident in seen:
-            earlier = seen[ident]
-            if row.batch_reference and row.appointed and earlier.appointed:
-                message = (
-                    f"{row.applicant_reference} is appointed to two vacancies of batch "
-                    f"{row.batch_reference} (also on line {earlier.line}): expected at "
-                    "most one"
-                )
-            else:
-                message = (
-                    f"{row.applicant_reference} appears twice for {key[0]} {key[1]} "
-                    f"(also on line {earlier.line}): expected one row per application"
-                )
-            problems.append(Problem(row.line, "applicant_reference", message))
+        # A batch applicant applies once to the batch; anyone else once to each vacancy. One
+        # flat tuple a row: (the batch, "", applicant) or ("", the vacancy, applicant).
+        batch = row.batch_reference
+        ident = (batch, "" if batch else row.vacancy_reference, row.applicant_reference)
+        earlier = seen.setdefault(ident, row)
+        if earlier is row:
+            continue
+        if batch and row.appointed and earlier.appointed:
+            message = (
+                f"{row.applicant_reference} is appointed to two vacancies of batch "
+                f"{batch} (also on line {earlier.line}): expected at "
+                "most one"
+            )
         else:
-            seen[ident] = row
+            kind, reference = ("batch", batch) if batch else ("vacancy", row.vacancy_reference)
+            message = (
+                f"{row.applicant_reference} appears twice for {kind} {reference} "
+                f"(also on line {earlier.line}): expected one row per application"
+            )
+        problems.append(Problem(row.line, "applicant_reference", message))
     if not rows and not problems:
         problems.append(Problem(0, "", "the file has a header row but no applications"))
     return rows, problems
