@@ -314,11 +314,12 @@ _STAGES = frozenset(("shortlisting", "interview"))
 _ROLES = frozenset(("chair", "member", "independent"))
 
 
-def _fast_panel_row(line: int, v: tuple, ethnicity: Parsed) -> PanelRow | None:
-    """_panel_row for a clean row; None for any row it does not plainly accept."""
-    vacancy, batch = v[0].strip(), v[1].strip()
-    staff_number, external = v[3].strip(), v[4].strip()
-    stage, role = v[2].strip().lower(), v[6].strip().lower() or "member"
+def _fast_panel_row(line: int, v: tuple, ethnicity: Parsed, shared) -> PanelRow | None:
+    """_panel_row for a clean row; None for any row it does not plainly accept. References,
+    staff numbers and reasons repeat across rows: `shared` keeps one string of each."""
+    vacancy, batch = shared(v[0].strip()), shared(v[1].strip())
+    staff_number, external = shared(v[3].strip()), v[4].strip()
+    stage, role = shared(v[2].strip().lower()), shared(v[6].strip().lower() or "member")
     if bool(vacancy) == bool(batch) or bool(staff_number) == bool(external):
         return None
     if stage not in _STAGES or role not in _ROLES:
@@ -331,7 +332,15 @@ def _fast_panel_row(line: int, v: tuple, ethnicity: Parsed) -> PanelRow | None:
     elif v[5].strip():
         return None
     return PanelRow(
-        line, vacancy, batch, stage, staff_number, external, ethnic_category, role, v[7].strip()
+        line,
+        vacancy,
+        batch,
+        stage,
+        staff_number,
+        external,
+        ethnic_category,
+        role,
+        shared(v[7].strip()),
     )
 
 
@@ -387,8 +396,13 @@ def parse_panel_file(data: bytes) -> tuple[list[PanelRow], list[Problem]]:
     problems: list[Problem] = []
     records = Records(data, PANEL_REQUIRED, PANEL_COLUMNS, MAX_LENGTHS)
     ethnicity = Parsed(lambda text: parse_ethnicity(text).code)
+    texts: dict[str, str] = {}
+
+    def shared(text: str) -> str:
+        return texts.setdefault(text, text)
+
     for line, values, clean in records:
-        if clean and (parsed := _fast_panel_row(line, values, ethnicity)):
+        if clean and (parsed := _fast_panel_row(line, values, ethnicity, shared)):
             rows.append(parsed)
             continue
         raw = records.row(line, values)

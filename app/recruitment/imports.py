@@ -491,7 +491,17 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
     ):
         members[panel_id].append(_member_key_of(*member))
 
+    # Rewritten panels' members go out and in a few thousand at a time, so a national file's
+    # members never all sit in memory as rows to insert.
     rewritten, new_members, panel_updates, entries = [], [], [], []
+
+    def write_members() -> None:
+        for chunk in _chunks(rewritten):
+            db.session.execute(delete(member_t).where(bulk.among(member_t.c.panel_id, chunk)))
+        bulk.insert_rows(member_t, new_members)
+        rewritten.clear()
+        new_members.clear()
+
     for key, panel_rows in wanted.items():
         panel = panels[key]
         reason = next((r.exception_reason for r in panel_rows if r.exception_reason), None)
@@ -527,8 +537,12 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
             record.rows_updated += len(panel_rows)
         else:
             record.rows_added += len(panel_rows)
+        if not panel_updates:
+            lock_chain(org_id)  # versioned rows change after the chain's lock (app/versioning.py)
         rewritten.append(panel.id)
         new_members += listed
+        if len(new_members) >= bulk.CHUNK:
+            write_members()
         panel_updates.append(
             {
                 "_id": panel.id,
@@ -546,11 +560,7 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
                 reason,
             )
         )
-    if rewritten:
-        lock_chain(org_id)  # versioned rows change after the chain's lock (app/versioning.py)
-    for chunk in _chunks(rewritten):
-        db.session.execute(delete(member_t).where(bulk.among(member_t.c.panel_id, chunk)))
-    bulk.insert_rows(member_t, new_members)
+    write_members()
     bulk.update_rows(panel_t, panel_updates)
     audit.record_many(org_id, actor, entries)
     finish_import(record, actor)
