@@ -271,13 +271,21 @@ def parse_recruitment_file(data: bytes, today: date) -> tuple[list[RecruitmentRo
         "ethnic_category",
         problems,
     )
-    seen: dict[tuple[str, str, str], RecruitmentRow] = {}
+    # Each applicant's first row, by reference; an applicant with several applications gets a
+    # dict of them by (batch, "") or ("", vacancy). No key object for the usual single row,
+    # which for a national file would be a hundred megabytes.
+    seen: dict[str, RecruitmentRow | dict] = {}
     for row in rows:
-        # A batch applicant applies once to the batch; anyone else once to each vacancy. One
-        # flat tuple a row: (the batch, "", applicant) or ("", the vacancy, applicant).
+        # A batch applicant applies once to the batch; anyone else once to each vacancy.
         batch = row.batch_reference
-        ident = (batch, "" if batch else row.vacancy_reference, row.applicant_reference)
-        earlier = seen.setdefault(ident, row)
+        found = seen.setdefault(row.applicant_reference, row)
+        if found is row:
+            continue
+        if type(found) is not dict:
+            first = found.batch_reference
+            found = {(first, "" if first else found.vacancy_reference): found}
+            seen[row.applicant_reference] = found
+        earlier = found.setdefault((batch, "" if batch else row.vacancy_reference), row)
         if earlier is row:
             continue
         if batch and row.appointed and earlier.appointed:
