@@ -7,6 +7,8 @@ gets chunked IN lists and the driver's executemany. Everything runs inside the c
 transaction: an import that is refused after writing rolls all of it back.
 """
 
+import json
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 
@@ -15,10 +17,12 @@ from sqlalchemy import (
     Date,
     DateTime,
     Numeric,
+    String,
     Table,
     any_,
     bindparam,
     cast,
+    func,
     literal,
     select,
     update,
@@ -43,7 +47,10 @@ def among(column, values: Sequence):
     """SQL: `column` is one of `values` (at most CHUNK of them)."""
     if _postgresql():
         return column == any_(cast(literal(list(values), ARRAY(column.type)), ARRAY(column.type)))
-    return column.in_(values)
+    # One JSON array as one parameter: an IN list of thousands of parameters is rendered and
+    # bound a value at a time. Values are ids and references (numbers and text).
+    each = func.json_each(bindparam(None, json.dumps(list(values)), type_=String))
+    return column.in_(select(each.table_valued("value").c.value))
 
 
 def select_among(columns: Sequence, key, values: Iterable, *where) -> Iterator[tuple]:
@@ -57,37 +64,46 @@ def insert_rows(table: Table, rows: list[dict]) -> None:
     if not rows:
         return
     names = list(rows[0])
+    values = operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    cursor = db.session.connection().connection.dbapi_connection.cursor()
     if not _postgresql():
         # The driver's own executemany, with values stored exactly as SQLAlchemy stores them
         # (dates as ISO text, times with microseconds): SQLAlchemy's per-row parameter
         # processing costs more than the insert itself.
         statement = _insert_sql(table, names)
-        cursor = db.session.connection().connection.dbapi_connection.cursor()
-        converters = [_SQLITE_STORES.get(type(table.c[name].type)) for name in names]
-        plain = [name for name, convert in zip(names, converters, strict=True) if not convert]
         stored = [
-            (name, convert) for name, convert in zip(names, converters, strict=True) if convert
+            (index, _stored(_SQLITE_STORES[type(table.c[name].type)]))
+            for index, name in enumerate(names)
+            if type(table.c[name].type) in _SQLITE_STORES
         ]
-        if stored:
-            statement = _insert_sql(table, plain + [name for name, _ in stored])
         for chunk in chunks(rows):
-            cursor.executemany(
-                statement,
-                [
-                    [row[name] for name in plain]
-                    + [
-                        None if row[name] is None else convert(row[name])
-                        for name, convert in stored
-                    ]
-                    for row in chunk
-                ],
-            )
+            tuples = list(map(values, chunk))
+            if stored:
+                tuples = [list(row) for row in tuples]
+                for row in tuples:
+                    for index, store in stored:
+                        row[index] = store(row[index])
+            cursor.executemany(statement, tuples)
         return
-    cursor = db.session.connection().connection.dbapi_connection.cursor()
     columns = ", ".join(f'"{name}"' for name in names)
     with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([row[name] for name in names])
+        write = copy.write_row
+        for row in map(values, rows):
+            write(row)
+
+
+def _stored(convert):
+    """`convert` remembered per value: an import's dates and times repeat."""
+    seen: dict = {None: None}
+
+    def store(value):
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = found = convert(value)
+            return found
+
+    return store
 
 
 _SQLITE_STORES = {

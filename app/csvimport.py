@@ -11,6 +11,7 @@ import csv
 import functools
 import heapq
 import io
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -210,6 +211,28 @@ def parse_date(text: str) -> date:
     return day
 
 
+# What a Parsed lookup holds for text its rule refuses.
+INVALID = object()
+
+
+class Parsed(dict):
+    """A rule's result for each raw cell text it has been asked about (outer spaces stripped
+    before the rule sees them), or INVALID where the rule raised ValueError. A hit is one dict
+    lookup: an import asks the same few spellings and dates hundreds of thousands of times."""
+
+    def __init__(self, rule: Callable[[str], object]):
+        super().__init__()
+        self.rule = rule
+
+    def __missing__(self, text: str) -> object:
+        try:
+            value = self.rule(text.strip())
+        except ValueError:
+            value = INVALID
+        self[text] = value
+        return value
+
+
 _YES = {"y", "yes", "true", "1"}
 _NO = {"", "n", "no", "false", "0"}
 
@@ -326,28 +349,13 @@ def _read_text(
     known_columns: Iterable[str],
     max_lengths: Mapping[str, int],
 ) -> Iterator[Row]:
-    problems: list[Problem] = []
     reader = csv.reader(text, strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
         exc.line = reader.line_num
         raise
-    known = set(known_columns)
-    positions: dict[str, int] = {}
-    for index, name in enumerate(header):
-        key = normalise_header(name)
-        if key in known:
-            if key in positions:
-                problems.append(Problem(1, name.strip(), "this column appears twice"))
-            positions[key] = index
-    for column in required_columns:
-        if column not in positions:
-            problems.append(
-                Problem(1, column, "this required column is missing from the header row")
-            )
-    if problems:
-        raise ImportRefused(problems)
+    positions = _header_positions(header, required_columns, known_columns)
     progress = _row_progress.get()
     while True:
         try:
@@ -395,3 +403,126 @@ def _check_text(row: Row, max_lengths: Mapping[str, int]) -> None:
             row.problem(
                 column, f"is {len(value.strip()):,} characters long: expected at most {limit}"
             )
+
+
+class Records:
+    """The fast way through a large file: each row as a tuple of its raw values, one per known
+    column in the order given ("" where the file has no such column), with whether it is clean
+    (no control characters, nothing longer than its column holds).
+
+    Iterating yields (line, values, clean). An import checks a clean row with its own
+    precompiled rules and set lookups; a row those rules do not plainly accept goes through
+    `row(line, values)`, the same Row (text problems included) that read_rows would have given,
+    so every problem is worded and placed exactly as before. File-level problems raise
+    ImportRefused, as read_rows does.
+    """
+
+    def __init__(
+        self,
+        data: bytes,
+        required_columns: Iterable[str],
+        known_columns: Iterable[str],
+        max_lengths: Mapping[str, int] | None = None,
+    ):
+        self.known = tuple(known_columns)
+        max_lengths = max_lengths or {}
+        self._max_lengths = max_lengths
+        self._limits = tuple(max_lengths.get(c, DEFAULT_MAX_LENGTH) for c in self.known)
+        self._data = data
+        self._rows = self._read(required_columns)
+        # Reading the header now raises the file's problems before any row is looked at.
+        self.present: frozenset[str] = next(self._rows)
+
+    def __iter__(self) -> Iterator[tuple[int, tuple, bool]]:
+        return self._rows
+
+    def row(self, line: int, values: tuple) -> Row:
+        """The row as read_rows gives it: values of the file's columns in header order."""
+        row = Row(line, {column: values[index] for column, index in self._order})
+        _check_text(row, self._max_lengths)
+        return row
+
+    def _read(self, required_columns: Iterable[str]):
+        data = self._data
+        try:
+            if looks_binary(data):
+                raise ImportRefused([Problem(0, "", NOT_CSV)])
+            if not data.removeprefix(b"\xef\xbb\xbf").strip():
+                raise ImportRefused(
+                    [Problem(0, "", "the file is empty: expected a header row and data")]
+                )
+            text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+            try:
+                yield from self._read_text(text, required_columns)
+            except UnicodeDecodeError:
+                raise ImportRefused(_decode_problems(data)) from None
+        except csv.Error as exc:
+            raise ImportRefused([_csv_problem(exc)]) from None
+
+    def _read_text(self, text: io.TextIOBase, required_columns: Iterable[str]):
+        reader = csv.reader(text, strict=True)
+        try:
+            header = next(reader)
+        except csv.Error as exc:
+            exc.line = reader.line_num
+            raise
+        positions = _header_positions(header, required_columns, self.known)
+        self._order = [
+            (column, self.known.index(column))
+            for column, _ in sorted(positions.items(), key=lambda item: item[1])
+        ]
+        yield frozenset(positions)
+        # Columns the file lacks read the "" appended to every row's fields.
+        indexes = [positions.get(column, -1) for column in self.known]
+        width = max(indexes) + 1
+        pick = operator.itemgetter(*indexes) if len(indexes) > 1 else _single(indexes[0])
+        limits = self._limits
+        le, search, join = operator.le, _CONTROL.search, "".join
+        progress = _row_progress.get()
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                exc.line = reader.line_num
+                raise
+            line = reader.line_num
+            if len(fields) < width:
+                if not join(fields).strip():
+                    continue  # blank lines at the end of spreadsheet exports
+                fields += [""] * (width - len(fields))
+            elif not join(fields).strip():
+                continue
+            fields.append("")
+            values = pick(fields)
+            clean = search(join(values)) is None and all(map(le, map(len, values), limits))
+            if progress is not None:
+                progress(line)
+            yield line, values, clean
+
+
+def _single(index: int) -> Callable[[list], tuple]:
+    return lambda fields: (fields[index],)
+
+
+def _header_positions(
+    header: list[str], required_columns: Iterable[str], known_columns: Iterable[str]
+) -> dict[str, int]:
+    problems: list[Problem] = []
+    known = set(known_columns)
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        key = normalise_header(name)
+        if key in known:
+            if key in positions:
+                problems.append(Problem(1, name.strip(), "this column appears twice"))
+            positions[key] = index
+    for column in required_columns:
+        if column not in positions:
+            problems.append(
+                Problem(1, column, "this required column is missing from the header row")
+            )
+    if problems:
+        raise ImportRefused(problems)
+    return positions

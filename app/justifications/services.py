@@ -288,13 +288,22 @@ def _insert_justifications(organisation_id: int, new: list, actor) -> None:
     if not new:
         return
     table = Justification.__table__
-    ids: list[int] = []
-    for start in range(0, len(new), _OWNERS_PER_QUERY):
-        chunk = new[start : start + _OWNERS_PER_QUERY]
-        ids += db.session.scalars(
-            table.insert().returning(table.c.id, sort_by_parameter_order=True),
-            [values for values, _wanted, _reference in chunk],
-        ).all()
+    # COPY / executemany, then the new ids by owner (one current justification per owner): a
+    # multi-row INSERT ... RETURNING is a statement psycopg parses a placeholder at a time.
+    bulk.insert_rows(table, [values for values, _wanted, _reference in new])
+    id_of: dict[tuple[str, int], int] = {}
+    for column in ("vacancy_id", "batch_id"):
+        owners = [values[column] for values, _w, _r in new if values[column] is not None]
+        for owner_id, justification_id in bulk.select_among(
+            (table.c[column], table.c.id), table.c[column], owners, table.c.status != "superseded"
+        ):
+            id_of[column, owner_id] = justification_id
+    ids = [
+        id_of["vacancy_id", values["vacancy_id"]]
+        if values["vacancy_id"] is not None
+        else id_of["batch_id", values["batch_id"]]
+        for values, _wanted, _reference in new
+    ]
     links = [
         {"justification_id": justification_id, "application_id": application_id}
         for justification_id, (_values, wanted, _reference) in zip(ids, new, strict=True)

@@ -2,10 +2,11 @@
 database. Rules that need the database (unknown staff numbers, missing vacancies) are checked by
 the import services, which add their problems to these."""
 
-from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
+from typing import NamedTuple
 
-from app.csvimport import Problem, Row, read_rows
+from app.csvimport import INVALID, Parsed, Problem, Records, Row, parse_date, parse_yes_no
 from app.workforce.bands import BandError, parse_band, parse_staff_group
 from app.workforce.ethnicity import EthnicityError, parse_ethnicity
 
@@ -47,8 +48,8 @@ MAX_LENGTHS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class RecruitmentRow:
+# Tuples rather than dataclasses: a national file makes close to a million of them.
+class RecruitmentRow(NamedTuple):
     line: int
     vacancy_reference: str
     batch_reference: str
@@ -70,6 +71,72 @@ def _ethnicity(row: Row) -> str:
     except EthnicityError as exc:
         row.problem("ethnic_category", str(exc))
         return ""
+
+
+class _Lookups:
+    """Each rule's result by a cell's raw text: a file repeats the same few spellings and dates.
+    Parsing a date notes its layout (csvimport.noting_date_formats) when first seen."""
+
+    def __init__(self) -> None:
+        self.ethnicity = Parsed(lambda text: parse_ethnicity(text).code)
+        self.band = Parsed(parse_band)
+        self.group = Parsed(parse_staff_group)
+        self.yes_no = Parsed(parse_yes_no)
+        self.date = Parsed(lambda text: parse_date(text) if text else None)
+        texts: dict[str, str] = {}
+        self.shared = lambda text: texts.setdefault(text, text)
+
+
+def _fast_recruitment_row(
+    line: int, v: tuple, today: date, known: _Lookups
+) -> RecruitmentRow | None:
+    """_recruitment_row for a clean row, as lookups; None for any row it does not plainly
+    accept, which _recruitment_row then reads and words the problems of."""
+    # Vacancy, batch and job title repeat on every row of a vacancy: one string each, shared
+    # (a national file holds close to a million rows at once).
+    shared = known.shared
+    vacancy, batch, applicant = shared(v[0].strip()), shared(v[1].strip()), v[5].strip()
+    if not applicant or not (vacancy or batch):
+        return None
+    band = known.band[v[3]]
+    ethnic_category = known.ethnicity[v[6]]
+    yes_no = known.yes_no
+    shortlisted, interviewed, appointed = yes_no[v[7]], yes_no[v[8]], yes_no[v[9]]
+    international = yes_no[v[11]]
+    decision_date = known.date[v[10]]
+    if INVALID in (band, ethnic_category, shortlisted, interviewed, appointed, international):
+        return None
+    if decision_date is INVALID or not v[3].strip():
+        return None
+    if (interviewed or appointed) and not shortlisted:
+        return None
+    if appointed and not vacancy:
+        return None
+    if decision_date is None:
+        if shortlisted:
+            return None
+    elif decision_date > today:
+        return None
+    staff_group = None
+    if v[4].strip():
+        staff_group = known.group[v[4]]
+        if staff_group is INVALID:
+            return None
+    return RecruitmentRow(
+        line,
+        vacancy,
+        batch,
+        shared(v[2].strip()),
+        band,
+        staff_group,
+        applicant,
+        ethnic_category,
+        shortlisted,
+        interviewed,
+        appointed,
+        decision_date,
+        international,
+    )
 
 
 def _recruitment_row(row: Row, today: date) -> RecruitmentRow | None:
@@ -147,64 +214,55 @@ def _consistent(
     rows: list[RecruitmentRow], key, value, what: str, column: str, problems: list[Problem]
 ) -> None:
     """Rows that share a key (a vacancy, batch or applicant) must agree on a value."""
-    first: dict[str, tuple[int, object]] = {}
+    first: dict[str, tuple] = {}  # the first row with a value, by key
     for row in rows:
         k = key(row)
         if not k:
             continue
         v = value(row)
-        if v in (None, ""):
+        if v is None or v == "":
             continue
-        if k in first and first[k][1] != v:
-            line, seen = first[k]
+        earlier = first.setdefault(k, row)
+        if earlier is not row and value(earlier) != v:
             problems.append(
                 Problem(
                     row.line,
                     column,
-                    f"{what} {k} has {v!r} here but {seen!r} on line {line}: expected the same",
+                    f"{what} {k} has {v!r} here but {value(earlier)!r} on line {earlier.line}: "
+                    "expected the same",
                 )
             )
-        first.setdefault(k, (row.line, v))
 
 
 def parse_recruitment_file(data: bytes, today: date) -> tuple[list[RecruitmentRow], list[Problem]]:
     rows: list[RecruitmentRow] = []
     problems: list[Problem] = []
-    for raw in read_rows(data, RECRUITMENT_REQUIRED, RECRUITMENT_COLUMNS, MAX_LENGTHS):
+    records = Records(data, RECRUITMENT_REQUIRED, RECRUITMENT_COLUMNS, MAX_LENGTHS)
+    known = _Lookups()
+    for line, values, clean in records:
+        if clean and (parsed := _fast_recruitment_row(line, values, today, known)):
+            rows.append(parsed)
+            continue
+        raw = records.row(line, values)
         parsed = _recruitment_row(raw, today)
         problems.extend(raw.problems)
         if parsed:
             rows.append(parsed)
-    _consistent(
-        rows, lambda r: r.vacancy_reference, lambda r: r.pay_band, "vacancy", "pay_band", problems
-    )
-    _consistent(
-        rows,
-        lambda r: r.vacancy_reference,
-        lambda r: r.batch_reference or None,
-        "vacancy",
-        "batch_reference",
-        problems,
-    )
-    _consistent(
-        rows, lambda r: r.vacancy_reference, lambda r: r.job_title, "vacancy", "job_title", problems
-    )
+    vacancy, batch = attrgetter("vacancy_reference"), attrgetter("batch_reference")
+    decision = attrgetter("decision_date")
+    # A blank value is never compared, so batch_reference "" needs no `or None`.
+    _consistent(rows, vacancy, attrgetter("pay_band"), "vacancy", "pay_band", problems)
+    _consistent(rows, vacancy, batch, "vacancy", "batch_reference", problems)
+    _consistent(rows, vacancy, attrgetter("job_title"), "vacancy", "job_title", problems)
     _consistent(
         rows,
         lambda r: r.vacancy_reference or r.batch_reference,
-        lambda r: r.decision_date,
+        decision,
         "vacancy or batch",
         "decision_date",
         problems,
     )
-    _consistent(
-        rows,
-        lambda r: r.batch_reference,
-        lambda r: r.decision_date,
-        "batch",
-        "decision_date",
-        problems,
-    )
+    _consistent(rows, batch, decision, "batch", "decision_date", problems)
     _consistent(
         rows,
         lambda r: r.applicant_reference,
@@ -213,38 +271,42 @@ def parse_recruitment_file(data: bytes, today: date) -> tuple[list[RecruitmentRo
         "ethnic_category",
         problems,
     )
-    seen: dict[tuple[str, str], RecruitmentRow] = {}
+    # Each applicant's first row, by reference; an applicant with several applications gets a
+    # dict of them by (batch, "") or ("", vacancy). No key object for the usual single row,
+    # which for a national file would be a hundred megabytes.
+    seen: dict[str, RecruitmentRow | dict] = {}
     for row in rows:
         # A batch applicant applies once to the batch; anyone else once to each vacancy.
-        key = (
-            ("batch", row.batch_reference)
-            if row.batch_reference
-            else ("vacancy", row.vacancy_reference)
-        )
-        ident = (key, row.applicant_reference)
-        if ident in seen:
-            earlier = seen[ident]
-            if row.batch_reference and row.appointed and earlier.appointed:
-                message = (
-                    f"{row.applicant_reference} is appointed to two vacancies of batch "
-                    f"{row.batch_reference} (also on line {earlier.line}): expected at "
-                    "most one"
-                )
-            else:
-                message = (
-                    f"{row.applicant_reference} appears twice for {key[0]} {key[1]} "
-                    f"(also on line {earlier.line}): expected one row per application"
-                )
-            problems.append(Problem(row.line, "applicant_reference", message))
+        batch = row.batch_reference
+        found = seen.setdefault(row.applicant_reference, row)
+        if found is row:
+            continue
+        if type(found) is not dict:
+            first = found.batch_reference
+            found = {(first, "" if first else found.vacancy_reference): found}
+            seen[row.applicant_reference] = found
+        earlier = found.setdefault((batch, "" if batch else row.vacancy_reference), row)
+        if earlier is row:
+            continue
+        if batch and row.appointed and earlier.appointed:
+            message = (
+                f"{row.applicant_reference} is appointed to two vacancies of batch "
+                f"{batch} (also on line {earlier.line}): expected at "
+                "most one"
+            )
         else:
-            seen[ident] = row
+            kind, reference = ("batch", batch) if batch else ("vacancy", row.vacancy_reference)
+            message = (
+                f"{row.applicant_reference} appears twice for {kind} {reference} "
+                f"(also on line {earlier.line}): expected one row per application"
+            )
+        problems.append(Problem(row.line, "applicant_reference", message))
     if not rows and not problems:
         problems.append(Problem(0, "", "the file has a header row but no applications"))
     return rows, problems
 
 
-@dataclass(frozen=True, slots=True)
-class PanelRow:
+class PanelRow(NamedTuple):
     line: int
     vacancy_reference: str
     batch_reference: str
@@ -254,6 +316,40 @@ class PanelRow:
     ethnic_category: str | None
     role: str
     exception_reason: str
+
+
+_STAGES = frozenset(("shortlisting", "interview"))
+_ROLES = frozenset(("chair", "member", "independent"))
+
+
+def _fast_panel_row(line: int, v: tuple, ethnicity: Parsed, shared) -> PanelRow | None:
+    """_panel_row for a clean row; None for any row it does not plainly accept. References,
+    staff numbers and reasons repeat across rows: `shared` keeps one string of each."""
+    vacancy, batch = shared(v[0].strip()), shared(v[1].strip())
+    staff_number, external = shared(v[3].strip()), v[4].strip()
+    stage, role = shared(v[2].strip().lower()), shared(v[6].strip().lower() or "member")
+    if bool(vacancy) == bool(batch) or bool(staff_number) == bool(external):
+        return None
+    if stage not in _STAGES or role not in _ROLES:
+        return None
+    ethnic_category = None
+    if external:
+        ethnic_category = ethnicity[v[5]]
+        if ethnic_category is INVALID:
+            return None
+    elif v[5].strip():
+        return None
+    return PanelRow(
+        line,
+        vacancy,
+        batch,
+        stage,
+        staff_number,
+        external,
+        ethnic_category,
+        role,
+        shared(v[7].strip()),
+    )
 
 
 def _panel_row(row: Row) -> PanelRow | None:
@@ -306,7 +402,18 @@ def _panel_row(row: Row) -> PanelRow | None:
 def parse_panel_file(data: bytes) -> tuple[list[PanelRow], list[Problem]]:
     rows: list[PanelRow] = []
     problems: list[Problem] = []
-    for raw in read_rows(data, PANEL_REQUIRED, PANEL_COLUMNS, MAX_LENGTHS):
+    records = Records(data, PANEL_REQUIRED, PANEL_COLUMNS, MAX_LENGTHS)
+    ethnicity = Parsed(lambda text: parse_ethnicity(text).code)
+    texts: dict[str, str] = {}
+
+    def shared(text: str) -> str:
+        return texts.setdefault(text, text)
+
+    for line, values, clean in records:
+        if clean and (parsed := _fast_panel_row(line, values, ethnicity, shared)):
+            rows.append(parsed)
+            continue
+        raw = records.row(line, values)
         if "vacancy_reference" not in raw.values and "batch_reference" not in raw.values:
             problems.append(
                 Problem(

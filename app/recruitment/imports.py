@@ -287,24 +287,25 @@ def _apply_applications(
         existing[(found[0], found[1], found[2])] = found
     inserts, outcome_updates = [], []
     now = utcnow()
+    added = updated = unchanged = 0
     for row in rows:
         batch_id = batch_ids.get(row.batch_reference) if row.batch_reference else None
         vacancy_id = vacancy_ids.get(row.vacancy_reference) if row.vacancy_reference else None
         applicant_id = ids[row.applicant_reference]
         key = (applicant_id, None if batch_id is not None else vacancy_id, batch_id)
-        values = {
-            "shortlisted": row.shortlisted,
-            "interviewed": row.interviewed,
-            "appointed": row.appointed,
-            "international_recruit": row.international_recruit,
-            "appointed_vacancy_id": vacancy_id
-            if (batch_id is not None and row.appointed)
-            else None,
-            "pay_band": row.pay_band or None,
-            "staff_group": row.staff_group,
-        }
+        # In _OUTCOME's order.
+        outcome = (
+            row.shortlisted,
+            row.interviewed,
+            row.appointed,
+            row.international_recruit,
+            vacancy_id if (batch_id is not None and row.appointed) else None,
+            row.pay_band or None,
+            row.staff_group,
+        )
         found = existing.get(key)
         if found is None:
+            values = dict(zip(_OUTCOME, outcome, strict=True))
             inserts.append(
                 {
                     "organisation_id": org_id,
@@ -316,30 +317,48 @@ def _apply_applications(
                     **values,
                 }
             )
-            record.rows_added += 1
-            change_log.add({**_application_reference(row), "change": "added", "values": values})
+            added += 1
+            change_log.add(
+                {
+                    "applicant_reference": row.applicant_reference,
+                    "vacancy_reference": row.vacancy_reference,
+                    "batch_reference": row.batch_reference,
+                    "change": "added",
+                    "values": values,
+                }
+            )
         else:
-            changes = {
-                name: value for name, value in values.items() if found._mapping[name] != value
-            }
-            if changes:
-                outcome_updates.append({"_id": found.id, **changes})
+            before = found[4:]
+            if before == outcome:
+                if row.line in changed_lines or row.applicant_reference in ethnicity_changed:
+                    updated += 1
+                else:
+                    unchanged += 1
+                    continue
+            else:
+                changes = {
+                    name: (old, new)
+                    for name, old, new in zip(_OUTCOME, before, outcome, strict=True)
+                    if old != new
+                }
+                outcome_updates.append(
+                    {"_id": found.id, **{name: new for name, (_old, new) in changes.items()}}
+                )
                 change_log.add(
                     {
                         **_application_reference(row),
                         "change": "updated",
-                        "fields": {name: [found._mapping[name], v] for name, v in changes.items()},
+                        "fields": {name: list(pair) for name, pair in changes.items()},
                     }
                 )
-            if changes or row.line in changed_lines or row.applicant_reference in ethnicity_changed:
-                record.rows_updated += 1
-            else:
-                record.rows_unchanged += 1
-                continue
+                updated += 1
         if batch_id is not None:
             touched_batches.add(batch_id)
         elif vacancy_id is not None:
             touched_vacancies.add(vacancy_id)
+    record.rows_added += added
+    record.rows_updated += updated
+    record.rows_unchanged += unchanged
     bulk.insert_rows(application_t, inserts)
     _update_many(application_t, "id", outcome_updates)
 
@@ -472,7 +491,17 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
     ):
         members[panel_id].append(_member_key_of(*member))
 
+    # Rewritten panels' members go out and in a few thousand at a time, so a national file's
+    # members never all sit in memory as rows to insert.
     rewritten, new_members, panel_updates, entries = [], [], [], []
+
+    def write_members() -> None:
+        for chunk in _chunks(rewritten):
+            db.session.execute(delete(member_t).where(bulk.among(member_t.c.panel_id, chunk)))
+        bulk.insert_rows(member_t, new_members)
+        rewritten.clear()
+        new_members.clear()
+
     for key, panel_rows in wanted.items():
         panel = panels[key]
         reason = next((r.exception_reason for r in panel_rows if r.exception_reason), None)
@@ -508,8 +537,12 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
             record.rows_updated += len(panel_rows)
         else:
             record.rows_added += len(panel_rows)
+        if not panel_updates:
+            lock_chain(org_id)  # versioned rows change after the chain's lock (app/versioning.py)
         rewritten.append(panel.id)
         new_members += listed
+        if len(new_members) >= bulk.CHUNK:
+            write_members()
         panel_updates.append(
             {
                 "_id": panel.id,
@@ -527,11 +560,7 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
                 reason,
             )
         )
-    if rewritten:
-        lock_chain(org_id)  # versioned rows change after the chain's lock (app/versioning.py)
-    for chunk in _chunks(rewritten):
-        db.session.execute(delete(member_t).where(bulk.among(member_t.c.panel_id, chunk)))
-    bulk.insert_rows(member_t, new_members)
+    write_members()
     bulk.update_rows(panel_t, panel_updates)
     audit.record_many(org_id, actor, entries)
     finish_import(record, actor)

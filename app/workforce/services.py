@@ -1,5 +1,6 @@
 """Operations on organisations, their settings and staff records. Services flush, never commit."""
 
+import operator
 import re
 from collections.abc import Callable
 from datetime import date
@@ -238,8 +239,9 @@ def import_staff(
     new_rows: list[StaffRow] = []
     maybe_changed: dict[int, tuple] = {}
     unchanged = 0
+    values_of = operator.itemgetter(*(StaffRow._fields.index(name) for name in fields))
     for row in rows:
-        values = tuple(getattr(row, name) for name in fields)
+        values = values_of(row)
         known = existing.get(row.staff_number)
         if known is None:
             new_rows.append(row)
