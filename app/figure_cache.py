@@ -30,17 +30,16 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import Column, Integer, MetaData, String, Table, event, inspect, text
+from sqlalchemy import Column, Integer, String, event, inspect, text
 from sqlalchemy.engine import Engine
 
 from app.extensions import db
 from app.timeutil import today_london
 
-# Its own metadata: the table is not a model, so the test suite's clean-up between tests (which
-# empties every model's table) leaves its row in place, and the clean-up's writes change it.
-figure_version = Table(
+# A table, not a model: its one row is the token. The bump below writes it whole, so it holds
+# even where the row was removed (the test suite empties every table between tests).
+figure_version = db.Table(
     "figure_version",
-    MetaData(),
     Column("id", Integer, primary_key=True),
     Column("token", String(32), nullable=False),
 )
@@ -119,7 +118,13 @@ def _bump_on_commit(conn) -> None:
         if not inspect(conn).has_table("figure_version"):
             return
         _HAS_TABLE.add(key)
-    conn.execute(text("UPDATE figure_version SET token = :token"), {"token": new_token()})
+    conn.execute(
+        text(
+            "INSERT INTO figure_version (id, token) VALUES (1, :token) "
+            "ON CONFLICT (id) DO UPDATE SET token = excluded.token"
+        ),
+        {"token": new_token()},
+    )
 
 
 @event.listens_for(Engine, "rollback")
