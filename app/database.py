@@ -46,7 +46,8 @@ def begin_writing() -> None:
     from app.extensions import db
 
     g.sqlite_writing = True
-    db.session.commit()
+    if db.engine.dialect.name == "sqlite":  # elsewhere a read transaction can simply write
+        db.session.commit()
 
 
 def _reads_only() -> bool:
