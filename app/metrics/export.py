@@ -626,10 +626,7 @@ def _indicator4(ret, one, four, low, high) -> None:
 def build(organisation, year: int, today: date) -> Return:
     settings = queries._settings(organisation.id)
     as_at = queries.aspiration_as_at(year, today)
-    two = {None: queries.indicator2_counts(organisation.id, year).get(None, queries.Counts())}
-    for by in ("band", "staff-group"):
-        for key, counts in queries.indicator2_counts(organisation.id, year, by).items():
-            two[(by, key)] = counts
+    two = queries.indicator2_breakdowns(organisation.id, year)
     stored = year_snapshots.stored(organisation.id, year)
     # Who was in post on 31 March, read once: indicators 1 and 9, the headcounts of indicators
     # 3 and 4 and the pay gap's staff without pay each sum it their own way.
