@@ -10,9 +10,16 @@ PORT ?= 5000
 # `make test TEST_WORKERS=0` runs the suite in one process (pytest-xdist otherwise, one per core).
 TEST_WORKERS ?= auto
 
-.PHONY: install run test fuzz bench lint format clean
+.PHONY: install run test fuzz bench lint format clean bytecode
 
-install: $(STAMP) $(ASSETS) pdf-libraries
+install: $(STAMP) $(ASSETS) pdf-libraries bytecode
+
+# The app's bytecode, compiled ahead: where PYTHONDONTWRITEBYTECODE is set Python never caches
+# it, and every `flask` command compiled the whole app again before doing anything (0.75 s of
+# its 1.3 s of CPU). Python still reads only what is up to date, so an edited file is compiled
+# afresh until the next `make`; compileall skips what has not changed.
+bytecode:
+	@$(BIN)/python -m compileall -q app config.py wsgi.py wsgi_dev.py
 
 # WeasyPrint (the board report's PDF) needs Pango; installed from Debian or Ubuntu when missing
 # and this user may install packages. Elsewhere the PDF says what is missing, and HTML works.

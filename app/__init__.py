@@ -53,17 +53,58 @@ def register_extensions(app: Flask) -> None:
         figure_cache,  # noqa: F401  (every write commits a new figure token)
     )
     from app.accounts import passwords
-    from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.extensions import csrf, db, limiter, login_manager
 
     db.init_app(app)
-    # Batch mode lets SQLite, which cannot ALTER most things, take the same migrations.
-    migrate.init_app(
-        app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
-    )
+    register_migrations(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     passwords.init_app(app)
+
+
+def _bind_migrate(app: Flask):
+    """Flask-Migrate's own binding, as `Migrate.init_app` makes it."""
+    from flask_migrate import Migrate
+
+    from app.extensions import db
+
+    # Batch mode lets SQLite, which cannot ALTER most things, take the same migrations.
+    Migrate().init_app(
+        app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
+    )
+    return app.extensions["migrate"]
+
+
+class _UnboundMigrate:
+    """app.extensions["migrate"] until something reads it (`flask db ...`, flask_migrate.upgrade
+    in tests, migrations/env.py): then Flask-Migrate binds itself and this hands over."""
+
+    def __init__(self, app: Flask):
+        self._app = app
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(_bind_migrate(self._app), name)
+
+
+def register_migrations(app: Flask) -> None:
+    """Flask-Migrate, loaded only when a migration runs: importing it imports Alembic (and Mako
+    and Pygments), which every other `flask` command would pay for at start."""
+    from app.cli_support import LazyCommand
+
+    app.extensions["migrate"] = _UnboundMigrate(app)
+    app.cli.add_command(LazyCommand("db", lambda: _db_command(app), "Perform database migrations."))
+
+
+def _db_command(app: Flask):
+    """Flask-Migrate's `flask db` group, bound to the app first."""
+    from flask_migrate.cli import db as db_cli_group
+
+    if isinstance(app.extensions.get("migrate"), _UnboundMigrate):
+        _bind_migrate(app)
+    return db_cli_group
 
 
 class DatabaseIdConverter(IntegerConverter):

@@ -1,14 +1,35 @@
 """Shared behaviour of the command-line interface (INTERFACES.md): one transaction per command,
 --json documents on standard output only, messages a person can act on, non-zero exit on failure."""
 
+import importlib
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import click
 
 from app.csvimport import Problem
 from app.extensions import db
+
+
+class LazyCommand(click.Command):
+    """A command `flask --help` lists by its one-line help while its module stays unimported;
+    running it (or asking for its own --help) hands over to the real command, so its options,
+    help and behaviour are exactly the real one's."""
+
+    def __init__(self, name: str, target: str | Callable[[], click.Command], short_help: str):
+        super().__init__(name, short_help=short_help, help=short_help)
+        self.target = target  # "module:attribute", or a function returning the command
+
+    def real(self) -> click.Command:
+        if callable(self.target):
+            return self.target()
+        module, _, attribute = self.target.partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        # click runs `context.command`, so everything from here on is the real command's.
+        return self.real().make_context(info_name, args, parent=parent, **extra)
 
 
 def emit_json(document) -> None:

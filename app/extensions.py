@@ -1,9 +1,9 @@
-"""Extension objects, created here and bound to the app in create_app."""
+"""Extension objects, created here and bound to the app in create_app. Flask-Migrate is bound
+lazily there (app/__init__.py): Alembic is a third of a second no other command needs."""
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -24,7 +24,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

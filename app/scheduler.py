@@ -17,9 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import text
@@ -30,69 +27,89 @@ log = logging.getLogger(__name__)
 LOCK_KEY = 720_128  # PostgreSQL advisory lock: "the scheduler"
 
 
+def interval(**fields) -> tuple:
+    """APScheduler's IntervalTrigger(**fields), built when the scheduler needs it."""
+    return ("interval", fields)
+
+
+def cron(**fields) -> tuple:
+    """APScheduler's CronTrigger(**fields), built when the scheduler needs it."""
+    return ("cron", fields)
+
+
 @dataclass(frozen=True)
 class Job:
     id: str
     func: str  # "module:function", imported when the job runs
-    trigger: object
+    schedule: tuple  # (APScheduler trigger kind, its fields), built when the scheduler needs it
     description: str
+
+    @property
+    def trigger(self):
+        # APScheduler (and its thread pools) load only for the scheduler's own commands, not
+        # for every `flask` command.
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        kind, fields = self.schedule
+        return (CronTrigger if kind == "cron" else IntervalTrigger)(**fields)
 
 
 JOBS = [
     Job(
         "deliver-outbox",
         "app.notifications.services:deliver_outbox",
-        IntervalTrigger(minutes=1),
+        interval(minutes=1),
         "Send queued emails, retrying failures with backoff",
     ),
     Job(
         "justification-reminders",
         "app.justifications.jobs:send_reminders",
-        CronTrigger(hour=7, minute=0, timezone="Europe/London"),
+        cron(hour=7, minute=0, timezone="Europe/London"),
         "Remind managers 2 working days before a justification is due, on the day, and weekly "
         "when overdue",
     ),
     Job(
         "mentoring-quiet",
         "app.mentoring.jobs:remind_quiet_relationships",
-        CronTrigger(day_of_week="mon", hour=8, minute=0, timezone="Europe/London"),
+        cron(day_of_week="mon", hour=8, minute=0, timezone="Europe/London"),
         "Remind senior leaders of relationships with no session for 8 weeks",
     ),
     Job(
         "mentoring-quarterly",
         "app.mentoring.jobs:remind_leaders_without_relationship",
-        CronTrigger(day=1, month="1,4,7,10", hour=8, minute=0, timezone="Europe/London"),
+        cron(day=1, month="1,4,7,10", hour=8, minute=0, timezone="Europe/London"),
         "At each quarter's start, remind leaders who have no counting relationship",
     ),
     Job(
         "metric-snapshots",
         "app.metrics.jobs:take_snapshots",
-        CronTrigger(hour=2, minute=0, timezone="Europe/London"),
+        cron(hour=2, minute=0, timezone="Europe/London"),
         "Store each organisation's headline figures as reported today",
     ),
     Job(
         "audit-checkpoint",
         "app.audit:checkpoint_job",
-        CronTrigger(hour=2, minute=0, timezone="Europe/London"),
+        cron(hour=2, minute=0, timezone="Europe/London"),
         "With the nightly snapshots: verify the audit trail and sign a checkpoint of it",
     ),
     Job(
         "chair-digest",
         "app.justifications.jobs:send_chair_digest",
-        CronTrigger(day_of_week="mon", hour=7, minute=30, timezone="Europe/London"),
+        cron(day_of_week="mon", hour=7, minute=30, timezone="Europe/London"),
         "Weekly digest to the chair: overdue justifications, panel exceptions and overdue actions",
     ),
     Job(
         "action-reminders",
         "app.goals.jobs:remind_action_owners",
-        CronTrigger(hour=7, minute=15, timezone="Europe/London"),
+        cron(hour=7, minute=15, timezone="Europe/London"),
         "Remind owners of WRES actions a week before they are due, on the day, and weekly "
         "when overdue",
     ),
     Job(
         "run-imports",
         "app.import_jobs:run_pending",
-        IntervalTrigger(seconds=5),
+        interval(seconds=5),
         "Run uploaded files too big for a web request, one at a time, showing their progress",
     ),
 ]
@@ -179,6 +196,8 @@ def run(for_seconds: float | None, run_now: bool) -> None:
         if run_now:
             for job in JOBS:
                 run_job(app, job)
+        from apscheduler.schedulers.background import BackgroundScheduler
+
         scheduler = BackgroundScheduler(timezone="UTC")
         for job in JOBS:
             scheduler.add_job(

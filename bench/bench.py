@@ -272,6 +272,18 @@ WHERE h.organisation_id = :org AND h.valid_to IS NULL
   AND h.leaving_date > :start AND h.leaving_date <= :day
 GROUP BY 1"""
 
+# The recruits of the last 12 months by band and group: the aspiration's observed recruit share.
+OBSERVED_SQL = """
+SELECT COALESCE(av.pay_band, v.pay_band, ap.pay_band, 'batch-across-bands') AS band,
+       {group} AS grp, COUNT(*)
+FROM application ap JOIN applicant a ON a.id = ap.applicant_id
+LEFT JOIN vacancy v ON v.id = ap.vacancy_id LEFT JOIN batch b ON b.id = ap.batch_id
+LEFT JOIN vacancy av ON av.id = ap.appointed_vacancy_id
+WHERE ap.organisation_id = :org AND ap.appointed AND NOT ap.withdrawn
+  AND COALESCE(v.decision_date, b.decision_date) > :start
+  AND COALESCE(v.decision_date, b.decision_date) <= :day
+GROUP BY 1, 2"""
+
 COMPLIANCE_SQL = """
 SELECT p.id, p.stage, p.exception_reason, v.reference, b.reference, v.pay_band,
        m.bme, m.independent
@@ -351,9 +363,13 @@ def bench_figures(run: Run, database: str, size: str, url: str) -> None:
             (
                 "aspiration (8a..VSM, board)",
                 lambda: queries.aspiration(org, as_at),
+                # Headcounts now and a year ago (turnover's average), leavers, and the recruits
+                # of the year (the observed share): every number the model reads.
                 bare(
                     (IN_POST_SQL.format(group=group_h), day),
+                    (IN_POST_SQL.format(group=group_h), {**day, "day": day["start"]}),
                     (LEAVERS_SQL, day),
+                    (OBSERVED_SQL.format(group=group_a), day),
                 ),
             ),
             (

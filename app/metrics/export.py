@@ -22,6 +22,7 @@ from app.metrics import disclosure, formulas, queries, year_snapshots
 from app.metrics.disclosure import Derived, Figures
 from app.paygap import queries as paygap_queries
 from app.survey import queries as survey_queries
+from app.workforce import history
 from app.workforce.bands import SENIOR_BANDS, band_name
 from app.workforce.bands import STAFF_GROUP_NAMES as SG_NAMES
 from app.workforce.wres_year import WresYear
@@ -625,19 +626,20 @@ def _indicator4(ret, one, four, low, high) -> None:
 def build(organisation, year: int, today: date) -> Return:
     settings = queries._settings(organisation.id)
     as_at = queries.aspiration_as_at(year, today)
-    two = {None: queries.indicator2_counts(organisation.id, year).get(None, queries.Counts())}
-    for by in ("band", "staff-group"):
-        for key, counts in queries.indicator2_counts(organisation.id, year, by).items():
-            two[(by, key)] = counts
+    two = queries.indicator2_breakdowns(organisation.id, year)
     stored = year_snapshots.stored(organisation.id, year)
+    # Who was in post on 31 March, read once: indicators 1 and 9, the headcounts of indicators
+    # 3 and 4 and the pay gap's staff without pay each sum it their own way.
+    in_post = history.in_post_counts(organisation.id, WresYear(year).snapshot)
+    headcounts = return_queries.headcount_from(in_post)
     if stored is not None:
         # A closed year publishes its stored 31 March figures (DOMAIN.md section 6): a later
         # import never changes them, nor the file.
         data = stored.data
         one, nine, aspiration = data["indicator1"], data["indicator9"], data["aspiration"]
     else:
-        one = queries.indicator1(organisation.id, year)
-        nine = queries.indicator9(organisation.id, year)
+        one = queries.indicator1(organisation.id, year, in_post)
+        nine = queries.indicator9(organisation.id, year, in_post)
         aspiration = queries.aspiration(organisation.id, as_at)
     ret = figures_from(
         organisation.code,
@@ -650,12 +652,12 @@ def build(organisation, year: int, today: date) -> Return:
         settings.non_adverse_low,
         settings.non_adverse_high,
         survey=survey_queries.survey(organisation.id, year),
-        pay_gap=paygap_queries.pay_gap(organisation.id, year),
+        pay_gap=paygap_queries.pay_gap(organisation.id, year, in_post),
         three={
             "previous": return_queries.year_counts(organisation.id, 3, year - 1),
-            "current": return_queries.year_counts(organisation.id, 3, year),
+            "current": return_queries.year_counts(organisation.id, 3, year, headcounts),
         },
-        four=return_queries.year_counts(organisation.id, 4, year),
+        four=return_queries.year_counts(organisation.id, 4, year, headcounts),
     )
     ret.sources = _sources(organisation.id, None if stored is None else stored.created_at)
     return ret

@@ -57,9 +57,10 @@ def _workforce(organisation_id: int, day: date) -> tuple:
     return (*history.in_post_as_at(organisation_id, day), Version.pay_band.is_not(None))
 
 
-def pay_gap(organisation_id: int, year: int) -> dict:
+def pay_gap(organisation_id: int, year: int, in_post: list | None = None) -> dict:
     """The JSON document of INTERFACES.md (`flask metrics pay-gap`), with each breakdown's counts
-    and note, and the staff in post without pay recorded (a data-quality measure)."""
+    and note, and the staff in post without pay recorded (a data-quality measure). `in_post`:
+    history.in_post_counts on 31 March, when the caller has read it already."""
     as_at = WresYear(year).snapshot
     workforce = _workforce(organisation_id, as_at)
     group = sql_group(Version.ethnic_category)
@@ -89,9 +90,12 @@ def pay_gap(organisation_id: int, year: int) -> dict:
         if grp != "unknown":
             for cell in (whole, bands[band], staff_groups[staff_group]):
                 cell.pay[grp].append(pay)
-    without_pay = db.session.scalar(
-        select(func.count()).where(*workforce, Version.hourly_pay.is_(None))
-    )
+    if in_post is None:
+        without_pay = db.session.scalar(
+            select(func.count()).where(*workforce, Version.hourly_pay.is_(None))
+        )
+    else:
+        without_pay = sum(r.n for r in in_post if r.pay_band is not None and not r.has_pay)
     return {
         "year": year,
         "as_at": as_at.isoformat(),

@@ -143,6 +143,8 @@ class Application(db.Model):
         CheckConstraint(
             "appointed_vacancy_id IS NULL OR batch_id IS NOT NULL", name="appointed_in_batch"
         ),
+        # The aspiration's recruits of the year: about one application in twelve, read by index.
+        Index("ix_application_org_appointed", "organisation_id", "appointed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

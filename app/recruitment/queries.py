@@ -152,14 +152,17 @@ def _compliance_panels(organisation_id: int, year: int | None, today: date):
         )
         .join(Panel, PanelMember.panel_id == Panel.id)
         .outerjoin(Staff, PanelMember.staff_id == Staff.id)
-        .outerjoin(
+        .where(Panel.organisation_id == organisation_id, Panel.status == "confirmed")
+        .group_by(PanelMember.panel_id)
+    )
+    if trained_since:
+        # At most one pool row per person and organisation (unique), so the join never
+        # multiplies members; without a training rule nothing reads it.
+        members = members.outerjoin(
             PoolMember,
             (PoolMember.staff_id == Staff.id) & (PoolMember.organisation_id == organisation_id),
         )
-        .where(Panel.organisation_id == organisation_id, Panel.status == "confirmed")
-        .group_by(PanelMember.panel_id)
-        .subquery()
-    )
+    members = members.subquery()
     bme = func.coalesce(members.c.bme, 0)
     meets = [bme >= rule.min_bme_members]
     if rule.independent_required:
@@ -205,9 +208,11 @@ def panel_compliance(
     *,
     listed: bool = True,
 ) -> ComplianceReport:
-    """Confirmed panels against the organisation's rule: one grouped query for the counts and,
-    when `listed`, one for the panels that break it, whatever the number of panels."""
+    """Confirmed panels against the organisation's rule: one query whatever the number of
+    panels, giving the counts and, when `listed`, the panels that break it."""
     panels, compliant = _compliance_panels(organisation_id, year, today or today_london())
+    if listed:
+        return _listed_compliance(year, panels, compliant)
     has_exception = func.coalesce(Panel.exception_reason, "") != ""
     total, met, excepted = db.session.execute(
         panels.with_only_columns(
@@ -217,19 +222,37 @@ def panel_compliance(
         )
     ).one()
     report = ComplianceReport(year=year, panels_total=total, panels_compliant=met)
-    if not listed:
-        report.exception_count, report.breach_count = excepted, total - met - excepted
-        return report
-    for row in db.session.execute(
-        panels.with_only_columns(
-            Panel.stage,
-            Panel.exception_reason,
-            Vacancy.reference.label("vacancy_reference"),
-            Batch.reference.label("batch_reference"),
-        )
-        .where(compliant == 0)
-        .order_by(Panel.id)
-    ):
+    report.exception_count, report.breach_count = excepted, total - met - excepted
+    return report
+
+
+def _listed_compliance(year: int | None, panels, compliant) -> ComplianceReport:
+    """The counts and the panels that break the rule in one statement: each panel is scored
+    once (a CTE read twice is computed once on SQLite and PostgreSQL) and the counts ride on
+    every listed row, or on one row of NULLs when no panel breaks it. Two statements scored
+    every panel's members twice."""
+    scored = panels.with_only_columns(
+        Panel.id.label("id"),
+        Panel.stage.label("stage"),
+        Panel.exception_reason.label("exception_reason"),
+        Vacancy.reference.label("vacancy_reference"),
+        Batch.reference.label("batch_reference"),
+        compliant.label("compliant"),
+    ).cte("scored")
+    totals = select(
+        func.count().label("total"),
+        func.coalesce(func.sum(scored.c.compliant), 0).label("met"),
+    ).subquery("totals")
+    broken = scored.alias("broken")
+    rows = db.session.execute(
+        select(totals.c.total, totals.c.met, broken)
+        .select_from(totals.outerjoin(broken, broken.c.compliant == 0))
+        .order_by(broken.c.id)
+    ).all()
+    report = ComplianceReport(year=year, panels_total=rows[0].total, panels_compliant=rows[0].met)
+    for row in rows:
+        if row.id is None:
+            continue
         entry = {
             "vacancy_reference": row.vacancy_reference,
             "batch_reference": row.batch_reference,

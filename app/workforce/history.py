@@ -21,6 +21,7 @@ from app import bulk
 from app.extensions import db
 from app.import_history import DataImport
 from app.metrics.models import WresYearSnapshot
+from app.workforce.ethnicity import sql_group
 from app.workforce.models import Staff, StaffHistory
 from app.workforce.wres_year import WresYear
 
@@ -63,6 +64,27 @@ def as_at(organisation_id: int, day: date, version=StaffHistory) -> tuple:
 def in_post_as_at(organisation_id: int, day: date, version=StaffHistory) -> tuple:
     """WHERE clauses: the people in post on `day`, as their records stood on that day."""
     return (*as_at(organisation_id, day, version), in_post(day, version))
+
+
+def in_post_counts(organisation_id: int, day: date) -> list:
+    """Headcounts in post on `day`, as the records stood that day, by every key the snapshot
+    figures split them by (staff group, band, board role and vote, whether pay is recorded,
+    ethnic group): one scan that indicators 1 and 9, the return's headcounts and the pay gap's
+    staff without pay each sum their own way, instead of one scan each."""
+    group = sql_group(StaffHistory.ethnic_category)
+    keys = (
+        StaffHistory.staff_group,
+        StaffHistory.pay_band,
+        StaffHistory.board_role,
+        StaffHistory.board_voting,
+        StaffHistory.hourly_pay.is_not(None).label("has_pay"),
+        group.label("grp"),
+    )
+    return db.session.execute(
+        select(*keys, func.count().label("n"))
+        .where(*in_post_as_at(organisation_id, day))
+        .group_by(*keys)
+    ).all()
 
 
 def judged_on(staff_id, day, version) -> object:

@@ -42,6 +42,15 @@ def headcount(organisation_id: int, day: date) -> dict[str, int]:
     return counts
 
 
+def headcount_from(in_post: list) -> dict[str, int]:
+    """`headcount` summed from history.in_post_counts rows the caller has already read."""
+    counts = dict.fromkeys(GROUPS, 0)
+    for row in in_post:
+        if row.pay_band is not None and row.board_role != "non-executive":
+            counts[row.grp] += row.n
+    return counts
+
+
 def _people(organisation_id: int, table, day_column, start: date, end: date, *where):
     """People with at least one row dated in [start, end], by the group of their record on the
     day of their first such row."""
@@ -89,10 +98,15 @@ def accessed_training(organisation_id: int, year: int) -> dict[str, int]:
 COUNTERS = {3: entered_investigation, 4: accessed_training}
 
 
-def year_counts(organisation_id: int, indicator: int, year: int) -> dict:
-    """The plain counts of one WRES year: {"headcount": {...}, "count": {...}}."""
+def year_counts(
+    organisation_id: int, indicator: int, year: int, headcounts: dict | None = None
+) -> dict:
+    """The plain counts of one WRES year: {"headcount": {...}, "count": {...}}; `headcounts`
+    when the caller has them for that year's 31 March already."""
     return {
-        "headcount": headcount(organisation_id, WresYear(year).snapshot),
+        "headcount": headcounts
+        if headcounts is not None
+        else headcount(organisation_id, WresYear(year).snapshot),
         "count": COUNTERS[indicator](organisation_id, year),
     }
 
