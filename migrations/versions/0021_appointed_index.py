@@ -4,14 +4,14 @@ The aspiration reads the appointments decided in the last 12 months (about one a
 twelve): by this index rather than by scanning every application (PostgreSQL, mid size: 93 ms
 to 53 ms for that query).
 
-Revision ID: 0019_figs_appointed
-Revises: 0018_audit_chain
+Revision ID: 0021_appointed_index
+Revises: 0020_figure_cache
 """
 
 from alembic import op
 
-revision = "0019_figs_appointed"
-down_revision = "0018_audit_chain"
+revision = "0021_appointed_index"
+down_revision = "0020_figure_cache"
 branch_labels = None
 depends_on = None
 
