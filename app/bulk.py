@@ -28,6 +28,7 @@ from sqlalchemy import (
     update,
 )
 
+from app import figure_cache
 from app.extensions import db
 
 CHUNK = 5000
@@ -65,7 +66,9 @@ def insert_rows(table: Table, rows: list[dict]) -> None:
         return
     names = list(rows[0])
     values = operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
-    cursor = db.session.connection().connection.dbapi_connection.cursor()
+    connection = db.session.connection()
+    figure_cache.note_write(connection)
+    cursor = connection.connection.dbapi_connection.cursor()
     if not _postgresql():
         # The driver's own executemany, with values stored exactly as SQLAlchemy stores them
         # (dates as ISO text, times with microseconds): SQLAlchemy's per-row parameter

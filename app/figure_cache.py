@@ -109,6 +109,11 @@ def _uncounted_update(statement: str) -> bool:
     return columns <= UNCOUNTED_COLUMNS[update.group(1).lower()]
 
 
+def note_write(conn) -> None:
+    """For writes through the driver's own cursor (COPY, executemany), which no event sees."""
+    conn.info[_CHANGED] = True
+
+
 @event.listens_for(Engine, "commit")
 def _bump_on_commit(conn) -> None:
     if not conn.info.pop(_CHANGED, False):

@@ -109,6 +109,23 @@ def test_a_set_based_statement_shows_and_a_rolled_back_one_does_not(client, db, 
     assert _in_post(client) == 0
 
 
+def test_rows_written_through_the_drivers_own_cursor_change_the_token(client, db, login_as):
+    """bulk.insert_rows writes by COPY or the driver's executemany, which no SQLAlchemy event
+    sees: it marks the transaction itself."""
+    from app import bulk
+    from app.timeutil import utcnow
+    from app.workforce.models import Organisation
+
+    login_as("hr-admin")
+    token = db.session.scalar(text("SELECT token FROM figure_version"))
+    bulk.insert_rows(
+        Organisation.__table__,
+        [{"code": "ZZ9", "name": "Driver cursor trust", "created_at": utcnow()}],
+    )
+    db.session.commit()
+    assert db.session.scalar(text("SELECT token FROM figure_version")) != token
+
+
 def test_a_kept_figure_is_read_from_the_shared_folder_by_another_worker(client, db, login_as):
     login_as("hr-admin")
     computed = _queries(client, "/")
