@@ -349,23 +349,11 @@ def _read_text(
     known_columns: Iterable[str],
     max_lengths: Mapping[str, int],
 ) -> Iterator[Row]:
-    reader = csv.reader(text, strict=True)
-    try:
-        header = next(reader)
-    except csv.Error as exc:
-        exc.line = reader.line_num
-        raise
+    records = _records(csv.reader(text, strict=True))
+    _, header = next(records)
     positions = _header_positions(header, required_columns, known_columns)
     progress = _row_progress.get()
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            exc.line = reader.line_num
-            raise
-        line = reader.line_num
+    for line, fields in records:
         if not any(value.strip() for value in fields):
             continue  # blank lines at the end of spreadsheet exports
         values = {key: fields[i] if i < len(fields) else "" for key, i in positions.items()}
@@ -374,6 +362,20 @@ def _read_text(
         if progress is not None:
             progress(line)
         yield row
+
+
+def _records(reader) -> Iterator[tuple[int, list[str]]]:
+    """Each record with the line it ends on; broken quoting raises csv.Error carrying that
+    line, for the problem to name."""
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            exc.line = reader.line_num
+            raise
+        yield reader.line_num, fields
 
 
 def _check_text(row: Row, max_lengths: Mapping[str, int]) -> None:
@@ -460,12 +462,8 @@ class Records:
             raise ImportRefused([_csv_problem(exc)]) from None
 
     def _read_text(self, text: io.TextIOBase, required_columns: Iterable[str]):
-        reader = csv.reader(text, strict=True)
-        try:
-            header = next(reader)
-        except csv.Error as exc:
-            exc.line = reader.line_num
-            raise
+        records = _records(csv.reader(text, strict=True))
+        _, header = next(records)
         positions = _header_positions(header, required_columns, self.known)
         self._order = [
             (column, self.known.index(column))
@@ -479,15 +477,7 @@ class Records:
         limits = self._limits
         le, search, join = operator.le, _CONTROL.search, "".join
         progress = _row_progress.get()
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                exc.line = reader.line_num
-                raise
-            line = reader.line_num
+        for line, fields in records:
             if len(fields) < width:
                 if not join(fields).strip():
                     continue  # blank lines at the end of spreadsheet exports

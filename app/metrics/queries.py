@@ -63,6 +63,15 @@ GROUP = sql_group(Applicant.ethnic_category)
 SHORTLISTED = and_(Application.shortlisted, ~Application.withdrawn)
 APPOINTED = and_(Application.appointed, ~Application.withdrawn)
 WITHDRAWN = and_(Application.shortlisted, Application.withdrawn)
+# Each group's applications, shortlisted, appointed and withdrawn after shortlisting: the
+# columns every indicator 2 query adds to its own grouping keys.
+_OUTCOME_COUNTS = (
+    GROUP.label("grp"),
+    func.count().label("applied"),
+    func.count().filter(SHORTLISTED).label("shortlisted"),
+    func.count().filter(APPOINTED).label("appointed"),
+    func.count().filter(WITHDRAWN).label("withdrawn"),
+)
 
 
 def _applications(organisation_id: int, *columns):
@@ -141,11 +150,7 @@ def indicator2_counts(
         _applications(
             organisation_id,
             key.label("key"),
-            GROUP.label("grp"),
-            func.count().label("applied"),
-            func.count().filter(SHORTLISTED).label("shortlisted"),
-            func.count().filter(APPOINTED).label("appointed"),
-            func.count().filter(WITHDRAWN).label("withdrawn"),
+            *_OUTCOME_COUNTS,
         )
         .where(DECISION.between(wres_year.start, wres_year.end))
         .group_by(key, GROUP)
@@ -169,11 +174,7 @@ def indicator2_breakdowns(organisation_id: int, year: int) -> dict:
             organisation_id,
             BAND.label("band"),
             STAFF_GROUP.label("staff_group"),
-            GROUP.label("grp"),
-            func.count().label("applied"),
-            func.count().filter(SHORTLISTED).label("shortlisted"),
-            func.count().filter(APPOINTED).label("appointed"),
-            func.count().filter(WITHDRAWN).label("withdrawn"),
+            *_OUTCOME_COUNTS,
         )
         .where(DECISION.between(wres_year.start, wres_year.end))
         .group_by(BAND, STAFF_GROUP, GROUP)
@@ -223,11 +224,7 @@ def indicator2_trend(organisation_id: int) -> list[dict]:
         _applications(
             organisation_id,
             year_expr.label("year"),
-            GROUP.label("grp"),
-            func.count().label("applied"),
-            func.count().filter(SHORTLISTED).label("shortlisted"),
-            func.count().filter(APPOINTED).label("appointed"),
-            func.count().filter(WITHDRAWN).label("withdrawn"),
+            *_OUTCOME_COUNTS,
         )
         .where(DECISION.is_not(None))
         .group_by(year_expr, GROUP)
