@@ -268,6 +268,9 @@ def _bulk_applications(db, organisation, count: int) -> None:
 )
 def test_the_dashboard_issues_a_bounded_number_of_queries(client, db, organisation, login_as, path):
     login_as("hr-admin")
+    # A first request before counting, so work done once per process (the figure cache looking
+    # for its table) is not taken for a cost that grows with the data.
+    assert client.get(path).status_code == 200
     counts = []
     for size in (1_000, 9_000):  # 1,000 then 10,000 applications in all
         _bulk_applications(db, organisation, size)
