@@ -202,12 +202,13 @@ def _coverage_statement(dialect: str, include_ncg: bool):
         .cte("sessions")
     )
     counting = func.sum(relationships.c.counts)
+    counts = relationships.c.counts == literal_column("1")
     per_leader = (
         select(
             relationships.c.leader_id,
             func.count().label("relationships"),
             counting.label("counting"),
-            func.sum(case((relationships.c.counts == 1, sessions.c.n))).label("sessions"),
+            func.sum(case((counts, sessions.c.n))).label("sessions"),
         )
         .select_from(relationships)
         .outerjoin(sessions, sessions.c.relationship_id == relationships.c.id)

@@ -4,8 +4,11 @@ records at a relationship's start differ from the records now or at the year's e
 from datetime import date
 
 from app.mentoring import queries
+from app.mentoring.eligibility import counts_at_start
 from app.mentoring.models import MentoringRelationship, MentoringSession
 from app.workforce import services as workforce
+from app.workforce.bands import BANDS
+from app.workforce.ethnicity import group_of
 from app.workforce.models import OrganisationSettings, Staff
 
 HEADER = (
@@ -135,3 +138,51 @@ def test_coverage_matches_a_count_by_hand(db, organisation):
 def test_a_leader_with_no_relationship_is_listed_with_nothing(db, organisation):
     _import(db, organisation, {"1": FIRST["1"], "11": FIRST["11"]}, date(2025, 4, 1))
     assert _counted(organisation) == {"1": (0, 0, 0, False)}
+
+
+def test_the_database_judges_every_band_and_category_as_the_rule_does(db, organisation):
+    """Coverage judges relationships in SQL: it must agree with eligibility.counts_at_start for
+    every band and kind of ethnic category code, with and without the medical grades setting."""
+    colleagues = {
+        str(100 + i): (band, code)
+        for i, (band, code) in enumerate(
+            (band, code) for band in BANDS for code in ("A", "CP", "N", "NX", "Z", "99")
+        )
+    }
+    leaders = {"1": ("VSM", ""), "2": ("9", ""), "3": ("", "Non-executive"), "4": ("8d", "")}
+    rows = {
+        number: f"Leader {number},A,{band},Non-clinical,{board},2015-01-01,"
+        for number, (band, board) in leaders.items()
+    } | {
+        number: f"Colleague {number},{code},{band},Clinical non-medical,,2018-01-01,"
+        for number, (band, code) in colleagues.items()
+    }
+    _import(db, organisation, rows, date(2025, 4, 1))
+    for leader in leaders:
+        for colleague in colleagues:
+            _relationship(db, organisation, leader, colleague, date(2025, 5, 1))
+    db.session.commit()
+    for include_ncg in (False, True):
+        settings = db.session.get(OrganisationSettings, organisation.id)
+        settings.mentoring_counts_non_consultant_medical = include_ncg
+        db.session.commit()
+        expected = {}
+        for leader, (leader_band, board) in leaders.items():
+            counting = sum(
+                counts_at_start(
+                    "mentoring",
+                    band,
+                    group_of(code),
+                    leader_band or None,
+                    board.lower() or None,
+                    include_ncg,
+                ).counts
+                for band, code in colleagues.values()
+            )
+            if leader_band == "VSM" or board:  # only they are listed
+                expected[leader] = (counting, len(colleagues) - counting, 0, False)
+        for number, (band, _code) in colleagues.items():
+            if band == "VSM":  # listed too, with no relationship of their own
+                expected[number] = (0, 0, 0, False)
+        assert _counted(organisation) == expected
+        assert expected["1"][0] == 2 * (12 + include_ncg)  # N and NX at band 8d or below
