@@ -6,12 +6,14 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Date, and_, bindparam, func, literal_column, or_, select, true
+from sqlalchemy import Date, and_, bindparam, case, func, literal_column, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.audit import AuditAttachment, AuditEvent
 from app.extensions import db
 from app.mentoring.eligibility import (
+    COUNTING_AFC_BANDS,
+    TYPES,
     Verdict,
     active_during,
     counts_at_start,
@@ -20,7 +22,7 @@ from app.mentoring.eligibility import (
 from app.mentoring.models import MentoringGoal, MentoringRelationship, MentoringSession
 from app.workforce import history
 from app.workforce.bands import band_order
-from app.workforce.ethnicity import BME_CODES, group_of
+from app.workforce.ethnicity import BME_CODES, WresGroup, group_of, sql_group
 from app.workforce.models import BandChange, OrganisationSettings, Staff, in_post_clause
 from app.workforce.models import StaffHistory as Version
 from app.workforce.wres_year import WresYear
@@ -28,17 +30,6 @@ from app.workforce.wres_year import WresYear
 
 def _settings(organisation_id: int) -> OrganisationSettings:
     return db.session.get(OrganisationSettings, organisation_id)
-
-
-def _counts(row, include_ncg: bool) -> bool:
-    return counts_at_start(
-        row.kind,
-        row.pay_band,
-        group_of(row.ethnic_category),
-        row.leader_band,
-        row.leader_board_role,
-        include_ncg,
-    ).counts
 
 
 @dataclass
@@ -115,23 +106,39 @@ def _version_on(staff_id, day, dialect: str) -> tuple:
     return select(version).where(in_force).limit(1).lateral(), true()
 
 
+def _counts_sql(kind, colleague, leader, include_ncg: bool):
+    """SQL: 1 when a relationship counts, judged on the colleague's and the leader's versions
+    when it started (eligibility.counts_at_start, from the same constants), else 0. Constants
+    are written into the SQL, so the planner sees what a literal list holds."""
+
+    def literals(values):
+        return [literal_column(f"'{value}'") for value in values]
+
+    bands = list(COUNTING_AFC_BANDS)
+    if include_ncg:
+        bands.append("non-consultant-career-grade")
+    return case(
+        (
+            and_(
+                kind.in_(literals(TYPES)),
+                colleague.pay_band.in_(literals(bands)),
+                sql_group(colleague.ethnic_category) == literal_column(f"'{WresGroup.BME.value}'"),
+                _senior(leader),
+            ),
+            literal_column("1"),
+        ),
+        else_=literal_column("0"),
+    )
+
+
 @functools.cache
-def _coverage_statements(dialect: str) -> tuple:
-    """Coverage's three statements, built once per dialect: building them cost more than
-    running the leaders' one. The organisation and the year are bound parameters."""
+def _coverage_statement(dialect: str, include_ncg: bool):
+    """Coverage as one grouped statement, built once per dialect and setting (building it cost
+    more than running it): each senior leader with their relationships counted, split by
+    whether each counts, and the sessions of the counting ones. The organisation and the year
+    are bound parameters."""
     later = func.greatest if dialect == "postgresql" else func.max
     org, start, end = bindparam("org"), bindparam("start", type_=Date), bindparam("end", type_=Date)
-    # Each leader's name and number by a lookup per leader: joined, PostgreSQL read every staff
-    # row to hash them for a couple of hundred leaders.
-    person = [
-        select(column).where(Staff.id == Version.staff_id).scalar_subquery().label(column.key)
-        for column in (Staff.staff_number, Staff.full_name)
-    ]
-    leaders = (
-        select(Version.staff_id.label("id"), *person, Version.pay_band, Version.board_role)
-        .where(*history.in_post_as_at(org, end, Version), _senior(Version))
-        .order_by(person[1], person[0])
-    )
     # The day each person's record is judged on is worked out once per relationship (and per
     # session), in a materialised CTE: written into the join, it was worked out again for every
     # version the join looked at.
@@ -157,19 +164,17 @@ def _coverage_statements(dialect: str) -> tuple:
     )
     colleague, colleague_on = _version_on(active.c.colleague_id, active.c.colleague_day, dialect)
     leader, leader_on = _version_on(active.c.leader_id, active.c.leader_day, dialect)
+    # Inner joins: a relationship with no record for either person is in neither count.
     relationships = (
         select(
             active.c.id,
             active.c.leader_id,
-            active.c.kind,
-            colleague.c.pay_band,
-            colleague.c.ethnic_category,
-            leader.c.pay_band.label("leader_band"),
-            leader.c.board_role.label("leader_board_role"),
+            _counts_sql(active.c.kind, colleague.c, leader.c, include_ncg).label("counts"),
         )
         .select_from(active)
         .join(colleague, colleague_on)
         .join(leader, leader_on)
+        .cte("relationships")
     )
     # Credit stops from the day the leader stops being a VSM or board member.
     held = (
@@ -189,50 +194,77 @@ def _coverage_statements(dialect: str) -> tuple:
     )
     leader, leader_on = _version_on(held.c.leader_id, held.c.day, dialect)
     sessions = (
-        select(held.c.relationship_id, func.count())
+        select(held.c.relationship_id, func.count().label("n"))
         .select_from(held)
         .join(leader, leader_on)
         .where(_senior(leader.c), history.in_post(held.c.held_on, leader.c))
         .group_by(held.c.relationship_id)
+        .cte("sessions")
     )
-    return leaders, relationships, sessions
+    counting = func.sum(relationships.c.counts)
+    counts = relationships.c.counts == literal_column("1")
+    per_leader = (
+        select(
+            relationships.c.leader_id,
+            func.count().label("relationships"),
+            counting.label("counting"),
+            func.sum(case((counts, sessions.c.n))).label("sessions"),
+        )
+        .select_from(relationships)
+        .outerjoin(sessions, sessions.c.relationship_id == relationships.c.id)
+        .group_by(relationships.c.leader_id)
+        .cte("per_leader")
+    )
+    # Each leader's name and number by a lookup per leader: joined, PostgreSQL read every staff
+    # row to hash them for a couple of hundred leaders.
+    person = [
+        select(column).where(Staff.id == Version.staff_id).scalar_subquery().label(column.key)
+        for column in (Staff.staff_number, Staff.full_name)
+    ]
+    zero = literal_column("0")
+    return (
+        select(
+            Version.staff_id.label("id"),
+            *person,
+            Version.pay_band,
+            Version.board_role,
+            func.coalesce(per_leader.c.counting, zero).label("counting"),
+            func.coalesce(per_leader.c.relationships - per_leader.c.counting, zero).label("other"),
+            func.coalesce(per_leader.c.sessions, zero).label("sessions"),
+        )
+        .outerjoin(per_leader, per_leader.c.leader_id == Version.staff_id)
+        .where(*history.in_post_as_at(org, end, Version), _senior(Version))
+        .order_by(person[1], person[0])
+    )
 
 
 def coverage(organisation_id: int, year: int) -> Coverage:
-    """Each VSM and board member in post at the year's end, as the staff records stood then:
-    four queries, any size. A relationship counts when the colleague was BME at band 8d or
-    below, and the leader a VSM or board member, when it started (DOMAIN.md section 11); a
-    session counts while the leader is still a VSM or board member."""
+    """Each VSM and board member in post at the year's end, as the staff records stood then,
+    with their relationships and sessions counted in the database: one grouped query, any size.
+    A relationship counts when the colleague was BME at band 8d or below, and the leader a VSM
+    or board member, when it started (DOMAIN.md section 11); a session counts while the leader
+    is still a VSM or board member."""
     wres_year = WresYear(year)
     include_ncg = _settings(organisation_id).mentoring_counts_non_consultant_medical
     # Core rows through the session's connection: ORM row loading cost more than the SQL.
     connection = db.session.connection()
-    leaders, relationships, sessions = _coverage_statements(connection.dialect.name)
+    statement = _coverage_statement(connection.dialect.name, include_ncg)
     window = {"org": organisation_id, "start": wres_year.start, "end": wres_year.end}
-    result = Coverage(
+    return Coverage(
         year,
         [
-            LeaderCoverage(r.id, r.staff_number, r.full_name, leader_role(r.pay_band, r.board_role))
-            for r in connection.execute(leaders, window)
+            LeaderCoverage(
+                r.id,
+                r.staff_number,
+                r.full_name,
+                leader_role(r.pay_band, r.board_role),
+                int(r.counting),
+                int(r.other),
+                int(r.sessions),
+            )
+            for r in connection.execute(statement, window)
         ],
     )
-    by_id = {leader.staff_id: leader for leader in result.leaders}
-    sessions = dict(connection.execute(sessions, window).all())
-    verdicts = {}  # a few hundred combinations of kind, bands and category: each judged once
-    for row in connection.execute(relationships, window):
-        coverage_of = by_id.get(row.leader_id)
-        if coverage_of is None:
-            continue
-        key = (row.kind, row.pay_band, row.ethnic_category, row.leader_band, row.leader_board_role)
-        counts = verdicts.get(key)
-        if counts is None:
-            counts = verdicts[key] = _counts(row, include_ncg)
-        if counts:
-            coverage_of.counting_relationships += 1
-            coverage_of.sessions_in_year += sessions.get(row.id, 0)
-        else:
-            coverage_of.other_relationships += 1
-    return result
 
 
 @dataclass
