@@ -11,6 +11,7 @@ import json
 import operator
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
+from itertools import islice
 
 from sqlalchemy import (
     ARRAY,
@@ -146,3 +147,37 @@ def insert_returning(table: Table, rows: list[dict], key: str, *where) -> dict:
     return dict(
         select_among((table.c[key], table.c.id), table.c[key], [row[key] for row in rows], *where)
     )
+
+
+def insert_values(table: Table, names: Sequence[str], rows: Iterable[tuple]) -> int:
+    """Insert rows given as tuples in the order of `names`, as insert_rows does for dicts (COPY
+    on PostgreSQL, executemany on SQLite), without a dict per row. Returns how many."""
+    connection = db.session.connection()
+    figure_cache.note_write(connection)
+    cursor = connection.connection.dbapi_connection.cursor()
+    count = 0
+    if not _postgresql():
+        statement = _insert_sql(table, list(names))
+        stored = [
+            (index, _stored(_SQLITE_STORES[type(table.c[name].type)]))
+            for index, name in enumerate(names)
+            if type(table.c[name].type) in _SQLITE_STORES
+        ]
+        rows = iter(rows)
+        # A chunk at a time, so a generator of rows is never all in memory.
+        while chunk := list(islice(rows, CHUNK)):
+            if stored:
+                chunk = [list(row) for row in chunk]
+                for row in chunk:
+                    for index, store in stored:
+                        row[index] = store(row[index])
+            cursor.executemany(statement, chunk)
+            count += len(chunk)
+        return count
+    columns = ", ".join(f'"{table.c[name].name}"' for name in names)
+    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row)
+            count += 1
+    return count

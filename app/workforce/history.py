@@ -14,7 +14,20 @@ that, a person or a change first seen in a later extract counts from that extrac
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import aliased
 
 from app import bulk
@@ -228,6 +241,40 @@ def record_import(
     ]
     bulk.insert_rows(StaffHistory.__table__, rows)
     return len(rows)
+
+
+def record_added(
+    organisation_id: int, data_import_id: int | None, extract_date: date, *where
+) -> None:
+    """The first versions of people an import has just written (the organisation's staff rows
+    that also meet `where`), as one INSERT ... SELECT from their rows: the same versions
+    `record_import` writes for `added`, without reading the rows back into Python."""
+    staff = Staff.__table__
+    if stands_for_the_past(organisation_id, extract_date):
+        # min(start date or EARLIEST, extract date), as record_import has it
+        valid_from = case(
+            (staff.c.start_date.is_(None), literal(EARLIEST, Date)),
+            (staff.c.start_date < extract_date, staff.c.start_date),
+            else_=literal(extract_date, Date),
+        )
+    else:
+        valid_from = literal(extract_date, Date)
+    values = {
+        "organisation_id": staff.c.organisation_id,
+        "staff_id": staff.c.id,
+        "valid_from": valid_from,
+        "changed": literal("added", String),
+        "data_import_id": literal(data_import_id, Integer),
+        **{name: staff.c[name] for name in FIELDS},
+    }
+    db.session.execute(
+        insert(StaffHistory.__table__).from_select(
+            list(values),
+            select(*values.values())
+            .where(staff.c.organisation_id == organisation_id, *where)
+            .order_by(staff.c.id),
+        )
+    )
 
 
 def start_history(staff: Staff) -> StaffHistory:

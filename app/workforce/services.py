@@ -234,6 +234,7 @@ def import_staff(
     for number, staff_id, *values in found:
         existing[number] = (staff_id, hash(tuple(values)))
     found.close()
+    everyone_new = not existing
 
     now = utcnow()
     new_rows: list[StaffRow] = []
@@ -251,38 +252,37 @@ def import_staff(
             maybe_changed[known[0]] = values
     del existing, rows
 
-    # New people a chunk at a time: their rows, ids, first history versions and change lines
-    # never all sit in memory at once.
+    # New people a chunk at a time: their rows, first history versions and change lines never
+    # all sit in memory at once. Their history is copied from their rows in SQL.
     change_log = audit.ChangeLog()
+    names = ("organisation_id", "staff_number", "created_at", "updated_at", *fields)
+    organisation_id = organisation.id  # an ORM attribute costs a lookup a read, per row
     for chunk in bulk.chunks(new_rows):
-        values_of = [
-            {
-                "organisation_id": organisation.id,
-                "staff_number": row.staff_number,
-                "created_at": now,
-                "updated_at": now,
-                **{name: getattr(row, name) for name in fields},
-            }
-            for row in chunk
-        ]
-        new_ids = bulk.insert_returning(
-            table, values_of, "staff_number", table.c.organisation_id == organisation.id
+        values = [values_of(row) for row in chunk]
+        bulk.insert_values(
+            table,
+            names,
+            [
+                (organisation_id, row.staff_number, now, now, *row_values)
+                for row, row_values in zip(chunk, values, strict=True)
+            ],
         )
-        history.record_import(
-            organisation.id,
-            record.id,
-            as_at,
-            [_Version(new_ids[values["staff_number"]], values) for values in values_of],
-            [],
-        )
-        for values in values_of:
+        if not everyone_new:
+            numbers = [row.staff_number for row in chunk]
+            history.record_added(
+                organisation.id, record.id, as_at, bulk.among(table.c.staff_number, numbers)
+            )
+        for row, row_values in zip(chunk, values, strict=True):
             change_log.add(
                 {
-                    "staff_number": values["staff_number"],
+                    "staff_number": row.staff_number,
                     "change": "added",
-                    "values": {name: values[name] for name in fields},
+                    "values": dict(zip(fields, row_values, strict=True)),
                 }
             )
+    if everyone_new and new_rows:
+        # The organisation had nobody before this file: every record is one of these.
+        history.record_added(organisation.id, record.id, as_at)
     rows_added = len(new_rows)
     del new_rows
 
@@ -351,14 +351,15 @@ def import_staff(
 
 
 class _Version:
-    """A record's id and imported values, as the staff history writer reads them."""
+    """A changed record's id and values, as the staff history writer reads them (new people's
+    first versions are copied from their rows in SQL: `history.record_added`)."""
 
     __slots__ = ("id", *_STAFF_FIELDS)
 
     def __init__(self, staff_id: int, values: dict):
         self.id = staff_id
         for name in _STAFF_FIELDS:
-            setattr(self, name, values.get(name))  # no pay in the file: none for a new person
+            setattr(self, name, values[name])
 
 
 # Who a record is: a change to these is listed, before and after, in the audit trail, so a file

@@ -177,3 +177,74 @@ def test_hr_sees_a_persons_record_history(client, db, login_as, organisation):
     history = body[body.index('id="record-history"') :]
     assert history.index("1 September 2016") < history.index("30 September 2026")
     assert "<td>First recorded</td>" in history and "<td>Pay band</td>" in history
+
+
+def test_new_peoples_first_versions_are_copied_from_their_records(db, organisation):
+    """New people's versions are written in SQL from their rows (history.record_added): each
+    value, pay included, as the file gave it; backdated to the start date only on the first
+    extract date; and no other organisation's people are touched."""
+    other = services.create_organisation("RXX", "Other NHS Trust")
+    services.import_staff(other, MARCH.encode(), "other.csv", "test", as_at=date(2026, 3, 31))
+    header = HEADER.rstrip("\n") + ",hourly_rate,board_voting\n"
+    first = header + (
+        "1,Asha Patel,asha@example.nhs.uk,H,Band 7,Clinical non-medical,,2016-09-01,,21.5,\n"
+        "2,Tom Walsh,,,8a,Non-clinical,Executive,,,,Y\n"  # no start date: since EARLIEST
+        "3,Mei Chen,,R,6,Clinical non-medical,,2026-06-01,2027-01-31,,\n"  # starts later
+    )
+    _import(db, organisation, first, date(2026, 3, 31))
+    # The same extract date again, with someone new: still the first extract date.
+    again = first + "4,Sam Okafor,,N,5,Clinical non-medical,,2019-05-05,,,\n"
+    _import(db, organisation, again, date(2026, 3, 31))
+    # A later extract: someone new counts from its date.
+    later = again + "5,Ann Lee,,A,4,Non-clinical,,2010-01-01,,,\n"
+    _import(db, organisation, later, date(2026, 9, 30))
+    found = db.session.execute(
+        select(
+            Staff.staff_number,
+            StaffHistory.valid_from,
+            StaffHistory.valid_to,
+            StaffHistory.ethnic_category,
+            StaffHistory.pay_band,
+            StaffHistory.staff_group,
+            StaffHistory.board_role,
+            StaffHistory.board_voting,
+            StaffHistory.start_date,
+            StaffHistory.leaving_date,
+            StaffHistory.hourly_pay,
+            StaffHistory.changed,
+        )
+        .join(Staff, Staff.id == StaffHistory.staff_id)
+        .where(StaffHistory.organisation_id == organisation.id)
+        .order_by(Staff.staff_number)
+    ).all()
+    assert [tuple(row) for row in found] == [
+        ("1", date(2016, 9, 1), None, "H", "7", "clinical-non-medical", None, False,
+         date(2016, 9, 1), None, pytest.approx(21.5), "added"),
+        ("2", date(1900, 1, 1), None, "99", "8a", "non-clinical", "executive", True,
+         None, None, None, "added"),
+        ("3", date(2026, 3, 31), None, "R", "6", "clinical-non-medical", None, False,
+         date(2026, 6, 1), date(2027, 1, 31), None, "added"),
+        ("4", date(2019, 5, 5), None, "N", "5", "clinical-non-medical", None, False,
+         date(2019, 5, 5), None, None, "added"),
+        ("5", date(2026, 9, 30), None, "A", "4", "non-clinical", None, False,
+         date(2010, 1, 1), None, None, "added"),
+    ]  # fmt: skip
+    imports = db.session.scalars(
+        select(DataImport.id)
+        .where(DataImport.organisation_id == organisation.id)
+        .order_by(DataImport.id)
+    ).all()
+    by_import = db.session.execute(
+        select(Staff.staff_number, StaffHistory.data_import_id)
+        .join(Staff, Staff.id == StaffHistory.staff_id)
+        .where(StaffHistory.organisation_id == organisation.id)
+        .order_by(Staff.staff_number)
+    ).all()
+    assert [tuple(row) for row in by_import] == [
+        ("1", imports[0]), ("2", imports[0]), ("3", imports[0]), ("4", imports[1]),
+        ("5", imports[2]),
+    ]  # fmt: skip
+    other_versions = db.session.scalar(
+        select(func.count()).where(StaffHistory.organisation_id == other.id)
+    )
+    assert other_versions == 2
