@@ -1,6 +1,7 @@
 """Applying recruitment outcome and panel member files: all rows or none, matched on their
 references so a second import of the same file changes nothing."""
 
+import itertools
 from collections import defaultdict
 
 from sqlalchemy import delete, func, select
@@ -18,6 +19,13 @@ from app.workforce.models import Staff
 
 def _chunks(values, size: int = bulk.CHUNK):
     return bulk.chunks(values, size)
+
+
+def _batched(values, size: int = bulk.CHUNK):
+    """Lists of `size` items from an iterator, without holding more than one list."""
+    values = iter(values)
+    while chunk := list(itertools.islice(values, size)):
+        yield chunk
 
 
 def _by_reference(model, organisation_id: int, references: set[str]) -> dict:
@@ -76,8 +84,34 @@ def import_recruitment(
     """Apply a recruitment outcomes file, all or nothing, in set-based chunks: references are
     looked up a chunk at a time, new rows inserted and changed rows updated with multi-row
     statements, and an application whose outcome is as the file says is left alone."""
+    # First reading: every problem in the file, and what it says of each batch and vacancy
+    # (in file order; validated consistent). Nothing is written unless there are none.
+    file = files.RecruitmentFile(data, today_london())
+    problems: list[Problem] = []
+    checks = files.RecruitmentChecks(problems)
+    batch_decisions: dict[str, object] = {}
+    posts: dict[str, dict] = {}
     with noting_date_formats() as formats:
-        rows, problems = files.parse_recruitment_file(data, today_london())
+        for row in file.rows(problems):
+            checks.check(row)
+            if row.batch_reference:
+                if row.decision_date:
+                    batch_decisions[row.batch_reference] = row.decision_date
+                else:
+                    batch_decisions.setdefault(row.batch_reference, None)
+            if row.vacancy_reference:
+                wanted = posts.setdefault(row.vacancy_reference, {"line": row.line})
+                wanted["pay_band"] = row.pay_band
+                if row.job_title:
+                    wanted["title"] = row.job_title
+                if row.staff_group:
+                    wanted["staff_group"] = row.staff_group
+                if row.batch_reference:
+                    wanted["batch"] = row.batch_reference
+                if row.decision_date:
+                    wanted["decision_date"] = row.decision_date
+    checks.finish()
+    del checks
     if problems:
         raise ImportRefused(problems)
     org_id = organisation.id
@@ -85,27 +119,6 @@ def import_recruitment(
     record.date_formats = describe_date_formats(formats)
     db.session.flush()
     batch_t, vacancy_t = Batch.__table__, Vacancy.__table__
-
-    # Batches and vacancies: what the file says of each, in file order (validated consistent).
-    batch_decisions: dict[str, object] = {}
-    posts: dict[str, dict] = {}
-    for row in rows:
-        if row.batch_reference:
-            if row.decision_date:
-                batch_decisions[row.batch_reference] = row.decision_date
-            else:
-                batch_decisions.setdefault(row.batch_reference, None)
-        if row.vacancy_reference:
-            wanted = posts.setdefault(row.vacancy_reference, {"line": row.line})
-            wanted["pay_band"] = row.pay_band
-            if row.job_title:
-                wanted["title"] = row.job_title
-            if row.staff_group:
-                wanted["staff_group"] = row.staff_group
-            if row.batch_reference:
-                wanted["batch"] = row.batch_reference
-            if row.decision_date:
-                wanted["decision_date"] = row.decision_date
 
     batches = _rows_by_reference(batch_t, org_id, batch_decisions, ("status", "decision_date"))
     batch_ids = {ref: row.id for ref, row in batches.items()}
@@ -175,7 +188,8 @@ def import_recruitment(
     touched_vacancies: set[int] = set()
     touched_batches: set[int] = set()
     change_log = audit.ChangeLog()
-    for chunk in _chunks(rows):
+    # Second reading: the applications, a chunk at a time (the file is known to be valid).
+    for chunk in _batched(file.rows([])):
         _apply_applications(
             org_id,
             chunk,
