@@ -3,6 +3,7 @@ database. Rules that need the database (unknown staff numbers, missing vacancies
 the import services, which add their problems to these."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
@@ -471,8 +472,47 @@ def _panel_row(row: Row) -> PanelRow | None:
     )
 
 
-def parse_panel_file(data: bytes) -> tuple[list[PanelRow], list[Problem]]:
-    rows: list[PanelRow] = []
+class PanelMember(NamedTuple):
+    line: int
+    staff_number: str
+    external_name: str
+    ethnic_category: str | None
+    role: str
+
+
+@dataclass
+class FilePanel:
+    """One panel the file names: its members in file order by who they are (staff number, or
+    external name in lower case), and the first exception reason given for it."""
+
+    members: dict[str, PanelMember] = field(default_factory=dict)
+    reason: str | None = None
+    reason_line: int = 0
+
+
+@dataclass
+class PanelFile:
+    """A panel file grouped by panel as it is read: a national file's rows are never all held
+    as rows, only as each panel's members. `panels` is by (vacancy_reference,
+    batch_reference, stage) in the order the file first names them; `repeated` holds the rows
+    that name a member twice (each a problem already), so the checks against the database
+    still list them."""
+
+    panels: dict[tuple[str, str, str], FilePanel] = field(default_factory=dict)
+    repeated: list[PanelRow] = field(default_factory=list)
+
+    def rows(self) -> Iterator[tuple[tuple[str, str, str], PanelMember]]:
+        """Every valid row, as (panel, member), grouped by panel, then the repeated ones."""
+        for key, panel in self.panels.items():
+            for member in panel.members.values():
+                yield key, member
+        for row in self.repeated:
+            yield (row.vacancy_reference, row.batch_reference, row.stage), row
+
+
+def read_panel_file(data: bytes) -> tuple[PanelFile, list[Problem]]:
+    found = PanelFile()
+    panels = found.panels
     problems: list[Problem] = []
     records = Records(data, PANEL_REQUIRED, PANEL_COLUMNS, MAX_LENGTHS)
     ethnicity = Parsed(lambda text: parse_ethnicity(text).code)
@@ -482,61 +522,54 @@ def parse_panel_file(data: bytes) -> tuple[list[PanelRow], list[Problem]]:
         return texts.setdefault(text, text)
 
     for line, values, clean in records:
-        if clean and (parsed := _fast_panel_row(line, values, ethnicity, shared)):
-            rows.append(parsed)
-            continue
-        raw = records.row(line, values)
-        if "vacancy_reference" not in raw.values and "batch_reference" not in raw.values:
-            problems.append(
-                Problem(
-                    1,
-                    "vacancy_reference",
-                    "the header needs a vacancy_reference or a batch_reference column",
+        if not clean or not (row := _fast_panel_row(line, values, ethnicity, shared)):
+            raw = records.row(line, values)
+            if "vacancy_reference" not in raw.values and "batch_reference" not in raw.values:
+                problems.append(
+                    Problem(
+                        1,
+                        "vacancy_reference",
+                        "the header needs a vacancy_reference or a batch_reference column",
+                    )
                 )
-            )
-            break
-        parsed = _panel_row(raw)
-        problems.extend(raw.problems)
-        if parsed:
-            rows.append(parsed)
-    seen: dict[tuple, int] = {}
-    for row in rows:
-        key = (
-            row.vacancy_reference,
-            row.batch_reference,
-            row.stage,
-            row.staff_number or row.external_name.lower(),
+                break
+            row = _panel_row(raw)
+            problems.extend(raw.problems)
+            if not row:
+                continue
+        key = (row.vacancy_reference, row.batch_reference, row.stage)
+        panel = panels.get(key)
+        if panel is None:
+            panel = panels[key] = FilePanel()
+        if row.exception_reason:
+            if panel.reason is None:
+                panel.reason, panel.reason_line = row.exception_reason, row.line
+            elif panel.reason != row.exception_reason:
+                problems.append(
+                    Problem(
+                        row.line,
+                        "exception_reason",
+                        f"differs from the reason on line {panel.reason_line} for the same "
+                        "panel: expected one reason per panel",
+                    )
+                )
+        who = row.staff_number or row.external_name.lower()
+        earlier = panel.members.setdefault(
+            who,
+            PanelMember(
+                row.line, row.staff_number, row.external_name, row.ethnic_category, row.role
+            ),
         )
-        if key in seen:
+        if earlier.line != row.line:
+            found.repeated.append(row)
             problems.append(
                 Problem(
                     row.line,
                     "staff_number" if row.staff_number else "external_name",
-                    f"this member is already on this panel on line "
-                    f"{seen[key]}: expected each member once",
+                    f"this member is already on this panel on line {earlier.line}: expected "
+                    "each member once",
                 )
             )
-        seen.setdefault(key, row.line)
-    _consistent_reasons(rows, problems)
-    if not rows and not problems:
+    if not panels and not problems:
         problems.append(Problem(0, "", "the file has a header row but no panel members"))
-    return rows, problems
-
-
-def _consistent_reasons(rows: list[PanelRow], problems: list[Problem]) -> None:
-    reasons: dict[tuple, tuple[int, str]] = {}
-    for row in rows:
-        if not row.exception_reason:
-            continue
-        key = (row.vacancy_reference, row.batch_reference, row.stage)
-        if key in reasons and reasons[key][1] != row.exception_reason:
-            problems.append(
-                Problem(
-                    row.line,
-                    "exception_reason",
-                    "differs from the reason on "
-                    f"line {reasons[key][0]} for the same panel: expected one "
-                    "reason per panel",
-                )
-            )
-        reasons.setdefault(key, (row.line, row.exception_reason))
+    return found, problems

@@ -418,55 +418,55 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
     """Each panel named in the file gets exactly the members the file lists, confirmed as held.
     Set-based: owners, staff, panels and their members are read a chunk at a time; only panels
     whose members, status or reason differ are rewritten, with multi-row statements."""
-    rows, problems = files.parse_panel_file(data)
+    found, problems = files.read_panel_file(data)
     org_id = organisation.id
     vacancy_t, batch_t, staff_t = Vacancy.__table__, Batch.__table__, Staff.__table__
     panel_t, member_t = Panel.__table__, PanelMember.__table__
     vacancies = {
         ref: row.id
         for ref, row in _rows_by_reference(
-            vacancy_t, org_id, {r.vacancy_reference for r in rows if r.vacancy_reference}, ()
+            vacancy_t, org_id, {key[0] for key in found.panels if key[0]}, ()
         ).items()
     }
     batches = {
         ref: row.id
         for ref, row in _rows_by_reference(
-            batch_t, org_id, {r.batch_reference for r in rows if r.batch_reference}, ()
+            batch_t, org_id, {key[1] for key in found.panels if key[1]}, ()
         ).items()
     }
     staff = dict(
         bulk.select_among(
             (staff_t.c.staff_number, staff_t.c.id),
             staff_t.c.staff_number,
-            {r.staff_number for r in rows if r.staff_number},
+            {member.staff_number for _key, member in found.rows() if member.staff_number},
             staff_t.c.organisation_id == org_id,
         )
     )
-    for row in rows:
-        if row.vacancy_reference and row.vacancy_reference not in vacancies:
+    for (vacancy_reference, batch_reference, _stage), member in found.rows():
+        if vacancy_reference and vacancy_reference not in vacancies:
             problems.append(
                 Problem(
-                    row.line,
+                    member.line,
                     "vacancy_reference",
-                    f"there is no vacancy {row.vacancy_reference} in "
+                    f"there is no vacancy {vacancy_reference} in "
                     f"{organisation.code}: import the recruitment file first",
                 )
             )
-        if row.batch_reference and row.batch_reference not in batches:
+        if batch_reference and batch_reference not in batches:
             problems.append(
                 Problem(
-                    row.line,
+                    member.line,
                     "batch_reference",
-                    f"there is no batch {row.batch_reference} in "
+                    f"there is no batch {batch_reference} in "
                     f"{organisation.code}: import the recruitment file first",
                 )
             )
-        if row.staff_number and row.staff_number not in staff:
+        if member.staff_number and member.staff_number not in staff:
             problems.append(
                 Problem(
-                    row.line,
+                    member.line,
                     "staff_number",
-                    f"there is no staff member {row.staff_number} in "
+                    f"there is no staff member {member.staff_number} in "
                     f"{organisation.code}: expected a staff number from the "
                     "staff records",
                 )
@@ -475,18 +475,18 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
         raise ImportRefused(problems)
 
     record = start_import(org_id, "panels", filename, source, actor)
-    # (kind, owner id, stage) -> the file's rows for that panel, and the owner's reference
-    wanted: dict[tuple, list] = defaultdict(list)
+    # (kind, owner id, stage) -> the panel as the file gives it, and the owner's reference
+    wanted: dict[tuple, files.FilePanel] = {}
     references: dict[tuple, str] = {}
-    for row in rows:
-        if row.vacancy_reference:
-            key = ("vacancy", vacancies[row.vacancy_reference], row.stage)
-            references[key] = row.vacancy_reference
+    for (vacancy_reference, batch_reference, stage), panel in found.panels.items():
+        if vacancy_reference:
+            key = ("vacancy", vacancies[vacancy_reference], stage)
+            references[key] = vacancy_reference
         else:
-            key = ("batch", batches[row.batch_reference], row.stage)
-            references[key] = row.batch_reference
-        wanted[key].append(row)
-    del rows
+            key = ("batch", batches[batch_reference], stage)
+            references[key] = batch_reference
+        wanted[key] = panel
+    del found
 
     panels = _panels_of(wanted)
     _insert_rows_for_new_panels(org_id, wanted, panels)
@@ -516,9 +516,10 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
         rewritten.clear()
         new_members.clear()
 
-    for key, panel_rows in wanted.items():
+    for key, file_panel in wanted.items():
         panel = panels[key]
-        reason = next((r.exception_reason for r in panel_rows if r.exception_reason), None)
+        reason = file_panel.reason
+        panel_rows = file_panel.members.values()
         listed = [
             {
                 "panel_id": panel.id,
