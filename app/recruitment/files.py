@@ -288,6 +288,7 @@ class RecruitmentChecks:
         self._title = _Consistent("vacancy", "job_title", problems)
         self._decision = _Consistent("vacancy or batch", "decision_date", problems)
         self._batch_decision = _Consistent("batch", "decision_date", problems)
+        self._post_passed: tuple | None = None
         self._applicants: dict[str, int | _Applicant] = {}
         # Index 0 of each stands for "none".
         self._codes: dict[str, int] = {"": 0}
@@ -298,11 +299,17 @@ class RecruitmentChecks:
     def check(self, row: RecruitmentRow) -> None:
         self.rows += 1
         line, vacancy, batch = row.line, row.vacancy_reference, row.batch_reference
-        self._pay_band.check(vacancy, row.pay_band, line)
-        self._batch.check(vacancy, batch, line)
-        self._title.check(vacancy, row.job_title, line)
-        self._decision.check(vacancy or batch, row.decision_date, line)
-        self._batch_decision.check(batch, row.decision_date, line)
+        # A vacancy's rows mostly follow one another with the same values: a row that says
+        # what a row that passed these rules said passes them too.
+        post = (vacancy, batch, row.pay_band, row.job_title, row.decision_date)
+        if post != self._post_passed:
+            problems = len(self.problems)
+            self._pay_band.check(vacancy, row.pay_band, line)
+            self._batch.check(vacancy, batch, line)
+            self._title.check(vacancy, row.job_title, line)
+            self._decision.check(vacancy or batch, row.decision_date, line)
+            self._batch_decision.check(batch, row.decision_date, line)
+            self._post_passed = post if len(self.problems) == problems else None
         ethnicity = row.ethnic_category if row.ethnic_category != "99" else None
         # A batch applicant applies once to the batch; anyone else once to each vacancy.
         owner = (batch, "" if batch else vacancy)

@@ -91,9 +91,22 @@ def import_recruitment(
     checks = files.RecruitmentChecks(problems)
     batch_decisions: dict[str, object] = {}
     posts: dict[str, dict] = {}
+    last = None
     with noting_date_formats() as formats:
         for row in file.rows(problems):
             checks.check(row)
+            # What a row says of its batch and vacancy, again, changes nothing.
+            post = (
+                row.vacancy_reference,
+                row.batch_reference,
+                row.pay_band,
+                row.job_title,
+                row.staff_group,
+                row.decision_date,
+            )
+            if post == last:
+                continue
+            last = post
             if row.batch_reference:
                 if row.decision_date:
                     batch_decisions[row.batch_reference] = row.decision_date
@@ -129,11 +142,13 @@ def import_recruitment(
                 "organisation_id": org_id,
                 "reference": ref,
                 "name": "",
-                "status": "open",
+                # A new owner's decision is written with it (_record_decisions then only notes it).
+                "status": "decided" if day else "open",
+                "decision_date": day,
                 "version": 1,
                 "created_at": utcnow(),
             }
-            for ref in batch_decisions
+            for ref, day in batch_decisions.items()
             if ref not in batch_ids
         ],
     )
@@ -155,7 +170,8 @@ def import_recruitment(
                 "pay_band": wanted["pay_band"],
                 "staff_group": wanted.get("staff_group"),
                 "department": "",
-                "status": "open",
+                "status": "decided" if wanted.get("decision_date") else "open",
+                "decision_date": wanted.get("decision_date"),
                 "international_recruitment": False,
                 "posts": 1,
                 "batch_id": batch_ids.get(wanted.get("batch")),
@@ -231,8 +247,7 @@ def _record_decisions(table, current_rows, decided: dict, touched: set[int]) -> 
     updates = []
     for owner_id, day in decided.items():
         row = current.get(owner_id)
-        if row is None:  # new in this import
-            updates.append({"_id": owner_id, "decision_date": day, "status": "decided"})
+        if row is None:  # new in this import, inserted decided
             touched.add(owner_id)
         elif row.decision_date != day or row.status == "open":
             status = "decided" if row.status == "open" else row.status
