@@ -373,19 +373,6 @@ class RecruitmentChecks:
         return _Applicant((ethnicity, line) if ethnicity else None, {owner: (line, appointed)})
 
 
-def parse_recruitment_file(data: bytes, today: date) -> tuple[list[RecruitmentRow], list[Problem]]:
-    """Every valid row and every problem, at once: for small files and tests (an import reads
-    the file twice instead, see RecruitmentFile)."""
-    problems: list[Problem] = []
-    checks = RecruitmentChecks(problems)
-    rows = []
-    for row in RecruitmentFile(data, today).rows(problems):
-        checks.check(row)
-        rows.append(row)
-    checks.finish()
-    return rows, problems
-
-
 class PanelRow(NamedTuple):
     line: int
     vacancy_reference: str
