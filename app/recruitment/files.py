@@ -474,14 +474,40 @@ class PanelMember(NamedTuple):
     role: str
 
 
+_ROLE_ORDER = ("chair", "member", "independent")
+_ROLE_NUMBER = {role: number for number, role in enumerate(_ROLE_ORDER)}
+
+
 @dataclass
 class FilePanel:
     """One panel the file names: its members in file order by who they are (staff number, or
-    external name in lower case), and the first exception reason given for it."""
+    external name in lower case), and the first exception reason given for it. A member of
+    staff, nearly every row, is kept as one number (line and role): the staff number is the
+    key already."""
 
-    members: dict[str, PanelMember] = field(default_factory=dict)
+    members: dict[str, int | PanelMember] = field(default_factory=dict)
     reason: str | None = None
     reason_line: int = 0
+
+    def add(self, who: str, row: PanelRow) -> int:
+        """Add the row's member; the line of the row that already named them, if any."""
+        earlier = self.members.get(who)
+        if earlier is None:
+            if row.staff_number:
+                self.members[who] = row.line << 2 | _ROLE_NUMBER[row.role]
+            else:
+                self.members[who] = PanelMember(
+                    row.line, "", row.external_name, row.ethnic_category, row.role
+                )
+            return row.line
+        return earlier >> 2 if type(earlier) is int else earlier.line
+
+    def member_rows(self) -> Iterator[PanelMember]:
+        for who, member in self.members.items():
+            if type(member) is int:
+                yield PanelMember(member >> 2, who, "", None, _ROLE_ORDER[member & 3])
+            else:
+                yield member
 
 
 @dataclass
@@ -498,7 +524,7 @@ class PanelFile:
     def rows(self) -> Iterator[tuple[tuple[str, str, str], PanelMember]]:
         """Every valid row, as (panel, member), grouped by panel, then the repeated ones."""
         for key, panel in self.panels.items():
-            for member in panel.members.values():
+            for member in panel.member_rows():
                 yield key, member
         for row in self.repeated:
             yield (row.vacancy_reference, row.batch_reference, row.stage), row
@@ -547,20 +573,14 @@ def read_panel_file(data: bytes) -> tuple[PanelFile, list[Problem]]:
                         "panel: expected one reason per panel",
                     )
                 )
-        who = row.staff_number or row.external_name.lower()
-        earlier = panel.members.setdefault(
-            who,
-            PanelMember(
-                row.line, row.staff_number, row.external_name, row.ethnic_category, row.role
-            ),
-        )
-        if earlier.line != row.line:
+        earlier = panel.add(row.staff_number or row.external_name.lower(), row)
+        if earlier != row.line:
             found.repeated.append(row)
             problems.append(
                 Problem(
                     row.line,
                     "staff_number" if row.staff_number else "external_name",
-                    f"this member is already on this panel on line {earlier.line}: expected "
+                    f"this member is already on this panel on line {earlier}: expected "
                     "each member once",
                 )
             )

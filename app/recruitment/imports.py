@@ -534,7 +534,7 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
     for key, file_panel in wanted.items():
         panel = panels[key]
         reason = file_panel.reason
-        panel_rows = file_panel.members.values()
+        panel_rows = list(file_panel.member_rows())
         listed = [
             {
                 "panel_id": panel.id,
@@ -590,6 +590,11 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
                 reason,
             )
         )
+        # Chained in blocks: a national file's entries, signed and ready to insert, would
+        # be a hundred megabytes at once.
+        if len(entries) >= bulk.CHUNK:
+            audit.record_many(org_id, actor, entries)
+            entries.clear()
     write_members()
     bulk.update_rows(panel_t, panel_updates)
     audit.record_many(org_id, actor, entries)
