@@ -8,7 +8,13 @@ from sqlalchemy import delete, func, select
 
 from app import audit, bulk
 from app.audit import lock_chain
-from app.csvimport import ImportRefused, Problem, describe_date_formats, noting_date_formats
+from app.csvimport import (
+    ImportRefused,
+    Problem,
+    describe_date_formats,
+    noting_date_formats,
+    reporting_progress,
+)
 from app.extensions import db
 from app.import_history import DataImport, finish_import, start_import
 from app.recruitment import events, files
@@ -205,18 +211,20 @@ def import_recruitment(
     touched_batches: set[int] = set()
     change_log = audit.ChangeLog()
     # Second reading: the applications, a chunk at a time (the file is known to be valid).
-    for chunk in _batched(file.rows([])):
-        _apply_applications(
-            org_id,
-            chunk,
-            batch_ids,
-            vacancy_ids,
-            record,
-            changed_lines,
-            touched_vacancies,
-            touched_batches,
-            change_log,
-        )
+    # Progress was the first reading's: the page's count of rows read must not start again.
+    with reporting_progress(lambda _line: None):
+        for chunk in _batched(file.rows([])):
+            _apply_applications(
+                org_id,
+                chunk,
+                batch_ids,
+                vacancy_ids,
+                record,
+                changed_lines,
+                touched_vacancies,
+                touched_batches,
+                change_log,
+            )
 
     # Decisions: a decision date in the file is the decision, and opens the justification check.
     decided_vacancies = {

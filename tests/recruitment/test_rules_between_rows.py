@@ -4,7 +4,7 @@ and each problem still names the earlier line it disagrees with."""
 
 import pytest
 
-from app.csvimport import ImportRefused
+from app.csvimport import ImportRefused, reporting_progress
 from app.recruitment import imports
 
 HEADER = (
@@ -81,3 +81,13 @@ def test_a_member_named_twice_is_still_checked_against_the_database(db, organisa
         ),
         (3, "vacancy_reference", missing),
     ]
+
+
+def test_progress_counts_each_row_once_though_the_file_is_read_twice(db, organisation):
+    rows = ["V-1,,Nurse,Band 5,,A-1,A,N,N,N,,N", "V-1,,Nurse,Band 5,,A-2,A,N,N,N,,N"]
+    lines: list[int] = []
+    with reporting_progress(lines.append):
+        imports.import_recruitment(
+            organisation, (HEADER + "\n".join(rows)).encode(), "ok.csv", "test"
+        )
+    assert lines == [2, 3]
