@@ -2,8 +2,9 @@
 database. Rules that need the database (unknown staff numbers, missing vacancies) are checked by
 the import services, which add their problems to these."""
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date
-from operator import attrgetter
 from typing import NamedTuple
 
 from app.csvimport import INVALID, Parsed, Problem, Records, Row, parse_date, parse_yes_no
@@ -210,100 +211,166 @@ def _recruitment_row(row: Row, today: date) -> RecruitmentRow | None:
     )
 
 
-def _consistent(
-    rows: list[RecruitmentRow], key, value, what: str, column: str, problems: list[Problem]
-) -> None:
-    """Rows that share a key (a vacancy, batch or applicant) must agree on a value."""
-    first: dict[str, tuple] = {}  # the first row with a value, by key
-    for row in rows:
-        k = key(row)
-        if not k:
-            continue
-        v = value(row)
-        if v is None or v == "":
-            continue
-        earlier = first.setdefault(k, row)
-        if earlier is not row and value(earlier) != v:
-            problems.append(
+class RecruitmentFile:
+    """A recruitment outcomes file, read as often as its import needs: once to check every row
+    and the rules between rows, keeping only what those rules compare (a national file's rows
+    would not fit in memory at once), then again to apply it a chunk at a time. Each reading
+    shares the lookups of the one before."""
+
+    def __init__(self, data: bytes, today: date):
+        self.data = data
+        self.today = today
+        self._known = _Lookups()
+
+    def rows(self, problems: list[Problem]) -> Iterator[RecruitmentRow]:
+        """The rows with no problem of their own, in file order; each other row's problems are
+        added to `problems`."""
+        records = Records(self.data, RECRUITMENT_REQUIRED, RECRUITMENT_COLUMNS, MAX_LENGTHS)
+        today, known = self.today, self._known
+        for line, values, clean in records:
+            if clean and (parsed := _fast_recruitment_row(line, values, today, known)):
+                yield parsed
+                continue
+            raw = records.row(line, values)
+            parsed = _recruitment_row(raw, today)
+            problems.extend(raw.problems)
+            if parsed:
+                yield parsed
+
+
+class _Consistent:
+    """Rows that share a key (a vacancy, batch or applicant) must agree on a value: the first
+    row with a value, by key, as (value, line)."""
+
+    def __init__(self, what: str, column: str, problems: list[Problem]):
+        self.what, self.column, self.problems = what, column, problems
+        self.first: dict[str, tuple] = {}
+
+    def check(self, key: str, value, line: int) -> None:
+        if not key or value is None or value == "":
+            return
+        earlier = self.first.setdefault(key, (value, line))
+        if earlier[1] != line and earlier[0] != value:
+            self.problems.append(
                 Problem(
-                    row.line,
-                    column,
-                    f"{what} {k} has {v!r} here but {value(earlier)!r} on line {earlier.line}: "
-                    "expected the same",
+                    line,
+                    self.column,
+                    f"{self.what} {key} has {value!r} here but {earlier[0]!r} on line "
+                    f"{earlier[1]}: expected the same",
                 )
             )
 
 
-def parse_recruitment_file(data: bytes, today: date) -> tuple[list[RecruitmentRow], list[Problem]]:
-    rows: list[RecruitmentRow] = []
-    problems: list[Problem] = []
-    records = Records(data, RECRUITMENT_REQUIRED, RECRUITMENT_COLUMNS, MAX_LENGTHS)
-    known = _Lookups()
-    for line, values, clean in records:
-        if clean and (parsed := _fast_recruitment_row(line, values, today, known)):
-            rows.append(parsed)
-            continue
-        raw = records.row(line, values)
-        parsed = _recruitment_row(raw, today)
-        problems.extend(raw.problems)
-        if parsed:
-            rows.append(parsed)
-    vacancy, batch = attrgetter("vacancy_reference"), attrgetter("batch_reference")
-    decision = attrgetter("decision_date")
-    # A blank value is never compared, so batch_reference "" needs no `or None`.
-    _consistent(rows, vacancy, attrgetter("pay_band"), "vacancy", "pay_band", problems)
-    _consistent(rows, vacancy, batch, "vacancy", "batch_reference", problems)
-    _consistent(rows, vacancy, attrgetter("job_title"), "vacancy", "job_title", problems)
-    _consistent(
-        rows,
-        lambda r: r.vacancy_reference or r.batch_reference,
-        decision,
-        "vacancy or batch",
-        "decision_date",
-        problems,
-    )
-    _consistent(rows, batch, decision, "batch", "decision_date", problems)
-    _consistent(
-        rows,
-        lambda r: r.applicant_reference,
-        lambda r: r.ethnic_category if r.ethnic_category != "99" else None,
-        "applicant",
-        "ethnic_category",
-        problems,
-    )
-    # Each applicant's first row, by reference; an applicant with several applications gets a
-    # dict of them by (batch, "") or ("", vacancy). No key object for the usual single row,
-    # which for a national file would be a hundred megabytes.
-    seen: dict[str, RecruitmentRow | dict] = {}
-    for row in rows:
+class _Applicant:
+    """An applicant seen on more than one row: the first ethnic category given, as (code,
+    line), and each application's (line, appointed) by (batch, "") or ("", vacancy)."""
+
+    __slots__ = ("applications", "ethnicity")
+
+    def __init__(self, ethnicity: tuple | None, applications: dict):
+        self.ethnicity = ethnicity
+        self.applications = applications
+
+
+class RecruitmentChecks:
+    """The rules between rows of a recruitment file, checked a row at a time in file order.
+    Vacancies and batches are few; applicants are nearly one a row, so an applicant seen once
+    is kept as one packed number (line, appointed, ethnic category, application), not a row:
+    for a national file that is the difference between megabytes and a gigabyte."""
+
+    _LINE_BITS = 32
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        self.rows = 0
+        self._pay_band = _Consistent("vacancy", "pay_band", problems)
+        self._batch = _Consistent("vacancy", "batch_reference", problems)
+        self._title = _Consistent("vacancy", "job_title", problems)
+        self._decision = _Consistent("vacancy or batch", "decision_date", problems)
+        self._batch_decision = _Consistent("batch", "decision_date", problems)
+        self._post_passed: tuple | None = None
+        self._applicants: dict[str, int | _Applicant] = {}
+        # Index 0 of each stands for "none".
+        self._codes: dict[str, int] = {"": 0}
+        self._code_list: list[str] = [""]
+        self._owners: dict[tuple[str, str], int] = {}
+        self._owner_list: list[tuple[str, str]] = []
+
+    def check(self, row: RecruitmentRow) -> None:
+        self.rows += 1
+        line, vacancy, batch = row.line, row.vacancy_reference, row.batch_reference
+        # A vacancy's rows mostly follow one another with the same values: a row that says
+        # what a row that passed these rules said passes them too.
+        post = (vacancy, batch, row.pay_band, row.job_title, row.decision_date)
+        if post != self._post_passed:
+            problems = len(self.problems)
+            self._pay_band.check(vacancy, row.pay_band, line)
+            self._batch.check(vacancy, batch, line)
+            self._title.check(vacancy, row.job_title, line)
+            self._decision.check(vacancy or batch, row.decision_date, line)
+            self._batch_decision.check(batch, row.decision_date, line)
+            self._post_passed = post if len(self.problems) == problems else None
+        ethnicity = row.ethnic_category if row.ethnic_category != "99" else None
         # A batch applicant applies once to the batch; anyone else once to each vacancy.
-        batch = row.batch_reference
-        found = seen.setdefault(row.applicant_reference, row)
-        if found is row:
-            continue
-        if type(found) is not dict:
-            first = found.batch_reference
-            found = {(first, "" if first else found.vacancy_reference): found}
-            seen[row.applicant_reference] = found
-        earlier = found.setdefault((batch, "" if batch else row.vacancy_reference), row)
-        if earlier is row:
-            continue
-        if batch and row.appointed and earlier.appointed:
+        owner = (batch, "" if batch else vacancy)
+        reference = row.applicant_reference
+        found = self._applicants.get(reference)
+        if found is None:
+            self._applicants[reference] = self._pack(line, row.appointed, ethnicity or "", owner)
+            return
+        if type(found) is int:
+            found = self._applicants[reference] = self._unpack(found)
+        if ethnicity:
+            if found.ethnicity is None:
+                found.ethnicity = (ethnicity, line)
+            elif found.ethnicity[0] != ethnicity:
+                first, first_line = found.ethnicity
+                self.problems.append(
+                    Problem(
+                        line,
+                        "ethnic_category",
+                        f"applicant {reference} has {ethnicity!r} here but {first!r} on line "
+                        f"{first_line}: expected the same",
+                    )
+                )
+        earlier = found.applications.setdefault(owner, (line, row.appointed))
+        if earlier[0] == line:
+            return
+        if batch and row.appointed and earlier[1]:
             message = (
-                f"{row.applicant_reference} is appointed to two vacancies of batch "
-                f"{batch} (also on line {earlier.line}): expected at "
-                "most one"
+                f"{reference} is appointed to two vacancies of batch {batch} (also on line "
+                f"{earlier[0]}): expected at most one"
             )
         else:
-            kind, reference = ("batch", batch) if batch else ("vacancy", row.vacancy_reference)
+            kind, owner_reference = ("batch", batch) if batch else ("vacancy", vacancy)
             message = (
-                f"{row.applicant_reference} appears twice for {kind} {reference} "
-                f"(also on line {earlier.line}): expected one row per application"
+                f"{reference} appears twice for {kind} {owner_reference} (also on line "
+                f"{earlier[0]}): expected one row per application"
             )
-        problems.append(Problem(row.line, "applicant_reference", message))
-    if not rows and not problems:
-        problems.append(Problem(0, "", "the file has a header row but no applications"))
-    return rows, problems
+        self.problems.append(Problem(line, "applicant_reference", message))
+
+    def finish(self) -> None:
+        if not self.rows and not self.problems:
+            self.problems.append(Problem(0, "", "the file has a header row but no applications"))
+
+    def _pack(self, line: int, appointed: bool, ethnicity: str, owner: tuple[str, str]) -> int:
+        code = self._codes.get(ethnicity)
+        if code is None:
+            code = self._codes[ethnicity] = len(self._code_list)
+            self._code_list.append(ethnicity)
+        index = self._owners.get(owner)
+        if index is None:
+            index = self._owners[owner] = len(self._owner_list)
+            self._owner_list.append(owner)
+        bits = self._LINE_BITS
+        return line | appointed << bits | code << (bits + 1) | index << (bits + 9)
+
+    def _unpack(self, packed: int) -> _Applicant:
+        bits = self._LINE_BITS
+        line, appointed = packed & ((1 << bits) - 1), bool(packed >> bits & 1)
+        ethnicity = self._code_list[packed >> (bits + 1) & 0xFF]
+        owner = self._owner_list[packed >> (bits + 9)]
+        return _Applicant((ethnicity, line) if ethnicity else None, {owner: (line, appointed)})
 
 
 class PanelRow(NamedTuple):
@@ -399,8 +466,73 @@ def _panel_row(row: Row) -> PanelRow | None:
     )
 
 
-def parse_panel_file(data: bytes) -> tuple[list[PanelRow], list[Problem]]:
-    rows: list[PanelRow] = []
+class PanelMember(NamedTuple):
+    line: int
+    staff_number: str
+    external_name: str
+    ethnic_category: str | None
+    role: str
+
+
+_ROLE_ORDER = ("chair", "member", "independent")
+_ROLE_NUMBER = {role: number for number, role in enumerate(_ROLE_ORDER)}
+
+
+@dataclass
+class FilePanel:
+    """One panel the file names: its members in file order by who they are (staff number, or
+    external name in lower case), and the first exception reason given for it. A member of
+    staff, nearly every row, is kept as one number (line and role): the staff number is the
+    key already."""
+
+    members: dict[str, int | PanelMember] = field(default_factory=dict)
+    reason: str | None = None
+    reason_line: int = 0
+
+    def add(self, who: str, row: PanelRow) -> int:
+        """Add the row's member; the line of the row that already named them, if any."""
+        earlier = self.members.get(who)
+        if earlier is None:
+            if row.staff_number:
+                self.members[who] = row.line << 2 | _ROLE_NUMBER[row.role]
+            else:
+                self.members[who] = PanelMember(
+                    row.line, "", row.external_name, row.ethnic_category, row.role
+                )
+            return row.line
+        return earlier >> 2 if type(earlier) is int else earlier.line
+
+    def member_rows(self) -> Iterator[PanelMember]:
+        for who, member in self.members.items():
+            if type(member) is int:
+                yield PanelMember(member >> 2, who, "", None, _ROLE_ORDER[member & 3])
+            else:
+                yield member
+
+
+@dataclass
+class PanelFile:
+    """A panel file grouped by panel as it is read: a national file's rows are never all held
+    as rows, only as each panel's members. `panels` is by (vacancy_reference,
+    batch_reference, stage) in the order the file first names them; `repeated` holds the rows
+    that name a member twice (each a problem already), so the checks against the database
+    still list them."""
+
+    panels: dict[tuple[str, str, str], FilePanel] = field(default_factory=dict)
+    repeated: list[PanelRow] = field(default_factory=list)
+
+    def rows(self) -> Iterator[tuple[tuple[str, str, str], PanelMember]]:
+        """Every valid row, as (panel, member), grouped by panel, then the repeated ones."""
+        for key, panel in self.panels.items():
+            for member in panel.member_rows():
+                yield key, member
+        for row in self.repeated:
+            yield (row.vacancy_reference, row.batch_reference, row.stage), row
+
+
+def read_panel_file(data: bytes) -> tuple[PanelFile, list[Problem]]:
+    found = PanelFile()
+    panels = found.panels
     problems: list[Problem] = []
     records = Records(data, PANEL_REQUIRED, PANEL_COLUMNS, MAX_LENGTHS)
     ethnicity = Parsed(lambda text: parse_ethnicity(text).code)
@@ -410,61 +542,48 @@ def parse_panel_file(data: bytes) -> tuple[list[PanelRow], list[Problem]]:
         return texts.setdefault(text, text)
 
     for line, values, clean in records:
-        if clean and (parsed := _fast_panel_row(line, values, ethnicity, shared)):
-            rows.append(parsed)
-            continue
-        raw = records.row(line, values)
-        if "vacancy_reference" not in raw.values and "batch_reference" not in raw.values:
-            problems.append(
-                Problem(
-                    1,
-                    "vacancy_reference",
-                    "the header needs a vacancy_reference or a batch_reference column",
+        if not clean or not (row := _fast_panel_row(line, values, ethnicity, shared)):
+            raw = records.row(line, values)
+            if "vacancy_reference" not in raw.values and "batch_reference" not in raw.values:
+                problems.append(
+                    Problem(
+                        1,
+                        "vacancy_reference",
+                        "the header needs a vacancy_reference or a batch_reference column",
+                    )
                 )
-            )
-            break
-        parsed = _panel_row(raw)
-        problems.extend(raw.problems)
-        if parsed:
-            rows.append(parsed)
-    seen: dict[tuple, int] = {}
-    for row in rows:
-        key = (
-            row.vacancy_reference,
-            row.batch_reference,
-            row.stage,
-            row.staff_number or row.external_name.lower(),
-        )
-        if key in seen:
+                break
+            row = _panel_row(raw)
+            problems.extend(raw.problems)
+            if not row:
+                continue
+        key = (row.vacancy_reference, row.batch_reference, row.stage)
+        panel = panels.get(key)
+        if panel is None:
+            panel = panels[key] = FilePanel()
+        if row.exception_reason:
+            if panel.reason is None:
+                panel.reason, panel.reason_line = row.exception_reason, row.line
+            elif panel.reason != row.exception_reason:
+                problems.append(
+                    Problem(
+                        row.line,
+                        "exception_reason",
+                        f"differs from the reason on line {panel.reason_line} for the same "
+                        "panel: expected one reason per panel",
+                    )
+                )
+        earlier = panel.add(row.staff_number or row.external_name.lower(), row)
+        if earlier != row.line:
+            found.repeated.append(row)
             problems.append(
                 Problem(
                     row.line,
                     "staff_number" if row.staff_number else "external_name",
-                    f"this member is already on this panel on line "
-                    f"{seen[key]}: expected each member once",
+                    f"this member is already on this panel on line {earlier}: expected "
+                    "each member once",
                 )
             )
-        seen.setdefault(key, row.line)
-    _consistent_reasons(rows, problems)
-    if not rows and not problems:
+    if not panels and not problems:
         problems.append(Problem(0, "", "the file has a header row but no panel members"))
-    return rows, problems
-
-
-def _consistent_reasons(rows: list[PanelRow], problems: list[Problem]) -> None:
-    reasons: dict[tuple, tuple[int, str]] = {}
-    for row in rows:
-        if not row.exception_reason:
-            continue
-        key = (row.vacancy_reference, row.batch_reference, row.stage)
-        if key in reasons and reasons[key][1] != row.exception_reason:
-            problems.append(
-                Problem(
-                    row.line,
-                    "exception_reason",
-                    "differs from the reason on "
-                    f"line {reasons[key][0]} for the same panel: expected one "
-                    "reason per panel",
-                )
-            )
-        reasons.setdefault(key, (row.line, row.exception_reason))
+    return found, problems

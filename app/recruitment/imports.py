@@ -1,13 +1,20 @@
 """Applying recruitment outcome and panel member files: all rows or none, matched on their
 references so a second import of the same file changes nothing."""
 
+import itertools
 from collections import defaultdict
 
 from sqlalchemy import delete, func, select
 
 from app import audit, bulk
 from app.audit import lock_chain
-from app.csvimport import ImportRefused, Problem, describe_date_formats, noting_date_formats
+from app.csvimport import (
+    ImportRefused,
+    Problem,
+    describe_date_formats,
+    noting_date_formats,
+    reporting_progress,
+)
 from app.extensions import db
 from app.import_history import DataImport, finish_import, start_import
 from app.recruitment import events, files
@@ -18,6 +25,13 @@ from app.workforce.models import Staff
 
 def _chunks(values, size: int = bulk.CHUNK):
     return bulk.chunks(values, size)
+
+
+def _batched(values, size: int = bulk.CHUNK):
+    """Lists of `size` items from an iterator, without holding more than one list."""
+    values = iter(values)
+    while chunk := list(itertools.islice(values, size)):
+        yield chunk
 
 
 def _by_reference(model, organisation_id: int, references: set[str]) -> dict:
@@ -76,8 +90,47 @@ def import_recruitment(
     """Apply a recruitment outcomes file, all or nothing, in set-based chunks: references are
     looked up a chunk at a time, new rows inserted and changed rows updated with multi-row
     statements, and an application whose outcome is as the file says is left alone."""
+    # First reading: every problem in the file, and what it says of each batch and vacancy
+    # (in file order; validated consistent). Nothing is written unless there are none.
+    file = files.RecruitmentFile(data, today_london())
+    problems: list[Problem] = []
+    checks = files.RecruitmentChecks(problems)
+    batch_decisions: dict[str, object] = {}
+    posts: dict[str, dict] = {}
+    last = None
     with noting_date_formats() as formats:
-        rows, problems = files.parse_recruitment_file(data, today_london())
+        for row in file.rows(problems):
+            checks.check(row)
+            # What a row says of its batch and vacancy, again, changes nothing.
+            post = (
+                row.vacancy_reference,
+                row.batch_reference,
+                row.pay_band,
+                row.job_title,
+                row.staff_group,
+                row.decision_date,
+            )
+            if post == last:
+                continue
+            last = post
+            if row.batch_reference:
+                if row.decision_date:
+                    batch_decisions[row.batch_reference] = row.decision_date
+                else:
+                    batch_decisions.setdefault(row.batch_reference, None)
+            if row.vacancy_reference:
+                wanted = posts.setdefault(row.vacancy_reference, {"line": row.line})
+                wanted["pay_band"] = row.pay_band
+                if row.job_title:
+                    wanted["title"] = row.job_title
+                if row.staff_group:
+                    wanted["staff_group"] = row.staff_group
+                if row.batch_reference:
+                    wanted["batch"] = row.batch_reference
+                if row.decision_date:
+                    wanted["decision_date"] = row.decision_date
+    checks.finish()
+    del checks
     if problems:
         raise ImportRefused(problems)
     org_id = organisation.id
@@ -85,27 +138,6 @@ def import_recruitment(
     record.date_formats = describe_date_formats(formats)
     db.session.flush()
     batch_t, vacancy_t = Batch.__table__, Vacancy.__table__
-
-    # Batches and vacancies: what the file says of each, in file order (validated consistent).
-    batch_decisions: dict[str, object] = {}
-    posts: dict[str, dict] = {}
-    for row in rows:
-        if row.batch_reference:
-            if row.decision_date:
-                batch_decisions[row.batch_reference] = row.decision_date
-            else:
-                batch_decisions.setdefault(row.batch_reference, None)
-        if row.vacancy_reference:
-            wanted = posts.setdefault(row.vacancy_reference, {"line": row.line})
-            wanted["pay_band"] = row.pay_band
-            if row.job_title:
-                wanted["title"] = row.job_title
-            if row.staff_group:
-                wanted["staff_group"] = row.staff_group
-            if row.batch_reference:
-                wanted["batch"] = row.batch_reference
-            if row.decision_date:
-                wanted["decision_date"] = row.decision_date
 
     batches = _rows_by_reference(batch_t, org_id, batch_decisions, ("status", "decision_date"))
     batch_ids = {ref: row.id for ref, row in batches.items()}
@@ -116,11 +148,13 @@ def import_recruitment(
                 "organisation_id": org_id,
                 "reference": ref,
                 "name": "",
-                "status": "open",
+                # A new owner's decision is written with it (_record_decisions then only notes it).
+                "status": "decided" if day else "open",
+                "decision_date": day,
                 "version": 1,
                 "created_at": utcnow(),
             }
-            for ref in batch_decisions
+            for ref, day in batch_decisions.items()
             if ref not in batch_ids
         ],
     )
@@ -142,7 +176,8 @@ def import_recruitment(
                 "pay_band": wanted["pay_band"],
                 "staff_group": wanted.get("staff_group"),
                 "department": "",
-                "status": "open",
+                "status": "decided" if wanted.get("decision_date") else "open",
+                "decision_date": wanted.get("decision_date"),
                 "international_recruitment": False,
                 "posts": 1,
                 "batch_id": batch_ids.get(wanted.get("batch")),
@@ -175,18 +210,21 @@ def import_recruitment(
     touched_vacancies: set[int] = set()
     touched_batches: set[int] = set()
     change_log = audit.ChangeLog()
-    for chunk in _chunks(rows):
-        _apply_applications(
-            org_id,
-            chunk,
-            batch_ids,
-            vacancy_ids,
-            record,
-            changed_lines,
-            touched_vacancies,
-            touched_batches,
-            change_log,
-        )
+    # Second reading: the applications, a chunk at a time (the file is known to be valid).
+    # Progress was the first reading's: the page's count of rows read must not start again.
+    with reporting_progress(lambda _line: None):
+        for chunk in _batched(file.rows([])):
+            _apply_applications(
+                org_id,
+                chunk,
+                batch_ids,
+                vacancy_ids,
+                record,
+                changed_lines,
+                touched_vacancies,
+                touched_batches,
+                change_log,
+            )
 
     # Decisions: a decision date in the file is the decision, and opens the justification check.
     decided_vacancies = {
@@ -217,8 +255,7 @@ def _record_decisions(table, current_rows, decided: dict, touched: set[int]) -> 
     updates = []
     for owner_id, day in decided.items():
         row = current.get(owner_id)
-        if row is None:  # new in this import
-            updates.append({"_id": owner_id, "decision_date": day, "status": "decided"})
+        if row is None:  # new in this import, inserted decided
             touched.add(owner_id)
         elif row.decision_date != day or row.status == "open":
             status = "decided" if row.status == "open" else row.status
@@ -404,55 +441,55 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
     """Each panel named in the file gets exactly the members the file lists, confirmed as held.
     Set-based: owners, staff, panels and their members are read a chunk at a time; only panels
     whose members, status or reason differ are rewritten, with multi-row statements."""
-    rows, problems = files.parse_panel_file(data)
+    found, problems = files.read_panel_file(data)
     org_id = organisation.id
     vacancy_t, batch_t, staff_t = Vacancy.__table__, Batch.__table__, Staff.__table__
     panel_t, member_t = Panel.__table__, PanelMember.__table__
     vacancies = {
         ref: row.id
         for ref, row in _rows_by_reference(
-            vacancy_t, org_id, {r.vacancy_reference for r in rows if r.vacancy_reference}, ()
+            vacancy_t, org_id, {key[0] for key in found.panels if key[0]}, ()
         ).items()
     }
     batches = {
         ref: row.id
         for ref, row in _rows_by_reference(
-            batch_t, org_id, {r.batch_reference for r in rows if r.batch_reference}, ()
+            batch_t, org_id, {key[1] for key in found.panels if key[1]}, ()
         ).items()
     }
     staff = dict(
         bulk.select_among(
             (staff_t.c.staff_number, staff_t.c.id),
             staff_t.c.staff_number,
-            {r.staff_number for r in rows if r.staff_number},
+            {member.staff_number for _key, member in found.rows() if member.staff_number},
             staff_t.c.organisation_id == org_id,
         )
     )
-    for row in rows:
-        if row.vacancy_reference and row.vacancy_reference not in vacancies:
+    for (vacancy_reference, batch_reference, _stage), member in found.rows():
+        if vacancy_reference and vacancy_reference not in vacancies:
             problems.append(
                 Problem(
-                    row.line,
+                    member.line,
                     "vacancy_reference",
-                    f"there is no vacancy {row.vacancy_reference} in "
+                    f"there is no vacancy {vacancy_reference} in "
                     f"{organisation.code}: import the recruitment file first",
                 )
             )
-        if row.batch_reference and row.batch_reference not in batches:
+        if batch_reference and batch_reference not in batches:
             problems.append(
                 Problem(
-                    row.line,
+                    member.line,
                     "batch_reference",
-                    f"there is no batch {row.batch_reference} in "
+                    f"there is no batch {batch_reference} in "
                     f"{organisation.code}: import the recruitment file first",
                 )
             )
-        if row.staff_number and row.staff_number not in staff:
+        if member.staff_number and member.staff_number not in staff:
             problems.append(
                 Problem(
-                    row.line,
+                    member.line,
                     "staff_number",
-                    f"there is no staff member {row.staff_number} in "
+                    f"there is no staff member {member.staff_number} in "
                     f"{organisation.code}: expected a staff number from the "
                     "staff records",
                 )
@@ -461,18 +498,18 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
         raise ImportRefused(problems)
 
     record = start_import(org_id, "panels", filename, source, actor)
-    # (kind, owner id, stage) -> the file's rows for that panel, and the owner's reference
-    wanted: dict[tuple, list] = defaultdict(list)
+    # (kind, owner id, stage) -> the panel as the file gives it, and the owner's reference
+    wanted: dict[tuple, files.FilePanel] = {}
     references: dict[tuple, str] = {}
-    for row in rows:
-        if row.vacancy_reference:
-            key = ("vacancy", vacancies[row.vacancy_reference], row.stage)
-            references[key] = row.vacancy_reference
+    for (vacancy_reference, batch_reference, stage), panel in found.panels.items():
+        if vacancy_reference:
+            key = ("vacancy", vacancies[vacancy_reference], stage)
+            references[key] = vacancy_reference
         else:
-            key = ("batch", batches[row.batch_reference], row.stage)
-            references[key] = row.batch_reference
-        wanted[key].append(row)
-    del rows
+            key = ("batch", batches[batch_reference], stage)
+            references[key] = batch_reference
+        wanted[key] = panel
+    del found
 
     panels = _panels_of(wanted)
     _insert_rows_for_new_panels(org_id, wanted, panels)
@@ -502,9 +539,10 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
         rewritten.clear()
         new_members.clear()
 
-    for key, panel_rows in wanted.items():
+    for key, file_panel in wanted.items():
         panel = panels[key]
-        reason = next((r.exception_reason for r in panel_rows if r.exception_reason), None)
+        reason = file_panel.reason
+        panel_rows = list(file_panel.member_rows())
         listed = [
             {
                 "panel_id": panel.id,
@@ -560,6 +598,11 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
                 reason,
             )
         )
+        # Chained in blocks: a national file's entries, signed and ready to insert, would
+        # be a hundred megabytes at once.
+        if len(entries) >= bulk.CHUNK:
+            audit.record_many(org_id, actor, entries)
+            entries.clear()
     write_members()
     bulk.update_rows(panel_t, panel_updates)
     audit.record_many(org_id, actor, entries)
