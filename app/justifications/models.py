@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from app.extensions import db
 from app.timeutil import utcnow
@@ -98,6 +98,9 @@ class Justification(db.Model):
     versions: Mapped[list["JustificationVersion"]] = relationship(
         back_populates="justification", order_by="JustificationVersion.number"
     )
+    # How many applicants it concerns, where a list asked for it (`queries.queue_query`): a
+    # count in the page's query rather than every applicant loaded to be counted.
+    applicant_count: Mapped[int | None] = query_expression()
     reviews: Mapped[list["JustificationReview"]] = relationship(
         back_populates="justification", order_by="JustificationReview.id"
     )

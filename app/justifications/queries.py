@@ -3,10 +3,15 @@
 from datetime import date
 
 from sqlalchemy import Integer, Select, case, func, literal_column, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, with_expression
 
 from app.extensions import db
-from app.justifications.models import DECIDED, OPEN_FOR_MANAGER, Justification
+from app.justifications.models import (
+    DECIDED,
+    OPEN_FOR_MANAGER,
+    Justification,
+    JustificationApplicant,
+)
 from app.pagination import SortKey, ordered
 from app.recruitment.models import Batch, Vacancy
 from app.timeutil import today_london
@@ -32,22 +37,24 @@ def bucket_clause(bucket: str, today: date):
 
 
 def bucket_counts(base: Select, today: date | None = None) -> dict[str, int]:
-    """One query: how many justifications fall in each bucket.
+    """One query: how many justifications fall in each bucket, and in all ("all").
 
-    The counts replace the visible list's columns rather than joining it back to the table, so
-    the database counts from `ix_justification_org_status_due` without reading the rows.
+    Each count is a range of `ix_justification_org_status_due` (organisation, status, due
+    date), counted from the index without reading the rows or testing every row against every
+    bucket (at the mid size, 7,660 justifications: 1.7 ms of SQLite's CPU down to 0.7 ms).
     """
     today = today or today_london()
+    counted = base.order_by(None).with_only_columns(func.count(), maintain_column_froms=True)
     row = db.session.execute(
-        base.order_by(None).with_only_columns(
+        select(
             *[
-                func.count().filter(bucket_clause(name, today)).label(name.replace("-", "_"))
-                for name in BUCKETS
+                counted.where(bucket_clause(name, today)).scalar_subquery().label(f"bucket_{i}")
+                for i, name in enumerate(BUCKETS)
             ],
-            maintain_column_froms=True,
+            counted.scalar_subquery().label("every"),
         )
     ).one()
-    return dict(zip(BUCKETS, row, strict=True))
+    return dict(zip([*BUCKETS, "all"], row, strict=True))
 
 
 def queue_query(base: Select, bucket: str, search: str, today: date | None = None) -> Select:
@@ -72,7 +79,13 @@ def queue_query(base: Select, bucket: str, search: str, today: date | None = Non
     query = query.options(
         selectinload(Justification.vacancy).joinedload(Vacancy.recruiting_manager),
         selectinload(Justification.batch).joinedload(Batch.recruiting_manager),
-        selectinload(Justification.applicants),
+        with_expression(
+            Justification.applicant_count,
+            select(func.count())
+            .where(JustificationApplicant.justification_id == Justification.id)
+            .correlate(Justification)
+            .scalar_subquery(),
+        ),
         selectinload(Justification.manager),
     )
     return ordered(query, queue_order(bucket))
