@@ -3,7 +3,7 @@
 from datetime import date
 
 from sqlalchemy import Integer, Select, case, func, literal_column, or_, select
-from sqlalchemy.orm import selectinload, with_expression
+from sqlalchemy.orm import contains_eager, selectinload, with_expression
 
 from app.extensions import db
 from app.justifications.models import (
@@ -76,9 +76,10 @@ def queue_query(base: Select, bucket: str, search: str, today: date | None = Non
         )
     # What each row of the list shows, loaded for the whole page in a few queries rather than
     # one or more per justification.
+    # The vacancy and batch come with the rows from the joins above.
     query = query.options(
-        selectinload(Justification.vacancy).joinedload(Vacancy.recruiting_manager),
-        selectinload(Justification.batch).joinedload(Batch.recruiting_manager),
+        contains_eager(Justification.vacancy).selectinload(Vacancy.recruiting_manager),
+        contains_eager(Justification.batch).selectinload(Batch.recruiting_manager),
         with_expression(
             Justification.applicant_count,
             select(func.count())
