@@ -126,7 +126,8 @@ class PaginationCache:
         if any(type(value) is not str or value != value.strip() for value in values):
             # Text the template would trim, or HTML: rendered by the macro itself.
             return self._macro()(self._params(aria_label, previous, next_))
-        key = (aria_label, previous is not None, next_ is not None)
+        # The label's type is in the key: Markup and text print differently when they differ.
+        key = (type(aria_label), aria_label, previous is not None, next_ is not None)
         parts = self.rendered.get(key)
         if parts is None:
             places = [f"@@wres-pagination-{name}@@" for name in self._PLACES]
