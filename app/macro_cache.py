@@ -1,4 +1,4 @@
-"""The NHS.UK header, footer and tags, rendered once per distinct set of parameters.
+"""The NHS.UK header, footer, tags and pagination, rendered once per distinct set of parameters.
 
 The NHS.UK macros are pure functions of their parameters, but rendering them (attribute macros,
 chained look-ups of absent parameters) cost more than the rest of a list page. Each worker keeps
@@ -8,7 +8,7 @@ form, whose CSRF token changes every request: that form goes in as a placeholder
 the real one after rendering.
 """
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 MAX_ENTRIES = 1024
 # Placeholders for the HTML parameters (literals: Markup is only ever built from literals here).
@@ -55,8 +55,20 @@ class MacroCache:
     def __init__(self, environment, template: str, name: str) -> None:
         self.environment, self.template, self.name = environment, template, name
         self.rendered: dict = {}
+        self.plain: dict = {}
 
     def __call__(self, params):
+        if type(params) is dict and all(type(value) is str for value in params.values()):
+            # Text parameters only (a list's tags, printed on every row): a dict look-up on
+            # them, without the generic key's walk through the parameters.
+            key = tuple(params.items())
+            html = self.plain.get(key)
+            if html is None:
+                if len(self.plain) >= MAX_ENTRIES:
+                    self.plain.clear()
+                macro = getattr(self.environment.get_template(self.template).module, self.name)
+                html = self.plain[key] = macro(params)
+            return html
         slots: list = []
         key = _freeze(params, slots)
         macro = getattr(self.environment.get_template(self.template).module, self.name)
@@ -84,9 +96,68 @@ class MacroCache:
         return Markup("").join(pieces)
 
 
+class PaginationCache:
+    """The NHS.UK pagination (previous and next links), kept with its links and labels as
+    placeholders per label and set of links shown; each request's are escaped into it, as the
+    template would escape them."""
+
+    _PLACES = ("prev-href", "prev-label", "next-href", "next-label")
+
+    def __init__(self, environment) -> None:
+        self.environment = environment
+        self.rendered: dict = {}
+
+    def _macro(self):
+        template = self.environment.get_template("nhsuk/components/pagination/macro.jinja")
+        return template.module.pagination
+
+    @staticmethod
+    def _params(aria_label, previous, next_):
+        params = {"ariaLabel": aria_label}
+        if previous:
+            params["previous"] = {"href": previous[0], "labelText": previous[1]}
+        if next_:
+            params["next"] = {"href": next_[0], "labelText": next_[1]}
+        return params
+
+    def __call__(self, aria_label: str, previous=None, next_=None):
+        """`previous` and `next_` are (address, label) or None."""
+        values = [*(previous or ()), *(next_ or ())]
+        if any(type(value) is not str or value != value.strip() for value in values):
+            # Text the template would trim, or HTML: rendered by the macro itself.
+            return self._macro()(self._params(aria_label, previous, next_))
+        # The label's type is in the key: Markup and text print differently when they differ.
+        key = (type(aria_label), aria_label, previous is not None, next_ is not None)
+        parts = self.rendered.get(key)
+        if parts is None:
+            places = [f"@@wres-pagination-{name}@@" for name in self._PLACES]
+            html = self._macro()(
+                self._params(
+                    aria_label,
+                    (places[0], places[1]) if previous else None,
+                    (places[2], places[3]) if next_ else None,
+                )
+            )
+            used = [place for place in places if place in html]
+            if len(used) != len(values) or any(html.count(place) != 1 for place in used):
+                return self._macro()(self._params(aria_label, previous, next_))
+            parts = [html]
+            for place in used:
+                parts[-1:] = parts[-1].split(place)
+            if len(self.rendered) >= MAX_ENTRIES:
+                self.rendered.clear()
+            self.rendered[key] = parts
+        pieces = [parts[0]]
+        for value, part in zip(values, parts[1:], strict=True):
+            pieces += [escape(value), part]
+        return Markup("").join(pieces)
+
+
 def register(app) -> None:
     env = app.jinja_env
     env.globals["cached_header"] = MacroCache(env, "nhsuk/components/header/macro.jinja", "header")
     env.globals["cached_footer"] = MacroCache(env, "nhsuk/components/footer/macro.jinja", "footer")
     # A list's status tags: a handful of distinct ones, printed on every row.
     env.globals["cached_tag"] = MacroCache(env, "nhsuk/components/tag/macro.jinja", "tag")
+    # Every long list prints one or two, and the macro cost more than the list's rows.
+    env.globals["cached_pagination"] = PaginationCache(env)

@@ -224,12 +224,16 @@ def _countable(base: Select):
     return base.limit(COUNT_CAP + 1).subquery()
 
 
-def paginate_keyset(query: Select, size: int, keys: Sequence[SortKey]) -> KeysetPage:
-    """One capped COUNT and one SELECT of size + 1 rows, however deep the page."""
+def paginate_keyset(
+    query: Select, size: int, keys: Sequence[SortKey], total: int | None = None
+) -> KeysetPage:
+    """One capped COUNT and one SELECT of size + 1 rows, however deep the page. A page whose
+    rows the caller has already counted (`total`) skips the COUNT."""
     base = query.order_by(None)
     after = decode_cursor(request.args.get("after"), keys)
     before = None if after else decode_cursor(request.args.get("before"), keys)
-    total = db.session.scalar(select(func.count()).select_from(_countable(base)))
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(_countable(base)))
     more_than = total > COUNT_CAP
     total = min(total, COUNT_CAP)
     # The sort values ride along with each row so the next cursor needs no second look-up.

@@ -1,5 +1,6 @@
 """Configuration, migrations and the audit trail."""
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -57,9 +58,27 @@ def _alembic_config() -> AlembicConfig:
 
 def test_upgrading_an_empty_database_yields_exactly_the_models(db):
     # The session's schema was built by `upgrade` from empty (see conftest).
-    with db.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    def comparable(item, name, kind, *_args):
+        # An index on an expression: SQLite cannot reflect it and PostgreSQL reflects it in its
+        # own spelling, so it is checked by name below and by the list's plan
+        # (tests/test_pagination.py) instead.
+        return not (kind == "index" and name in EXPRESSION_INDEXES)
+
+    with db.engine.connect() as connection, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Skipped unsupported reflection of expression")
+        warnings.filterwarnings("ignore", message="autogenerate skipping metadata-specified expr")
+        context = MigrationContext.configure(connection, opts={"include_object": comparable})
+        differences = compare_metadata(context, db.metadata)
+        if connection.dialect.name == "sqlite":
+            names = "SELECT name FROM sqlite_master WHERE type = 'index'"
+        else:
+            names = "SELECT indexname FROM pg_indexes"
+        indexes = set(connection.execute(text(names)).scalars())
     assert differences == []
+    assert indexes >= EXPRESSION_INDEXES
+
+
+EXPRESSION_INDEXES = {"ix_justification_queue"}
 
 
 def test_audit_trail_is_chained_and_append_only(db, organisation):

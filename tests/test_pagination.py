@@ -13,6 +13,7 @@ from app import pagination
 from app.extensions import db as _db
 from app.justifications.models import Justification
 from app.recruitment.models import Vacancy
+from app.timeutil import today_london
 from app.workforce.models import Staff
 
 START = datetime(2026, 1, 1, 9, 0)
@@ -254,3 +255,144 @@ def test_long_lists_issue_the_same_number_of_queries_at_every_size(
             event.remove(_db.engine, "before_cursor_execute", count)
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+def _plans(db, client, url) -> list[tuple[str, str]]:
+    """Each statement a request issued, with SQLite's plan for it."""
+    issued = []
+
+    def capture(_conn, _cursor, statement, parameters, *_args):
+        issued.append((statement, parameters))
+
+    event.listen(_db.engine, "before_cursor_execute", capture)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", capture)
+    with _db.engine.connect() as connection:
+        return [
+            (
+                statement,
+                " / ".join(
+                    row[-1]
+                    for row in connection.exec_driver_sql(
+                        "EXPLAIN QUERY PLAN " + statement, parameters
+                    )
+                ),
+            )
+            for statement, parameters in issued
+            if statement.lstrip().startswith("SELECT")
+        ]
+
+
+def test_the_staff_and_justification_lists_read_their_page_and_counts_from_indexes(
+    client, db, organisation, login_as
+):
+    if _db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's plans; PostgreSQL chooses by its statistics")
+    login_as("hr-admin")
+    _vacancies(db, organisation, 60)
+    _staff(db, organisation, 60)
+    _justifications(db, organisation, 60)
+    staff = dict(_plans(db, client, "/staff"))
+    (count_plan,) = [plan for sql, plan in staff.items() if "FROM staff" in sql and "count" in sql]
+    # "In post" without ORs: counted from the covering index, never from the rows.
+    assert "COVERING INDEX ix_staff_org_in_post" in count_plan, count_plan
+    queue = _plans(db, client, "/justifications")
+    (page_plan,) = [plan for sql, plan in queue if "ORDER BY CASE" in sql]
+    # The queue's order is the index's: no sort of every justification.
+    assert "ix_justification_queue" in page_plan and "TEMP B-TREE" not in page_plan, page_plan
+    (buckets_plan,) = [plan for sql, plan in queue if "bucket_0" in sql]
+    # Each bucket is a range of the index, counted without reading a row.
+    assert buckets_plan.count("COVERING INDEX ix_justification_org_status_due") == 6, buckets_plan
+
+
+def test_the_queue_lists_open_justifications_first_then_by_due_date(
+    client, db, organisation, login_as
+):
+    login_as("hr-admin")
+    _vacancies(db, organisation, 4)
+    vacancy_ids = list(
+        _db.session.scalars(
+            _db.select(Vacancy.id)
+            .where(Vacancy.organisation_id == organisation.id)
+            .order_by(Vacancy.reference)
+        )
+    )
+    rows = [  # (status, due date), by vacancy V-000000 to V-000003
+        ("accepted", date(2026, 1, 1)),
+        ("more-information-requested", date(2026, 3, 1)),
+        ("submitted", date(2026, 1, 2)),
+        ("due", date(2026, 2, 1)),
+    ]
+    db.session.execute(
+        insert(Justification),
+        [
+            {
+                "organisation_id": organisation.id,
+                "vacancy_id": vacancy_id,
+                "status": status,
+                "decision_date": date(2025, 12, 20),
+                "due_date": due,
+            }
+            for vacancy_id, (status, due) in zip(vacancy_ids, rows, strict=True)
+        ],
+    )
+    db.session.commit()
+    body = client.get("/justifications").get_data(as_text=True)
+    shown = re.findall(r"V-\d{6}", body.split('id="queue"')[1])
+    assert shown == ["V-000003", "V-000001", "V-000000", "V-000002"], shown
+
+
+def test_the_staff_list_shows_who_is_in_post_today(client, db, organisation, login_as):
+    login_as("hr-admin")
+    today = today_london()
+    people = {  # name: (start date, leaving date)
+        "Person A never dated": (None, None),
+        "Person B started today": (today, None),
+        "Person C starts tomorrow": (today + timedelta(days=1), None),
+        "Person D leaves tomorrow": (None, today + timedelta(days=1)),
+        "Person E left today": (date(2020, 1, 1), today),
+    }
+    db.session.execute(
+        insert(Staff),
+        [
+            {
+                "organisation_id": organisation.id,
+                "staff_number": f"{i:08d}",
+                "full_name": name,
+                "ethnic_category": "A",
+                "pay_band": "5",
+                "staff_group": "clinical-non-medical",
+                "start_date": start,
+                "leaving_date": leaving,
+            }
+            for i, (name, (start, leaving)) in enumerate(people.items())
+        ],
+    )
+    db.session.commit()
+    body = client.get("/staff").get_data(as_text=True)
+    shown = sorted(name for name in people if name in body)
+    assert shown == ["Person A never dated", "Person B started today", "Person D leaves tomorrow"]
+    assert "Showing 1 to 3 of 3 people" in body
+
+
+def test_the_justification_list_is_not_counted_twice(client, db, organisation, login_as):
+    login_as("hr-admin")
+    _vacancies(db, organisation, 30)
+    _justifications(db, organisation, 25)
+    issued = []
+
+    def capture(_conn, _cursor, statement, *_args):
+        issued.append(statement)
+
+    event.listen(_db.engine, "before_cursor_execute", capture)
+    try:
+        body = client.get("/justifications?status=overdue").get_data(as_text=True)
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", capture)
+    # The bucket counts give the list's total; no capped count of the list follows them.
+    capped = [sql for sql in issued if sql.startswith("SELECT count(*)") and "justification" in sql]
+    assert capped == [], capped
+    assert "Showing 1 to 20 of 25 justifications" in body
+    assert "Overdue: 25" in body

@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from app.extensions import db
 from app.timeutil import utcnow
@@ -31,6 +31,13 @@ STATUSES = {
 }
 OPEN_FOR_MANAGER = ("due", "more-information-requested")
 DECIDED = ("accepted", "referred")
+# The queue's leading sort key, spelt with literal statuses so that the query and the index
+# `ix_justification_queue` are the same expression (a bound parameter would not match it).
+OPEN_FIRST_SQL = (
+    "CASE WHEN status IN ("
+    + ", ".join(f"'{status}'" for status in OPEN_FOR_MANAGER)
+    + ") THEN 0 ELSE 1 END"
+)
 
 
 class Justification(db.Model):
@@ -52,7 +59,10 @@ class Justification(db.Model):
             postgresql_where=text("status <> 'superseded'"),
         ),
         CheckConstraint("(vacancy_id IS NULL) <> (batch_id IS NULL)", name="vacancy_or_batch"),
-        Index("ix_justification_org_status", "organisation_id", "status"),
+        # The bucket counts read status and due date from this index alone.
+        Index("ix_justification_org_status_due", "organisation_id", "status", "due_date"),
+        # The queue's order (queries.queue_order), so a page is read from the index, unsorted.
+        Index("ix_justification_queue", "organisation_id", text(OPEN_FIRST_SQL), "due_date", "id"),
         Index("ix_justification_org_due", "organisation_id", "due_date"),
     )
 
@@ -88,6 +98,9 @@ class Justification(db.Model):
     versions: Mapped[list["JustificationVersion"]] = relationship(
         back_populates="justification", order_by="JustificationVersion.number"
     )
+    # How many applicants it concerns, where a list asked for it (`queries.queue_query`): a
+    # count in the page's query rather than every applicant loaded to be counted.
+    applicant_count: Mapped[int | None] = query_expression()
     reviews: Mapped[list["JustificationReview"]] = relationship(
         back_populates="justification", order_by="JustificationReview.id"
     )

@@ -2,11 +2,16 @@
 
 from datetime import date
 
-from sqlalchemy import Select, case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Integer, Select, case, func, literal_column, or_, select
+from sqlalchemy.orm import contains_eager, selectinload, with_expression
 
 from app.extensions import db
-from app.justifications.models import DECIDED, OPEN_FOR_MANAGER, Justification
+from app.justifications.models import (
+    DECIDED,
+    OPEN_FOR_MANAGER,
+    Justification,
+    JustificationApplicant,
+)
 from app.pagination import SortKey, ordered
 from app.recruitment.models import Batch, Vacancy
 from app.timeutil import today_london
@@ -32,18 +37,24 @@ def bucket_clause(bucket: str, today: date):
 
 
 def bucket_counts(base: Select, today: date | None = None) -> dict[str, int]:
-    """One query: how many justifications fall in each bucket."""
+    """One query: how many justifications fall in each bucket, and in all ("all").
+
+    Each count is a range of `ix_justification_org_status_due` (organisation, status, due
+    date), counted from the index without reading the rows or testing every row against every
+    bucket (at the mid size, 7,660 justifications: 1.7 ms of SQLite's CPU down to 0.7 ms).
+    """
     today = today or today_london()
-    subquery = base.subquery()
+    counted = base.order_by(None).with_only_columns(func.count(), maintain_column_froms=True)
     row = db.session.execute(
         select(
             *[
-                func.count().filter(bucket_clause(name, today)).label(name.replace("-", "_"))
-                for name in BUCKETS
-            ]
-        ).select_from(subquery.join(Justification, Justification.id == subquery.c.id))
+                counted.where(bucket_clause(name, today)).scalar_subquery().label(f"bucket_{i}")
+                for i, name in enumerate(BUCKETS)
+            ],
+            counted.scalar_subquery().label("every"),
+        )
     ).one()
-    return dict(zip(BUCKETS, row, strict=True))
+    return dict(zip([*BUCKETS, "all"], row, strict=True))
 
 
 def queue_query(base: Select, bucket: str, search: str, today: date | None = None) -> Select:
@@ -65,10 +76,17 @@ def queue_query(base: Select, bucket: str, search: str, today: date | None = Non
         )
     # What each row of the list shows, loaded for the whole page in a few queries rather than
     # one or more per justification.
+    # The vacancy and batch come with the rows from the joins above.
     query = query.options(
-        selectinload(Justification.vacancy).joinedload(Vacancy.recruiting_manager),
-        selectinload(Justification.batch).joinedload(Batch.recruiting_manager),
-        selectinload(Justification.applicants),
+        contains_eager(Justification.vacancy).selectinload(Vacancy.recruiting_manager),
+        contains_eager(Justification.batch).selectinload(Batch.recruiting_manager),
+        with_expression(
+            Justification.applicant_count,
+            select(func.count())
+            .where(JustificationApplicant.justification_id == Justification.id)
+            .correlate(Justification)
+            .scalar_subquery(),
+        ),
         selectinload(Justification.manager),
     )
     return ordered(query, queue_order(bucket))
@@ -80,8 +98,18 @@ def queue_order(bucket: str) -> tuple[SortKey, ...]:
         # The chair reviews in the order they arrived.
         arrived = func.coalesce(Justification.submitted_at, Justification.created_at)
         return (SortKey(arrived), SortKey(Justification.id))
-    overdue_first = case((Justification.status.in_(OPEN_FOR_MANAGER), 0), else_=1)
-    return (SortKey(overdue_first), SortKey(Justification.due_date), SortKey(Justification.id))
+    return (SortKey(OPEN_FIRST), SortKey(Justification.due_date), SortKey(Justification.id))
+
+
+# Open for the manager first: models.OPEN_FIRST_SQL with the column named through the table (the
+# list joins others with a status), its literals the index's own.
+OPEN_FIRST = case(
+    (
+        Justification.status.in_([literal_column(f"'{status}'") for status in OPEN_FOR_MANAGER]),
+        literal_column("0", Integer),
+    ),
+    else_=literal_column("1", Integer),
+)
 
 
 def waiting_for_chair(organisation_id: int) -> int:

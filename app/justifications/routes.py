@@ -50,14 +50,22 @@ def queue():
     # The chair's queue opens on what the chair can act on; overdue items wait on managers,
     # so they are a separate list below rather than the top of the queue.
     reviewer_view = current_user.has_role(Role.CHAIR) and not bucket and not search
+    counts = queries.bucket_counts(base)
     if reviewer_view:
         page = paginate_keyset(
-            queries.queue_query(base, "submitted", ""), size, queries.queue_order("submitted")
+            queries.queue_query(base, "submitted", ""),
+            size,
+            queries.queue_order("submitted"),
+            total=counts["submitted"],
         )
         overdue = db.session.scalars(queries.queue_query(base, "overdue", "").limit(size)).all()
     else:
+        # Without a search the list is one of the buckets just counted: not counted again.
         page = paginate_keyset(
-            queries.queue_query(base, bucket, search), size, queries.queue_order(bucket)
+            queries.queue_query(base, bucket, search),
+            size,
+            queries.queue_order(bucket),
+            total=None if search else counts[bucket or "all"],
         )
         overdue = []
     return render_template(
@@ -67,7 +75,7 @@ def queue():
         page=page,
         bucket=bucket,
         search=search,
-        counts=queries.bucket_counts(base),
+        counts=counts,
         buckets=queries.BUCKETS,
         statuses=STATUSES,
         today=today_london(),

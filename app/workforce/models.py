@@ -107,7 +107,8 @@ class Staff(db.Model):
         Index("ix_staff_org_band", "organisation_id", "pay_band"),
         Index("ix_staff_org_name", "organisation_id", "full_name", "staff_number"),
         Index("ix_staff_org_group", "organisation_id", "staff_group"),
-        Index("ix_staff_org_leaving", "organisation_id", "leaving_date"),
+        # Covers "in post on a date", so the staff list counts from the index alone.
+        Index("ix_staff_org_in_post", "organisation_id", "leaving_date", "start_date"),
         Index("ix_staff_org_board", "organisation_id", "board_role"),
     )
 

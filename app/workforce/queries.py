@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from app.accounts.models import User
 from app.extensions import db
@@ -80,10 +80,20 @@ def staff_list_query(base: Select, filters: StaffFilters, day: date | None = Non
         query = query.where(Staff.board_role == filters.board)
     day = day or today_london()
     if filters.status == "in-post":
-        query = query.where(in_post_clause(day))
+        query = query.where(_in_post_without_or(day))
     elif filters.status == "left":
         query = query.where(Staff.leaving_date.is_not(None), Staff.leaving_date <= day)
     return ordered(query, STAFF_ORDER)
+
+
+def _in_post_without_or(day: date):
+    """`in_post_clause` with its NULLs as the furthest dates rather than ORs: the same rows, but
+    SQLite reads the list's capped count from `ix_staff_org_in_post` alone, where the ORs made
+    it gather row ids from three index ranges (6.6 ms to under 1 ms at the mid size)."""
+    return and_(
+        func.coalesce(Staff.start_date, date.min) <= day,
+        func.coalesce(Staff.leaving_date, date.max) > day,
+    )
 
 
 def user_for_staff(staff: Staff) -> User | None:
