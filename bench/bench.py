@@ -672,6 +672,7 @@ def bench_pages(run: Run, database: str, size: str, url: str) -> None:
     from sqlalchemy import event
 
     from app import create_app
+    from app.accounts.models import User
     from app.accounts.roles import Role
     from app.accounts.services import create_user
     from app.extensions import db
@@ -686,8 +687,10 @@ def bench_pages(run: Run, database: str, size: str, url: str) -> None:
     with app.app_context():
         organisation = db.session.scalar(db.select(Organisation).filter_by(code=data.ORG))
         org = organisation.id
-        create_user(org, EMAIL, [Role.HR_ADMIN], "Bench HR", PASSWORD)
-        db.session.commit()
+        # A kept database (BENCH_KEEP) already has the bench's HR user from an earlier run.
+        if db.session.scalar(db.select(User.id).filter_by(email=EMAIL)) is None:
+            create_user(org, EMAIL, [Role.HR_ADMIN], "Bench HR", PASSWORD)
+            db.session.commit()
         vacancies = db.session.scalar(
             db.select(db.func.count()).select_from(Vacancy).where(Vacancy.organisation_id == org)
         )

@@ -12,14 +12,14 @@
 Each replaces the index its columns start with (`ix_staff_org_leaving`,
 `ix_justification_org_status`), so imports write no more index entries than before.
 
-Revision ID: 0022_list_indexes_h3
+Revision ID: 0022_list_indexes
 Revises: 0021_appointed_index
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022_list_indexes_h3"
+revision = "0022_list_indexes"
 down_revision = "0021_appointed_index"
 branch_labels = None
 depends_on = None
