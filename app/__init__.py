@@ -106,10 +106,12 @@ def register_extensions(app: Flask) -> None:
     from app import (
         database,  # noqa: F401  (registers SQLite connection behaviour)
         figure_cache,  # noqa: F401  (every write commits a new figure token)
+        models,
     )
     from app.accounts import passwords
     from app.extensions import csrf, db, limiter, login_manager
 
+    models.import_all_before_mappers_are_configured()
     db.init_app(app)
     register_migrations(app)
     csrf.init_app(app)

@@ -141,3 +141,24 @@ def test_the_flask_command_serves_pages_and_lists_routes(tmp_path):
     )
     assert routes.returncode == 0, routes.stderr
     assert "accounts.login" in routes.stdout and "recruitment." in routes.stdout
+
+
+def test_a_command_importing_one_feature_can_query_every_mapped_class(tmp_path):
+    # Relationships name other features' classes by string: the first query needs them all.
+    script = (
+        "from app import create_app\n"
+        "app = create_app('development', views_on_demand=True)\n"
+        "from app.workforce.cli import orgs_cli\n"
+        "from sqlalchemy.orm import configure_mappers\n"
+        "configure_mappers()\n"
+        "print('configured')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=_environment(tmp_path),
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("configured")
