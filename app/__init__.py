@@ -1,6 +1,8 @@
 """The application factory: create_app builds the app in named steps."""
 
+import gc
 import secrets
+import threading
 from pathlib import Path
 
 from flask import Flask, g, render_template, request
@@ -13,16 +15,69 @@ from config import Config, load_config
 MAX_DATABASE_ID = 2**31 - 1
 
 
-def create_app(config: Config | str | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.from_object(config if isinstance(config, Config) else load_config(config))
-    register_templates(app)
-    register_extensions(app)
-    register_url_converters(app)
-    register_blueprints(app)
-    register_errorhandlers(app)
-    register_security_headers(app)
-    register_commands(app)
+class WresFlask(Flask):
+    """Flask whose views (blueprints, with their routes, forms and URL rules) may wait until
+    something needs them: a request, a URL built or matched, a template looked up, the URL map
+    read. A `flask` command that does none of these never imports them."""
+
+    views_pending = False
+
+    def need_views(self) -> None:
+        if self.views_pending:
+            with self._views_lock:  # re-entrant: registering reads the URL map
+                if self.views_pending and not self._views_registering:
+                    self._views_registering = True
+                    register_blueprints(self)
+                    self.views_pending = False
+
+    def defer_views(self) -> None:
+        self._views_lock = threading.RLock()
+        self._views_registering = False
+        self.views_pending = True
+
+    @property
+    def url_map(self):
+        self.need_views()
+        return self._url_map
+
+    @url_map.setter
+    def url_map(self, value) -> None:
+        self._url_map = value
+
+    def iter_blueprints(self):
+        # Template look-ups search each blueprint's templates folder.
+        self.need_views()
+        return super().iter_blueprints()
+
+    def wsgi_app(self, environ, start_response):
+        self.need_views()
+        return super().wsgi_app(environ, start_response)
+
+
+def create_app(config: Config | str | None = None, views_on_demand: bool = False) -> Flask:
+    """views_on_demand: register the views when first needed rather than now (the `flask`
+    command, where most commands never serve a page nor build a URL)."""
+    # Building the app makes about 100,000 objects that live as long as the process and no
+    # garbage: the cycle collector would walk them some 230 times meanwhile (a tenth of the
+    # start-up time). It resumes, as configured, once the app is built.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        app = WresFlask(__name__, instance_relative_config=True)
+        app.config.from_object(config if isinstance(config, Config) else load_config(config))
+        register_templates(app)
+        register_extensions(app)
+        register_url_converters(app)
+        if views_on_demand:
+            app.defer_views()
+        else:
+            register_blueprints(app)
+        register_errorhandlers(app)
+        register_security_headers(app)
+        register_commands(app)
+    finally:
+        if collecting:
+            gc.enable()
     return app
 
 
@@ -51,10 +106,12 @@ def register_extensions(app: Flask) -> None:
     from app import (
         database,  # noqa: F401  (registers SQLite connection behaviour)
         figure_cache,  # noqa: F401  (every write commits a new figure token)
+        models,
     )
     from app.accounts import passwords
     from app.extensions import csrf, db, limiter, login_manager
 
+    models.import_all_before_mappers_are_configured()
     db.init_app(app)
     register_migrations(app)
     csrf.init_app(app)
@@ -248,37 +305,55 @@ def register_security_headers(app: Flask) -> None:
         return response
 
 
-def register_commands(app: Flask) -> None:
-    from app.accounts.cli import users_cli
-    from app.benchmarking.cli import benchmark_cli
-    from app.board_report.cli import report_cli
-    from app.import_jobs import imports_cli
-    from app.justifications.cli import audit_cli, justifications_cli
-    from app.mentoring.cli import mentoring_cli
-    from app.metrics.cli import export_cli, metrics_cli
-    from app.recruitment.cli import panels_cli, recruitment_cli
-    from app.scheduler import scheduler_cli
-    from app.survey.cli import survey_cli
-    from app.workforce.cli import orgs_cli, seed_demo, staff_cli
-    from app.wres_return.cli import disciplinary_cli, indicator3, indicator4, training_cli
+def metrics_command():
+    """The metrics group with indicators 3 and 4, which live with the rest of the return."""
+    from app.metrics.cli import metrics_cli
+    from app.wres_return.cli import indicator3, indicator4
 
-    app.cli.add_command(orgs_cli)
-    app.cli.add_command(report_cli)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(staff_cli)
-    app.cli.add_command(seed_demo)
-    app.cli.add_command(recruitment_cli)
-    app.cli.add_command(panels_cli)
-    app.cli.add_command(justifications_cli)
-    app.cli.add_command(audit_cli)
-    app.cli.add_command(scheduler_cli)
-    app.cli.add_command(imports_cli)
-    app.cli.add_command(mentoring_cli)
-    app.cli.add_command(metrics_cli)
-    app.cli.add_command(survey_cli)
-    app.cli.add_command(export_cli)
-    app.cli.add_command(benchmark_cli)
-    app.cli.add_command(disciplinary_cli)
-    app.cli.add_command(training_cli)
     metrics_cli.add_command(indicator3)
     metrics_cli.add_command(indicator4)
+    return metrics_cli
+
+
+# Each command group of `flask`: the module that defines it, and its one-line help for
+# `flask --help`, which lists them without importing any. Running one imports its own module
+# only (LazyCommand); tests/test_startup.py checks each line here against the real command.
+COMMANDS = {
+    "orgs": ("app.workforce.cli:orgs_cli", "Organisations."),
+    "report": ("app.board_report.cli:report_cli", "Reports for the board."),
+    "users": ("app.accounts.cli:users_cli", "User accounts."),
+    "staff": ("app.workforce.cli:staff_cli", "Staff records."),
+    "seed-demo": (
+        "app.workforce.cli:seed_demo",
+        "Make a believable synthetic trust with one login per role.",
+    ),
+    "recruitment": ("app.recruitment.cli:recruitment_cli", "Vacancies, applications and outcomes."),
+    "panels": ("app.recruitment.cli:panels_cli", "Shortlisting and interview panels."),
+    "justifications": ("app.justifications.cli:justifications_cli", "Justifications to the chair."),
+    "audit": ("app.justifications.cli:audit_cli", "The audit trail."),
+    "scheduler": ("app.scheduler:scheduler_cli", "Scheduled jobs (run in their own process)."),
+    "imports": ("app.import_jobs:imports_cli", "Imports uploaded through the web pages."),
+    "mentoring": (
+        "app.mentoring.cli:mentoring_cli",
+        "Mentoring, reverse mentoring and sponsorship.",
+    ),
+    "metrics": (metrics_command, "WRES indicators and the leadership aspiration."),
+    "survey": ("app.survey.cli:survey_cli", "NHS Staff Survey results (WRES indicators 5 to 8)."),
+    "export": ("app.metrics.cli:export_cli", "Exports."),
+    "benchmark": ("app.benchmarking.cli:benchmark_cli", "Benchmarking across organisations."),
+    "disciplinary": (
+        "app.wres_return.cli:disciplinary_cli",
+        "Disciplinary case starts (WRES indicator 3).",
+    ),
+    "training": (
+        "app.wres_return.cli:training_cli",
+        "Training and CPD records (WRES indicator 4).",
+    ),
+}
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli_support import LazyCommand
+
+    for name, (target, short_help) in COMMANDS.items():
+        app.cli.add_command(LazyCommand(name, target, short_help))

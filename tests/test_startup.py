@@ -1,4 +1,5 @@
-"""Every `flask` command builds the app first: heavy libraries wait until a command uses them."""
+"""Every `flask` command builds the app first: heavy libraries wait until a command uses them,
+and under the `flask` command so do the views and every command's own module."""
 
 import json
 import os
@@ -23,6 +24,17 @@ HEAVY = [
 ]
 
 
+def _environment(tmp_path) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/startup.sqlite3",
+        "SECRET_KEY": "startup-test-secret-key-0123456789",
+        "AUDIT_KEY": "startup-test-audit-key-9876543210",
+        "FLASK_APP": "wsgi_dev.py",
+        "APP_ENV": "development",
+    }
+
+
 def test_building_the_app_imports_no_heavy_library(tmp_path):
     script = (
         "import json, sys\n"
@@ -41,3 +53,112 @@ def test_building_the_app_imports_no_heavy_library(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+# What `flask --help` (and so the start of every command) does not import: the views with their
+# routes, forms and URL rules, each command group's module, and the PostgreSQL dialect on SQLite.
+NOT_FOR_THE_COMMAND_LIST = [
+    "app.accounts.routes",
+    "app.home.routes",
+    "app.recruitment.routes",
+    "app.recruitment.forms",
+    "app.workforce.cli",
+    "app.recruitment.cli",
+    "app.metrics.cli",
+    "app.scheduler",
+    "app.import_jobs",
+    "sqlalchemy.dialects.postgresql",
+]
+
+
+def test_the_command_list_imports_no_view_nor_command_module(tmp_path):
+    script = (
+        "import io, json, sys, contextlib\n"
+        "from flask.cli import main\n"
+        "sys.argv = ['flask', '--help']\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "assert 'staff ' in out.getvalue(), out.getvalue()\n"
+        f"unwanted = {HEAVY + NOT_FOR_THE_COMMAND_LIST!r}\n"
+        "print(json.dumps([m for m in unwanted if m in sys.modules]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=_environment(tmp_path),
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_each_listed_command_is_the_real_command_with_its_own_help():
+    from app import COMMANDS, create_app
+
+    app = create_app("testing", views_on_demand=True)
+    for name in COMMANDS:
+        listed = app.cli.commands[name]
+        real = listed.real()
+        assert real.name == name
+        assert listed.get_short_help_str(limit=200) == real.get_short_help_str(limit=200)
+    assert {"indicator3", "indicator4"} <= set(app.cli.commands["metrics"].real().commands)
+
+
+def test_views_on_demand_are_the_same_views_once_needed(app):
+    from app import create_app
+
+    on_demand = create_app("testing", views_on_demand=True)
+    assert on_demand.views_pending and not on_demand.blueprints
+    # A template of a blueprint's own folder is found (the look-up registers the views).
+    assert on_demand.jinja_env.get_template("accounts/login.html").name == "accounts/login.html"
+    assert not on_demand.views_pending
+    rules = sorted((r.rule, r.endpoint, tuple(sorted(r.methods))) for r in app.url_map.iter_rules())
+    assert (
+        sorted(
+            (r.rule, r.endpoint, tuple(sorted(r.methods))) for r in on_demand.url_map.iter_rules()
+        )
+        == rules
+    )
+
+    # A request needs them too.
+    fresh = create_app("testing", views_on_demand=True)
+    assert fresh.views_pending
+    response = fresh.test_client().get("/sign-in")
+    assert response.status_code == 200
+    assert b"Sign in" in response.data
+
+
+def test_the_flask_command_serves_pages_and_lists_routes(tmp_path):
+    env = _environment(tmp_path)
+    flask = str(Path(sys.executable).with_name("flask"))
+    routes = subprocess.run(
+        [flask, "routes"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert routes.returncode == 0, routes.stderr
+    assert "accounts.login" in routes.stdout and "recruitment." in routes.stdout
+
+
+def test_a_command_importing_one_feature_can_query_every_mapped_class(tmp_path):
+    # Relationships name other features' classes by string: the first query needs them all.
+    script = (
+        "from app import create_app\n"
+        "app = create_app('development', views_on_demand=True)\n"
+        "from app.workforce.cli import orgs_cli\n"
+        "from sqlalchemy.orm import configure_mappers\n"
+        "configure_mappers()\n"
+        "print('configured')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=_environment(tmp_path),
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("configured")

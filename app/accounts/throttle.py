@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.accounts.models import ThrottleCounter
 from app.accounts.throttle_rules import Policy, seconds_left
@@ -38,6 +37,9 @@ def state(key: str, policy: Policy, now: datetime) -> State:
 def record_failure(key: str, policy: Policy, now: datetime) -> State:
     key_hash = _hash(key)
     dialect = db.session.get_bind().dialect.name
+    # Imported here: the PostgreSQL dialect is a tenth of a second of start-up on SQLite.
+    from sqlalchemy.dialects import postgresql, sqlite
+
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
         insert(ThrottleCounter)
