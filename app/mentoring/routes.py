@@ -112,7 +112,11 @@ def new():
     form = RelationshipForm()
     find = request.args.get("find", "").strip()
     matches = (
-        paginate(people_search(me.organisation_id, find, today_london()), PEOPLE_PER_PAGE)
+        paginate(
+            # Not the leader themself: a relationship with oneself is refused.
+            people_search(me.organisation_id, find, today_london(), excluding=me.id),
+            PEOPLE_PER_PAGE,
+        )
         if find
         else None
     )

@@ -104,18 +104,20 @@ def user_for_staff(staff: Staff) -> User | None:
 PEOPLE_PER_PAGE = 20
 
 
-def people_search(organisation_id: int, text: str, day: date) -> Select:
+def people_search(
+    organisation_id: int, text: str, day: date, excluding: int | None = None
+) -> Select:
     """Staff in post on `day` whose name contains `text` or whose staff number is `text`, in name
     order (then staff number, so people with the same name keep their places across pages).
     Every search that finds a colleague (a panel member, a mentoring colleague) uses this one,
-    whatever it may then say about them: it selects on nothing but the name and number."""
+    whatever it may then say about them: it selects on nothing but the name and number, and
+    leaves out `excluding` (the searcher, where they cannot choose themselves)."""
     like = f"%{text.strip().lower()}%"
-    return (
-        select(Staff)
-        .where(
-            Staff.organisation_id == organisation_id,
-            in_post_clause(day),
-            or_(func.lower(Staff.full_name).like(like), Staff.staff_number == text.strip()),
-        )
-        .order_by(Staff.full_name, Staff.staff_number)
+    query = select(Staff).where(
+        Staff.organisation_id == organisation_id,
+        in_post_clause(day),
+        or_(func.lower(Staff.full_name).like(like), Staff.staff_number == text.strip()),
     )
+    if excluding is not None:
+        query = query.where(Staff.id != excluding)
+    return query.order_by(Staff.full_name, Staff.staff_number)

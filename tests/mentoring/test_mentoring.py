@@ -232,9 +232,12 @@ def test_leader_starts_a_relationship_and_sees_whether_it_counts(client, db, org
     assert "Asha Patel (20000001), Band 6, Clinical non-medical" in found
     assert "Sam Lee (20000006)" in found and "Tom Walsh (20000002)" in found
     assert "Showing 1 to" in found
+    # ...but not the leader themself (Helen Carter), whom a relationship could not be with...
+    assert "Helen Carter" not in found.split("Showing 1 to", 1)[1]
     # ...and a band that rules it out is said; ethnicity never is, in the list or on choosing.
     assert re.search(
-        r"Helen Carter \(20000005\).{0,200}would not count toward the commitment: above band 8d",
+        r"Dr Ifeoma Obi \(20000007\).{0,200}would not count toward the commitment: "
+        r"Consultant: the commitment covers band 8d or below",
         found,
         re.S,
     )
