@@ -154,7 +154,9 @@ def databases(folder: Path, size: str) -> list[tuple[str, str]]:
             )
         else:
             found.append(("PostgreSQL", url.replace("postgresql://", "postgresql+psycopg://")))
-    return found
+    # BENCH_DATABASES=PostgreSQL measures one database alone (a national run takes long enough).
+    chosen = {d.strip().lower() for d in os.environ.get("BENCH_DATABASES", "").split(",") if d}
+    return [(name, url) for name, url in found if not chosen or name.lower() in chosen]
 
 
 def empty_database(url: str) -> None:
