@@ -137,6 +137,15 @@ class KeysetPage:
         return self._url(after=self.after) if self.after else None
 
 
+def row_url_prefix(endpoint: str, argument: str) -> str:
+    """The address of one row of a list without its trailing id, built once per page: each row
+    appends its own id, where a url_for per row cost more than the rest of the row."""
+    sample = url_for(endpoint, **{argument: 0})
+    if not sample.endswith("/0"):
+        raise ValueError(f"{endpoint} does not end in its {argument}")
+    return sample[:-1]
+
+
 def encode_cursor(position: int, values: Sequence[Any]) -> str:
     encoded = [
         value.isoformat() if isinstance(value, date | datetime) else value for value in values
@@ -225,10 +234,15 @@ def _countable(base: Select):
 
 
 def paginate_keyset(
-    query: Select, size: int, keys: Sequence[SortKey], total: int | None = None
+    query: Select,
+    size: int,
+    keys: Sequence[SortKey],
+    total: int | None = None,
+    whole_rows: bool = False,
 ) -> KeysetPage:
     """One capped COUNT and one SELECT of size + 1 rows, however deep the page. A page whose
-    rows the caller has already counted (`total`) skips the COUNT."""
+    rows the caller has already counted (`total`) skips the COUNT. With `whole_rows` each item
+    is the row itself (a query of columns, read by name), not its first column."""
     base = query.order_by(None)
     after = decode_cursor(request.args.get("after"), keys)
     before = None if after else decode_cursor(request.args.get("before"), keys)
@@ -261,7 +275,7 @@ def paginate_keyset(
         rows = rows[:size]
         has_previous = after is not None
     width = len(keys)
-    items = [row[0] for row in rows]
+    items = list(rows) if whole_rows else [row[0] for row in rows]
     next_cursor = previous_cursor = None
     if rows and has_next:
         next_cursor = encode_cursor(position + len(rows), list(rows[-1][-width:]))

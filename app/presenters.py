@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 from app.accounts.roles import ROLE_NAMES, VIEWER_ROLES, Role
 from app.forms import max_length
 from app.notifications.services import unread_count
+from app.pagination import row_url_prefix
 from app.text_limits import LONG_TEXT
 from app.timeutil import to_london
 from app.workforce.bands import BOARD_ROLE_NAMES, STAFF_GROUP_NAMES, band_name
@@ -154,6 +155,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["ratio"] = ratio
     app.jinja_env.filters["role_name"] = lambda role: ROLE_NAMES[Role(role)]
     app.jinja_env.globals["max_length"] = max_length
+    app.jinja_env.globals["row_url_prefix"] = row_url_prefix
     app.jinja_env.globals["LONG_TEXT"] = LONG_TEXT  # for text a route reads itself
 
     @app.context_processor

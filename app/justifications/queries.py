@@ -1,10 +1,12 @@
 """Read-only selects for the chair's queue, managers' lists, the register and the command."""
 
 from datetime import date
+from typing import NamedTuple
 
-from sqlalchemy import Integer, Select, case, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, case, func, literal_column, or_, select
 from sqlalchemy.orm import contains_eager, selectinload, with_expression
 
+from app.accounts.models import User
 from app.extensions import db
 from app.justifications.models import (
     DECIDED,
@@ -57,7 +59,7 @@ def bucket_counts(base: Select, today: date | None = None) -> dict[str, int]:
     return dict(zip([*BUCKETS, "all"], row, strict=True))
 
 
-def queue_query(base: Select, bucket: str, search: str, today: date | None = None) -> Select:
+def _queue_filtered(base: Select, bucket: str, search: str, today: date | None) -> Select:
     today = today or today_london()
     query = base.outerjoin(Vacancy, Justification.vacancy_id == Vacancy.id).outerjoin(
         Batch, Justification.batch_id == Batch.id
@@ -74,22 +76,93 @@ def queue_query(base: Select, bucket: str, search: str, today: date | None = Non
                 func.lower(Batch.name).like(like),
             )
         )
+    return query
+
+
+def _applicant_count():
+    return (
+        select(func.count())
+        .where(JustificationApplicant.justification_id == Justification.id)
+        .correlate(Justification)
+        .scalar_subquery()
+    )
+
+
+def queue_query(base: Select, bucket: str, search: str, today: date | None = None) -> Select:
+    query = _queue_filtered(base, bucket, search, today)
     # What each row of the list shows, loaded for the whole page in a few queries rather than
     # one or more per justification.
     # The vacancy and batch come with the rows from the joins above.
     query = query.options(
         contains_eager(Justification.vacancy).selectinload(Vacancy.recruiting_manager),
         contains_eager(Justification.batch).selectinload(Batch.recruiting_manager),
-        with_expression(
-            Justification.applicant_count,
-            select(func.count())
-            .where(JustificationApplicant.justification_id == Justification.id)
-            .correlate(Justification)
-            .scalar_subquery(),
-        ),
+        with_expression(Justification.applicant_count, _applicant_count()),
         selectinload(Justification.manager),
     )
     return ordered(query, queue_order(bucket))
+
+
+class QueueRow(NamedTuple):
+    """A row of the queue page: what it shows, without the records it comes from."""
+
+    id: int
+    status: str
+    due_date: date
+    decision_date: date | None
+    applicant_count: int
+    label: str
+    # The justification's manager, else its vacancy's or batch's recruiting manager; None when
+    # there is neither.
+    manager_name: str | None
+
+
+def _display_name(user_id) -> ColumnElement:
+    """`User.display_name` of the user `user_id` names, in SQL (NULL when there is none)."""
+    return (
+        select(func.coalesce(func.nullif(User.full_name, ""), User.email))
+        .where(User.id == user_id)
+        .scalar_subquery()
+    )
+
+
+def queue_rows(base: Select, bucket: str, search: str, today: date | None = None) -> Select:
+    """`queue_query` as plain rows (see `queue_row`): loading a page of justifications with
+    their vacancies, batches and users as records cost more than the rest of the page."""
+    query = _queue_filtered(base, bucket, search, today).with_only_columns(
+        Justification.id,
+        Justification.status,
+        Justification.due_date,
+        Justification.decision_date,
+        _applicant_count().label("applicant_count"),
+        Justification.vacancy_id,
+        Vacancy.reference.label("vacancy_reference"),
+        Vacancy.title,
+        Batch.reference.label("batch_reference"),
+        Batch.name,
+        _display_name(Justification.manager_id).label("manager_name"),
+        _display_name(Vacancy.recruiting_manager_id).label("vacancy_manager_name"),
+        _display_name(Batch.recruiting_manager_id).label("batch_manager_name"),
+        maintain_column_froms=True,
+    )
+    return ordered(query, queue_order(bucket))
+
+
+def queue_row(row) -> QueueRow:
+    """A row of `queue_rows` as the page shows it: the owner's label as `Vacancy.label` or
+    `Batch.label` gives it, the manager as `j.manager or j.owner.recruiting_manager`."""
+    if row.vacancy_id is not None:
+        reference, name, owner_manager = row.vacancy_reference, row.title, row.vacancy_manager_name
+    else:
+        reference, name, owner_manager = row.batch_reference, row.name, row.batch_manager_name
+    return QueueRow(
+        row.id,
+        row.status,
+        row.due_date,
+        row.decision_date,
+        row.applicant_count,
+        f"{reference}: {name}" if name else reference,
+        row.manager_name if row.manager_name is not None else owner_manager,
+    )
 
 
 def queue_order(bucket: str) -> tuple[SortKey, ...]:

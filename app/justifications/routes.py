@@ -53,21 +53,27 @@ def queue():
     counts = queries.bucket_counts(base)
     if reviewer_view:
         page = paginate_keyset(
-            queries.queue_query(base, "submitted", ""),
+            queries.queue_rows(base, "submitted", ""),
             size,
             queries.queue_order("submitted"),
             total=counts["submitted"],
+            whole_rows=True,
         )
-        overdue = db.session.scalars(queries.queue_query(base, "overdue", "").limit(size)).all()
+        overdue = [
+            queries.queue_row(row)
+            for row in db.session.execute(queries.queue_rows(base, "overdue", "").limit(size))
+        ]
     else:
         # Without a search the list is one of the buckets just counted: not counted again.
         page = paginate_keyset(
-            queries.queue_query(base, bucket, search),
+            queries.queue_rows(base, bucket, search),
             size,
             queries.queue_order(bucket),
             total=None if search else counts[bucket or "all"],
+            whole_rows=True,
         )
         overdue = []
+    page.items = [queries.queue_row(row) for row in page.items]
     return render_template(
         "justifications/queue.html",
         reviewer_view=reviewer_view,

@@ -94,9 +94,12 @@ def _year_choices() -> list[int]:
 def vacancy_list():
     filters = _filters()
     page = paginate_keyset(
-        queries.vacancy_list_query(scoped(Vacancy), filters, current_user.id),
+        queries.vacancy_list_rows(
+            queries.vacancy_list_query(scoped(Vacancy), filters, current_user.id)
+        ),
         current_app.config["PAGE_SIZE"],
         queries.VACANCY_ORDER,
+        whole_rows=True,
     )
     return render_template(
         "recruitment/vacancy_list.html",

@@ -41,9 +41,10 @@ def staff_list():
         status=args.get("status", "in-post") if args.get("status") in STATUS_CHOICES else "in-post",
     )
     page = paginate_keyset(
-        queries.staff_list_query(scoped(Staff), filters),
+        queries.staff_list_rows(queries.staff_list_query(scoped(Staff), filters)),
         current_app.config["PAGE_SIZE"],
         queries.STAFF_ORDER,
+        whole_rows=True,
     )
     return render_template(
         "workforce/staff_list.html",
