@@ -36,9 +36,10 @@ CHUNK = 5000
 
 
 def chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+    """Lists of at most `size` values, taken as they come: a generator is never all in memory."""
+    values = iter(values)
+    while chunk := list(islice(values, size)):
+        yield chunk
 
 
 def _postgresql() -> bool:
@@ -67,33 +68,7 @@ def insert_rows(table: Table, rows: list[dict]) -> None:
         return
     names = list(rows[0])
     values = operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
-    connection = db.session.connection()
-    figure_cache.note_write(connection)
-    cursor = connection.connection.dbapi_connection.cursor()
-    if not _postgresql():
-        # The driver's own executemany, with values stored exactly as SQLAlchemy stores them
-        # (dates as ISO text, times with microseconds): SQLAlchemy's per-row parameter
-        # processing costs more than the insert itself.
-        statement = _insert_sql(table, names)
-        stored = [
-            (index, _stored(_SQLITE_STORES[type(table.c[name].type)]))
-            for index, name in enumerate(names)
-            if type(table.c[name].type) in _SQLITE_STORES
-        ]
-        for chunk in chunks(rows):
-            tuples = list(map(values, chunk))
-            if stored:
-                tuples = [list(row) for row in tuples]
-                for row in tuples:
-                    for index, store in stored:
-                        row[index] = store(row[index])
-            cursor.executemany(statement, tuples)
-        return
-    columns = ", ".join(f'"{name}"' for name in names)
-    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
-        write = copy.write_row
-        for row in map(values, rows):
-            write(row)
+    insert_values(table, names, map(values, rows))
 
 
 def _stored(convert):
@@ -157,15 +132,16 @@ def insert_values(table: Table, names: Sequence[str], rows: Iterable[tuple]) -> 
     cursor = connection.connection.dbapi_connection.cursor()
     count = 0
     if not _postgresql():
+        # The driver's own executemany, with values stored exactly as SQLAlchemy stores them
+        # (dates as ISO text, times with microseconds): SQLAlchemy's per-row parameter
+        # processing costs more than the insert itself.
         statement = _insert_sql(table, list(names))
         stored = [
             (index, _stored(_SQLITE_STORES[type(table.c[name].type)]))
             for index, name in enumerate(names)
             if type(table.c[name].type) in _SQLITE_STORES
         ]
-        rows = iter(rows)
-        # A chunk at a time, so a generator of rows is never all in memory.
-        while chunk := list(islice(rows, CHUNK)):
+        for chunk in chunks(rows):
             if stored:
                 chunk = [list(row) for row in chunk]
                 for row in chunk:

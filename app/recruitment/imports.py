@@ -1,7 +1,6 @@
 """Applying recruitment outcome and panel member files: all rows or none, matched on their
 references so a second import of the same file changes nothing."""
 
-import itertools
 from collections import defaultdict
 
 from sqlalchemy import delete, func, select
@@ -23,21 +22,10 @@ from app.timeutil import today_london, utcnow
 from app.workforce.models import Staff
 
 
-def _chunks(values, size: int = bulk.CHUNK):
-    return bulk.chunks(values, size)
-
-
-def _batched(values, size: int = bulk.CHUNK):
-    """Lists of `size` items from an iterator, without holding more than one list."""
-    values = iter(values)
-    while chunk := list(itertools.islice(values, size)):
-        yield chunk
-
-
 def _by_reference(model, organisation_id: int, references: set[str]) -> dict:
     """ORM rows by reference, for the few lookups that need objects (panels' owners)."""
     found = {}
-    for chunk in _chunks(references):
+    for chunk in bulk.chunks(references):
         for row in db.session.scalars(
             select(model).where(
                 model.organisation_id == organisation_id, bulk.among(model.reference, chunk)
@@ -213,7 +201,7 @@ def import_recruitment(
     # Second reading: the applications, a chunk at a time (the file is known to be valid).
     # Progress was the first reading's: the page's count of rows read must not start again.
     with reporting_progress(lambda _line: None):
-        for chunk in _batched(file.rows([])):
+        for chunk in bulk.chunks(file.rows([])):
             _apply_applications(
                 org_id,
                 chunk,
@@ -413,7 +401,7 @@ def _fit_posts(vacancy_ids: list[int]) -> None:
     vacancy_t, application_t = Vacancy.__table__, Application.__table__
     appointed: dict[int, int] = defaultdict(int)
     posts: dict[int, int] = {}
-    for chunk in _chunks(vacancy_ids):
+    for chunk in bulk.chunks(vacancy_ids):
         for column in (application_t.c.vacancy_id, application_t.c.appointed_vacancy_id):
             for vacancy_id, count in db.session.execute(
                 select(column, func.count())
@@ -533,7 +521,7 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
     rewritten, new_members, panel_updates, entries = [], [], [], []
 
     def write_members() -> None:
-        for chunk in _chunks(rewritten):
+        for chunk in bulk.chunks(rewritten):
             db.session.execute(delete(member_t).where(bulk.among(member_t.c.panel_id, chunk)))
         bulk.insert_rows(member_t, new_members)
         rewritten.clear()

@@ -1,7 +1,7 @@
 """Applying the disciplinary and training files: all rows or none, set-based.
 
 A year of training records at a large trust is about 200,000 rows, so rows are read, looked up
-and written a chunk at a time: one SELECT of the chunk's staff numbers (CHUNK values at most, far
+and written a chunk at a time: one SELECT of the chunk's staff numbers (bulk.CHUNK values at most, far
 below PostgreSQL's 65,535 parameters), then one INSERT ... ON CONFLICT DO UPDATE of the chunk,
 sent with the driver's executemany, which updates a known row only when it
 changed. All or nothing comes from the transaction: once any row has a problem nothing more is
@@ -12,10 +12,10 @@ one audit entry per import records them.
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
-from itertools import islice
 
 from sqlalchemy import func, select
 
+from app.bulk import chunks
 from app.csvimport import ImportRefused, Problem
 from app.extensions import db
 from app.import_history import DataImport, finish_import, start_import
@@ -24,19 +24,11 @@ from app.workforce.models import Staff
 from app.wres_return import files
 from app.wres_return.models import DisciplinaryCase, TrainingRecord
 
-CHUNK = 5000
-
-
-def _chunks(entries: Iterable, size: int = CHUNK) -> Iterator[list]:
-    iterator = iter(entries)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
 
 def staff_ids(organisation_id: int, numbers: Iterable[str]) -> dict[str, int]:
     """Staff number -> id for the organisation, in bounded lookups."""
     found: dict[str, int] = {}
-    for chunk in _chunks(sorted(set(numbers))):
+    for chunk in chunks(sorted(set(numbers))):
         found.update(
             db.session.execute(
                 select(Staff.staff_number, Staff.id).where(
@@ -62,7 +54,7 @@ def _apply(
     before = _count(model, organisation.id)
     problems: list[Problem] = []
     seen = 0
-    for chunk in _chunks(entries):
+    for chunk in chunks(entries):
         rows = []
         for row, row_problems in chunk:
             problems.extend(row_problems)

@@ -567,10 +567,7 @@ def _training_file(staff_numbers, rows, bad_line=None):
 
 
 @pytest.fixture
-def small_chunks(app, monkeypatch):
-    from app.wres_return import imports
-
-    monkeypatch.setattr(imports, "CHUNK", 100)
+def small_chunks(app):
     saved = app.config["BACKGROUND_IMPORT_ROWS"]
     app.config["BACKGROUND_IMPORT_ROWS"] = 100
     yield
