@@ -35,6 +35,19 @@ def _environment(tmp_path) -> dict:
     }
 
 
+def _python(script: str, tmp_path) -> str:
+    """What a fresh interpreter running `script` printed last (it must succeed)."""
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=_environment(tmp_path),
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip().splitlines()[-1]
+
+
 def test_building_the_app_imports_no_heavy_library(tmp_path):
     script = (
         "import json, sys\n"
@@ -42,17 +55,7 @@ def test_building_the_app_imports_no_heavy_library(tmp_path):
         "create_app('development')\n"
         f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
     )
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path}/startup.sqlite3",
-        "SECRET_KEY": "startup-test-secret-key-0123456789",
-        "AUDIT_KEY": "startup-test-audit-key-9876543210",
-    }
-    out = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    assert json.loads(_python(script, tmp_path)) == []
 
 
 # What `flask --help` (and so the start of every command) does not import: the views with their
@@ -86,15 +89,7 @@ def test_the_command_list_imports_no_view_nor_command_module(tmp_path):
         f"unwanted = {HEAVY + NOT_FOR_THE_COMMAND_LIST!r}\n"
         "print(json.dumps([m for m in unwanted if m in sys.modules]))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=_environment(tmp_path),
-        capture_output=True,
-        text=True,
-    )
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    assert json.loads(_python(script, tmp_path)) == []
 
 
 def test_each_listed_command_is_the_real_command_with_its_own_help():
@@ -153,15 +148,7 @@ def test_a_command_importing_one_feature_can_query_every_mapped_class(tmp_path):
         "configure_mappers()\n"
         "print('configured')\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=_environment(tmp_path),
-        capture_output=True,
-        text=True,
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().endswith("configured")
+    assert _python(script, tmp_path) == "configured"
 
 
 def test_every_feature_with_models_is_imported_before_the_mappers_are_set_up():
