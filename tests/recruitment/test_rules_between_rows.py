@@ -6,16 +6,7 @@ import pytest
 
 from app.csvimport import ImportRefused, reporting_progress
 from app.recruitment import imports
-
-HEADER = (
-    "vacancy_reference,batch_reference,job_title,pay_band,staff_group,"
-    "applicant_reference,ethnic_category,shortlisted,interviewed,appointed,decision_date,"
-    "international_recruit\n"
-)
-PANEL_HEADER = (
-    "vacancy_reference,batch_reference,stage,staff_number,external_name,"
-    "ethnic_category,role,exception_reason\n"
-)
+from tests.recruitment.test_imports import HEADER, PANEL_HEADER
 
 
 def _problems(importer, organisation, text: str) -> list[tuple]:
