@@ -83,17 +83,32 @@ class MacroCache:
             places = [html.find(slot) for slot in used]
             if any(html.count(slot) != 1 for slot in used) or places != sorted(places):
                 return macro(params)  # not printed once each, in order: rendered uncached
-            parts = [html]
-            for slot in used:
-                parts[-1:] = parts[-1].split(slot)
-            if len(self.rendered) >= MAX_ENTRIES:
-                self.rendered.clear()
-            self.rendered[key] = parts
+            parts = _kept(self.rendered, key, _split(html, used))
         # The macro prints `html | safe | trim`; Markup pieces joined stay Markup, unescaped.
-        pieces = [parts[0]]
-        for slot, part in zip(slots, parts[1:], strict=True):
-            pieces += [slot.strip(), part]
-        return Markup("").join(pieces)
+        return _filled(parts, [slot.strip() for slot in slots])
+
+
+def _split(html: str, places) -> list[str]:
+    """The kept HTML around its placeholders, which it prints once each, in order."""
+    parts = [html]
+    for place in places:
+        parts[-1:] = parts[-1].split(place)
+    return parts
+
+
+def _kept(rendered: dict, key, parts: list[str]) -> list[str]:
+    if len(rendered) >= MAX_ENTRIES:
+        rendered.clear()
+    rendered[key] = parts
+    return parts
+
+
+def _filled(parts: list[str], values: list) -> Markup:
+    """The kept HTML with this request's values (already safe) in its placeholders."""
+    pieces = [parts[0]]
+    for value, part in zip(values, parts[1:], strict=True):
+        pieces += [value, part]
+    return Markup("").join(pieces)
 
 
 class PaginationCache:
@@ -141,16 +156,8 @@ class PaginationCache:
             used = [place for place in places if place in html]
             if len(used) != len(values) or any(html.count(place) != 1 for place in used):
                 return self._macro()(self._params(aria_label, previous, next_))
-            parts = [html]
-            for place in used:
-                parts[-1:] = parts[-1].split(place)
-            if len(self.rendered) >= MAX_ENTRIES:
-                self.rendered.clear()
-            self.rendered[key] = parts
-        pieces = [parts[0]]
-        for value, part in zip(values, parts[1:], strict=True):
-            pieces += [escape(value), part]
-        return Markup("").join(pieces)
+            parts = _kept(self.rendered, key, _split(html, used))
+        return _filled(parts, [escape(value) for value in values])
 
 
 def register(app) -> None:
