@@ -1,13 +1,13 @@
 """Applying the disciplinary and training files: all rows or none, set-based.
 
-A year of training records at a large trust is about 200,000 rows, so rows are read, looked up
-and written a chunk at a time: one SELECT of the chunk's staff numbers (bulk.CHUNK values at most, far
-below PostgreSQL's 65,535 parameters), then one INSERT ... ON CONFLICT DO UPDATE of the chunk,
-sent with the driver's executemany, which updates a known row only when it
-changed. All or nothing comes from the transaction: once any row has a problem nothing more is
-written, every remaining row is still checked, and ImportRefused makes the caller roll back what
-was written. The counts come from the table afterwards (rows this import wrote carry its id), and
-one audit entry per import records them.
+A year of training records at a large trust is about 200,000 rows, so rows are read, looked up and
+written a chunk at a time: one SELECT of the chunk's staff numbers (bulk.CHUNK values at most, far
+below PostgreSQL's 65,535 parameters), then one INSERT ... ON CONFLICT DO UPDATE of the chunk, sent
+with the driver's executemany, which updates a known row only when it changed. All or nothing comes
+from the transaction: once any row has a problem nothing more is written, every remaining row is
+still checked, and ImportRefused makes the caller roll back what was written. The counts come from
+the table afterwards (rows this import wrote carry its id), and one audit entry per import records
+them.
 """
 
 from collections.abc import Callable, Iterable, Iterator
