@@ -4,11 +4,11 @@ Debian's Chromium (no browser downloads exist here)."""
 import contextlib
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+
+from tests.live_server import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 # axe-core from npm (package.json), injected by Playwright into each page; the app never serves it.
@@ -42,12 +42,8 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as address:
+        yield address
 
 
 class AxeBrowser:
