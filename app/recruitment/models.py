@@ -115,9 +115,8 @@ class Applicant(db.Model):
     __table_args__ = (UniqueConstraint("organisation_id", "reference"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
-    )
+    # No index of its own: the unique (organisation, reference) one leads with it.
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     reference: Mapped[str] = mapped_column(String(50))
     ethnic_category: Mapped[str] = mapped_column(String(2), default="99")
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
@@ -148,12 +147,10 @@ class Application(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
-    )
-    applicant_id: Mapped[int] = mapped_column(
-        ForeignKey("applicant.id", ondelete="CASCADE"), index=True
-    )
+    # Neither has an index of its own: ix_application_org_appointed leads with the organisation
+    # and both unique constraints with the applicant (each costs an import a write per row).
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id", ondelete="CASCADE"))
     vacancy_id: Mapped[int | None] = mapped_column(
         ForeignKey("vacancy.id", ondelete="CASCADE"), index=True
     )

@@ -113,9 +113,8 @@ class Staff(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
-    )
+    # No index of its own: every index above and the staff number's unique one lead with it.
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     staff_number: Mapped[str] = mapped_column(String(30))
     full_name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(254))  # stored lower-case
@@ -211,7 +210,8 @@ class StaffHistory(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    # Looked up by ix_staff_history_staff_valid_from (app/mentoring/models.py), which leads with it.
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     ethnic_category: Mapped[str] = mapped_column(String(2))
