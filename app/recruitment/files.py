@@ -211,20 +211,41 @@ def _recruitment_row(row: Row, today: date) -> RecruitmentRow | None:
     )
 
 
+# A file of up to this many rows keeps its rows from the first reading for the next (about 250
+# bytes a row: 50 MB at most), which then costs nothing; a longer one is read again.
+KEPT_ROWS = 200_000
+
+
 class RecruitmentFile:
     """A recruitment outcomes file, read as often as its import needs: once to check every row
     and the rules between rows, keeping only what those rules compare (a national file's rows
     would not fit in memory at once), then again to apply it a chunk at a time. Each reading
-    shares the lookups of the one before."""
+    shares the lookups of the one before; a file of up to KEPT_ROWS rows is read once, its
+    first reading's rows given again."""
 
     def __init__(self, data: bytes, today: date):
         self.data = data
         self.today = today
         self._known = _Lookups()
+        self._kept: list[RecruitmentRow] | None = None
 
     def rows(self, problems: list[Problem]) -> Iterator[RecruitmentRow]:
         """The rows with no problem of their own, in file order; each other row's problems are
-        added to `problems`."""
+        added to `problems` (by the first reading: a kept file's problems are all known then)."""
+        if self._kept is not None:
+            yield from self._kept
+            return
+        kept: list[RecruitmentRow] | None = []
+        for row in self._read(problems):
+            if kept is not None:
+                kept.append(row)
+                if len(kept) > KEPT_ROWS:
+                    kept = None
+            yield row
+        # Only a reading to the end is kept.
+        self._kept = kept
+
+    def _read(self, problems: list[Problem]) -> Iterator[RecruitmentRow]:
         records = Records(self.data, RECRUITMENT_REQUIRED, RECRUITMENT_COLUMNS, MAX_LENGTHS)
         today, known = self.today, self._known
         for line, values, clean in records:
