@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     Numeric,
@@ -112,7 +113,11 @@ class Applicant(db.Model):
     """A person who applied; ethnicity comes from the equality monitoring data, never a panel."""
 
     __tablename__ = "applicant"
-    __table_args__ = (UniqueConstraint("organisation_id", "reference"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "reference"),
+        # What an application's (organisation, applicant) key refers to.
+        Index("uq_applicant_org_id", "organisation_id", "id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # No index of its own: the unique (organisation, reference) one leads with it.
@@ -144,13 +149,22 @@ class Application(db.Model):
         ),
         # The aspiration's recruits of the year: about one application in twelve, read by index.
         Index("ix_application_org_appointed", "organisation_id", "appointed"),
+        # One key for the applicant and their organisation: an application is of an applicant
+        # of the same organisation, and the organisation exists because the applicant's does.
+        # PostgreSQL checks a key per row written, and a separate one for the organisation cost
+        # an import a check per application.
+        ForeignKeyConstraint(
+            ["organisation_id", "applicant_id"],
+            ["applicant.organisation_id", "applicant.id"],
+            ondelete="CASCADE",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Neither has an index of its own: ix_application_org_appointed leads with the organisation
     # and both unique constraints with the applicant (each costs an import a write per row).
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
-    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column()
+    applicant_id: Mapped[int] = mapped_column()
     vacancy_id: Mapped[int | None] = mapped_column(
         ForeignKey("vacancy.id", ondelete="CASCADE"), index=True
     )

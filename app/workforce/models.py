@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     Numeric,
@@ -110,6 +111,8 @@ class Staff(db.Model):
         # Covers "in post on a date", so the staff list counts from the index alone.
         Index("ix_staff_org_in_post", "organisation_id", "leaving_date", "start_date"),
         Index("ix_staff_org_board", "organisation_id", "board_role"),
+        # What a version's (organisation, person) key refers to (StaffHistory).
+        Index("uq_staff_org_id", "organisation_id", "id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -206,12 +209,21 @@ class StaffHistory(db.Model):
             sqlite_where=db.text("valid_to IS NULL"),
             postgresql_where=db.text("valid_to IS NULL"),
         ),
+        # One key for the person and their organisation: a version is of a person of the same
+        # organisation, and the organisation exists because the person's does. PostgreSQL
+        # checks a key per row written, and a separate one for the organisation cost an import
+        # a check per version.
+        ForeignKeyConstraint(
+            ["organisation_id", "staff_id"],
+            ["staff.organisation_id", "staff.id"],
+            ondelete="CASCADE",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column()
     # Looked up by ix_staff_history_staff_valid_from (app/mentoring/models.py), which leads with it.
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    staff_id: Mapped[int] = mapped_column()
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     ethnic_category: Mapped[str] = mapped_column(String(2))
