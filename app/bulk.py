@@ -11,7 +11,7 @@ import json
 import operator
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
-from itertools import islice
+from itertools import chain, islice
 
 from sqlalchemy import (
     ARRAY,
@@ -126,7 +126,15 @@ def insert_returning(table: Table, rows: list[dict], key: str, *where) -> dict:
 
 def insert_values(table: Table, names: Sequence[str], rows: Iterable[tuple]) -> int:
     """Insert rows given as tuples in the order of `names`, as insert_rows does for dicts (COPY
-    on PostgreSQL, executemany on SQLite), without a dict per row. Returns how many."""
+    on PostgreSQL, executemany on SQLite), without a dict per row. Returns how many.
+
+    `rows` may be a generator: PostgreSQL writes the rows already sent while the rest are made,
+    so work done in the generator costs no time of its own when the database is the slower."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:  # nothing written, and no COPY for nothing
+        return 0
+    rows = chain((first,), rows)
     connection = db.session.connection()
     figure_cache.note_write(connection)
     cursor = connection.connection.dbapi_connection.cursor()

@@ -71,6 +71,17 @@ _OUTCOME = (
     "staff_group",
 )
 
+# A new application's columns, as _apply_applications gives them.
+_NEW_APPLICATION = (
+    "organisation_id",
+    "applicant_id",
+    "vacancy_id",
+    "batch_id",
+    "withdrawn",
+    "created_at",
+    *_OUTCOME,
+)
+
 
 def import_recruitment(
     organisation, data: bytes, filename: str, source: str, actor=None
@@ -310,81 +321,77 @@ def _apply_applications(
         [ids[r] for r in references if r not in new_ids],
     ):
         existing[(found[0], found[1], found[2])] = found
-    inserts, outcome_updates = [], []
+    outcome_updates = []
+    counts = {"added": 0, "updated": 0, "unchanged": 0}
     now = utcnow()
-    added = updated = unchanged = 0
-    for row in rows:
-        batch_id = batch_ids.get(row.batch_reference) if row.batch_reference else None
-        vacancy_id = vacancy_ids.get(row.vacancy_reference) if row.vacancy_reference else None
-        applicant_id = ids[row.applicant_reference]
-        key = (applicant_id, None if batch_id is not None else vacancy_id, batch_id)
-        # In _OUTCOME's order.
-        outcome = (
-            row.shortlisted,
-            row.interviewed,
-            row.appointed,
-            row.international_recruit,
-            vacancy_id if (batch_id is not None and row.appointed) else None,
-            row.pay_band or None,
-            row.staff_group,
-        )
-        found = existing.get(key)
-        if found is None:
-            values = dict(zip(_OUTCOME, outcome, strict=True))
-            inserts.append(
-                {
-                    "organisation_id": org_id,
-                    "applicant_id": applicant_id,
-                    "vacancy_id": key[1],
-                    "batch_id": batch_id,
-                    "withdrawn": False,
-                    "created_at": now,
-                    **values,
-                }
+
+    def new_applications():
+        """The chunk's new applications as rows to insert, noting every row's outcome as it
+        goes: a generator, so PostgreSQL writes the first rows while the rest are worked out."""
+        added = updated = unchanged = 0
+        for row in rows:
+            batch_id = batch_ids.get(row.batch_reference) if row.batch_reference else None
+            vacancy_id = vacancy_ids.get(row.vacancy_reference) if row.vacancy_reference else None
+            applicant_id = ids[row.applicant_reference]
+            key = (applicant_id, None if batch_id is not None else vacancy_id, batch_id)
+            # In _OUTCOME's order.
+            outcome = (
+                row.shortlisted,
+                row.interviewed,
+                row.appointed,
+                row.international_recruit,
+                vacancy_id if (batch_id is not None and row.appointed) else None,
+                row.pay_band or None,
+                row.staff_group,
             )
-            added += 1
-            change_log.add(
-                {
-                    "applicant_reference": row.applicant_reference,
-                    "vacancy_reference": row.vacancy_reference,
-                    "batch_reference": row.batch_reference,
-                    "change": "added",
-                    "values": values,
-                }
-            )
-        else:
-            before = found[4:]
-            if before == outcome:
-                if row.line in changed_lines or row.applicant_reference in ethnicity_changed:
-                    updated += 1
-                else:
-                    unchanged += 1
-                    continue
-            else:
-                changes = {
-                    name: (old, new)
-                    for name, old, new in zip(_OUTCOME, before, outcome, strict=True)
-                    if old != new
-                }
-                outcome_updates.append(
-                    {"_id": found.id, **{name: new for name, (_old, new) in changes.items()}}
-                )
+            found = existing.get(key)
+            if found is None:
+                yield (org_id, applicant_id, key[1], batch_id, False, now, *outcome)
+                added += 1
                 change_log.add(
                     {
-                        **_application_reference(row),
-                        "change": "updated",
-                        "fields": {name: list(pair) for name, pair in changes.items()},
+                        "applicant_reference": row.applicant_reference,
+                        "vacancy_reference": row.vacancy_reference,
+                        "batch_reference": row.batch_reference,
+                        "change": "added",
+                        "values": dict(zip(_OUTCOME, outcome, strict=True)),
                     }
                 )
-                updated += 1
-        if batch_id is not None:
-            touched_batches.add(batch_id)
-        elif vacancy_id is not None:
-            touched_vacancies.add(vacancy_id)
-    record.rows_added += added
-    record.rows_updated += updated
-    record.rows_unchanged += unchanged
-    bulk.insert_rows(application_t, inserts)
+            else:
+                before = found[4:]
+                if before == outcome:
+                    if row.line in changed_lines or row.applicant_reference in ethnicity_changed:
+                        updated += 1
+                    else:
+                        unchanged += 1
+                        continue
+                else:
+                    changes = {
+                        name: (old, new)
+                        for name, old, new in zip(_OUTCOME, before, outcome, strict=True)
+                        if old != new
+                    }
+                    outcome_updates.append(
+                        {"_id": found.id, **{name: new for name, (_old, new) in changes.items()}}
+                    )
+                    change_log.add(
+                        {
+                            **_application_reference(row),
+                            "change": "updated",
+                            "fields": {name: list(pair) for name, pair in changes.items()},
+                        }
+                    )
+                    updated += 1
+            if batch_id is not None:
+                touched_batches.add(batch_id)
+            elif vacancy_id is not None:
+                touched_vacancies.add(vacancy_id)
+        counts.update(added=added, updated=updated, unchanged=unchanged)
+
+    bulk.insert_values(application_t, _NEW_APPLICATION, new_applications())
+    record.rows_added += counts["added"]
+    record.rows_updated += counts["updated"]
+    record.rows_unchanged += counts["unchanged"]
     _update_many(application_t, "id", outcome_updates)
 
 

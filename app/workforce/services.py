@@ -252,37 +252,37 @@ def import_staff(
             maybe_changed[known[0]] = values
     del existing, rows
 
-    # New people a chunk at a time: their rows, first history versions and change lines never
-    # all sit in memory at once. Their history is copied from their rows in SQL.
+    # New people's rows by one generator, which notes each change line as it goes: PostgreSQL
+    # writes the rows already sent while the rest are made (bulk.insert_values), and no list of
+    # every row's values is ever made. Their history is copied from their rows in SQL.
     change_log = audit.ChangeLog()
     names = ("organisation_id", "staff_number", "created_at", "updated_at", *fields)
     organisation_id = organisation.id  # an ORM attribute costs a lookup a read, per row
-    for chunk in bulk.chunks(new_rows):
-        values = [values_of(row) for row in chunk]
-        bulk.insert_values(
-            table,
-            names,
-            [
-                (organisation_id, row.staff_number, now, now, *row_values)
-                for row, row_values in zip(chunk, values, strict=True)
-            ],
-        )
-        if not everyone_new:
-            numbers = [row.staff_number for row in chunk]
-            history.record_added(
-                organisation.id, record.id, as_at, bulk.among(table.c.staff_number, numbers)
-            )
-        for row, row_values in zip(chunk, values, strict=True):
-            change_log.add(
+
+    def added(people):
+        add = change_log.add
+        for row in people:
+            row_values = values_of(row)
+            yield (organisation_id, row.staff_number, now, now, *row_values)
+            add(
                 {
                     "staff_number": row.staff_number,
                     "change": "added",
                     "values": dict(zip(fields, row_values, strict=True)),
                 }
             )
-    if everyone_new and new_rows:
-        # The organisation had nobody before this file: every record is one of these.
-        history.record_added(organisation.id, record.id, as_at)
+
+    bulk.insert_values(table, names, added(new_rows))
+    if everyone_new:
+        if new_rows:
+            # The organisation had nobody before this file: every record is one of these.
+            history.record_added(organisation.id, record.id, as_at)
+    else:
+        for chunk in bulk.chunks(new_rows):
+            numbers = [row.staff_number for row in chunk]
+            history.record_added(
+                organisation.id, record.id, as_at, bulk.among(table.c.staff_number, numbers)
+            )
     rows_added = len(new_rows)
     del new_rows
 
