@@ -4,9 +4,10 @@ import json
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import DatabaseError
 
 from app.csvimport import ImportRefused
-from app.recruitment import imports
+from app.recruitment import files, imports
 from app.recruitment.models import Applicant, Application, Batch, Panel, PanelMember, Vacancy
 from app.workforce import services as workforce
 
@@ -273,3 +274,67 @@ def test_a_bad_upload_lists_problems_on_the_page(client, db, login_as):
     assert response.status_code == 400
     assert "The file was not imported" in response.get_data(as_text=True)
     assert _count(db, Vacancy) == 0
+
+
+def _applications(db, organisation_id):
+    return sorted(
+        db.session.execute(
+            select(
+                Applicant.reference,
+                Applicant.ethnic_category,
+                Vacancy.reference,
+                Batch.reference,
+                Application.shortlisted,
+                Application.interviewed,
+                Application.appointed,
+                Application.international_recruit,
+                Application.pay_band,
+                Application.staff_group,
+            )
+            .join(Applicant, Applicant.id == Application.applicant_id)
+            .outerjoin(Vacancy, Vacancy.id == Application.vacancy_id)
+            .outerjoin(Batch, Batch.id == Application.batch_id)
+            .where(Application.organisation_id == organisation_id)
+        ).all(),
+        key=repr,
+    )
+
+
+def test_a_file_of_up_to_the_kept_rows_is_read_once(db, organisation, examples, monkeypatch):
+    """Its second reading gives the first reading's rows instead of parsing the file again; a
+    longer file is read again, and both write the same."""
+    readings = []
+
+    class CountedRecords(files.Records):
+        def __init__(self, *args, **kwargs):
+            readings.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(files, "Records", CountedRecords)
+    data = (examples / "recruitment.csv").read_bytes()
+    imports.import_recruitment(organisation, data, "recruitment.csv", "test")
+    assert len(readings) == 1
+    kept = _applications(db, organisation.id)
+
+    readings.clear()
+    monkeypatch.setattr(files, "KEPT_ROWS", 3)
+    other = workforce.create_organisation("RYY", "Other NHS Trust")
+    imports.import_recruitment(other, data, "recruitment.csv", "test")
+    assert len(readings) == 2
+    assert _applications(db, other.id) == kept and len(kept) > 3
+
+
+def test_an_application_is_of_an_applicant_of_its_own_organisation(trust, db):
+    """One key, (organisation, applicant), says both that the applicant exists and that the
+    application is of the same organisation: one filed under another organisation is refused."""
+    other = workforce.create_organisation("RYY", "Other NHS Trust")
+    applicant = Applicant(organisation_id=trust.id, reference="A-NEW", ethnic_category="A")
+    db.session.add(applicant)
+    db.session.flush()
+    vacancy = db.session.scalars(select(Vacancy)).first()
+    db.session.add(
+        Application(organisation_id=other.id, applicant_id=applicant.id, vacancy_id=vacancy.id)
+    )
+    with pytest.raises(DatabaseError, match="(?i)foreign key"):
+        db.session.flush()
+    db.session.rollback()

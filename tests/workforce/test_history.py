@@ -248,3 +248,27 @@ def test_new_peoples_first_versions_are_copied_from_their_records(db, organisati
         select(func.count()).where(StaffHistory.organisation_id == other.id)
     )
     assert other_versions == 2
+
+
+def test_a_version_is_of_a_person_of_its_own_organisation(db, organisation):
+    """One key, (organisation, person), says both that the person exists and that the version
+    is of the same organisation: a version filed under another organisation is refused."""
+    _import(db, organisation, MARCH, date(2025, 3, 31))
+    other = services.create_organisation("RYY", "Other NHS Trust")
+    asha = db.session.scalar(select(Staff).where(Staff.staff_number == "1"))
+    db.session.add(
+        StaffHistory(
+            organisation_id=other.id,
+            staff_id=asha.id,
+            valid_from=date(2025, 4, 1),
+            valid_to=date(2025, 5, 1),
+            ethnic_category="H",
+            pay_band="7",
+            staff_group="clinical-non-medical",
+            board_voting=False,
+            changed="pay_band",
+        )
+    )
+    with pytest.raises(DatabaseError, match="(?i)foreign key"):
+        db.session.flush()
+    db.session.rollback()
