@@ -335,6 +335,6 @@ def test_an_application_is_of_an_applicant_of_its_own_organisation(trust, db):
     db.session.add(
         Application(organisation_id=other.id, applicant_id=applicant.id, vacancy_id=vacancy.id)
     )
-    with pytest.raises(DatabaseError, match="(?i)foreign key"):
+    with pytest.raises(DatabaseError, match=r"(?i)foreign key"):
         db.session.flush()
     db.session.rollback()

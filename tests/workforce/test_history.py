@@ -269,6 +269,6 @@ def test_a_version_is_of_a_person_of_its_own_organisation(db, organisation):
             changed="pay_band",
         )
     )
-    with pytest.raises(DatabaseError, match="(?i)foreign key"):
+    with pytest.raises(DatabaseError, match=r"(?i)foreign key"):
         db.session.flush()
     db.session.rollback()
