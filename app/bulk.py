@@ -24,6 +24,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
+    insert,
     literal,
     select,
     update,
@@ -118,6 +119,23 @@ def update_rows(table: Table, rows: list[dict], key: str = "id") -> None:
 
 def insert_returning(table: Table, rows: list[dict], key: str, *where) -> dict:
     """Insert rows and return their new ids by `key` (unique among the rows and `where`)."""
+    if rows and _postgresql():
+        # One statement: each column one array, unnested side by side in the rows' order, the
+        # ids returned as they are made (a COPY, then a lookup of every key, took two).
+        names = list(rows[0])
+        columns = [
+            func.unnest(cast(literal([row[name] for row in rows], array), array))
+            for name in names
+            for array in (ARRAY(table.c[name].type),)
+        ]
+        figure_cache.note_write(db.session.connection())
+        return dict(
+            db.session.execute(
+                insert(table)
+                .from_select(names, select(*columns))
+                .returning(table.c[key], table.c.id)
+            ).all()
+        )
     insert_rows(table, rows)
     return dict(
         select_among((table.c[key], table.c.id), table.c[key], [row[key] for row in rows], *where)
