@@ -19,7 +19,7 @@ to the person's own (organisation, id), which also says what the two did not: th
 of the same organisation as its person. The organisation still cascades, through the person.
 `uq_staff_org_id` and `uq_applicant_org_id` are what the keys refer to.
 
-Revision ID: 0023_import_keys_h3
+Revision ID: 0023_import_keys
 Revises: 0022_list_indexes
 """
 
@@ -27,7 +27,7 @@ from contextlib import contextmanager
 
 from alembic import op
 
-revision = "0023_import_keys_h3"
+revision = "0023_import_keys"
 down_revision = "0022_list_indexes"
 branch_labels = None
 depends_on = None
