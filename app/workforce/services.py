@@ -176,19 +176,6 @@ _STAFF_FIELDS = (
 )
 
 
-def _organisation_problems(rows: list[StaffRow], organisation: Organisation) -> list[Problem]:
-    return [
-        Problem(
-            row.line,
-            "organisation_code",
-            f"{row.organisation_code} is not the organisation being imported: expected "
-            f"{organisation.code} or blank",
-        )
-        for row in rows
-        if row.organisation_code and row.organisation_code != organisation.code
-    ]
-
-
 def import_staff(
     organisation: Organisation,
     data: bytes,
@@ -201,12 +188,23 @@ def import_staff(
     """Import an ESR extract: all rows or none. Rows are matched on staff number and updated in
     place, so importing the same file again changes nothing. What changed is recorded in the staff
     history as from `as_at`, the date the extract describes (default today): earlier dates keep
-    showing what they showed. Raises ImportRefused."""
+    showing what they showed. Raises ImportRefused.
+
+    A row whose text is the one its record was last read from (the same row digest) is not read
+    again: a re-import of an unchanged file costs little more than reading the file."""
     today = today_london()
     as_at = as_at or today
+    table = Staff.__table__
+    # Every record's staff number, with the digest of the row it was read from (None where
+    # something else has changed it since, or it was never imported).
+    found = db.session.execute(
+        select(table.c.staff_number, table.c.row_digest).where(
+            table.c.organisation_id == organisation.id
+        )
+    )
+    known: dict[str, str | None] = dict(found.all())
     with noting_date_formats() as formats:
-        rows, problems = parse_staff_file(data, progress)
-    problems += _organisation_problems(rows, organisation)
+        rows, problems, unchanged = parse_staff_file(data, progress, organisation.code, known)
     date_problem = history.extract_date_problem(organisation.id, as_at, today)
     if date_problem:
         problems.append(Problem(0, "", date_problem))
@@ -221,41 +219,24 @@ def import_staff(
     fields = _STAFF_FIELDS
     if not any(row.pay_in_file for row in rows):
         fields = tuple(name for name in _STAFF_FIELDS if name != "hourly_pay")
-    table = Staff.__table__
     columns = [table.c[name] for name in fields]
-    # Each record's values as a hash, not the values: a national extract's records fit in a
-    # few tens of megabytes, and an unchanged row costs one comparison.
-    existing: dict[str, tuple[int, int]] = {}
-    found = db.session.execute(
-        select(table.c.staff_number, table.c.id, *columns)
-        .where(table.c.organisation_id == organisation.id)
-        .execution_options(yield_per=10_000)
-    )
-    for number, staff_id, *values in found:
-        existing[number] = (staff_id, hash(tuple(values)))
-    found.close()
-    everyone_new = not existing
+    everyone_new = not known
 
     now = utcnow()
     new_rows: list[StaffRow] = []
-    maybe_changed: dict[int, tuple] = {}
-    unchanged = 0
+    maybe_changed: dict[str, tuple] = {}
     values_of = operator.itemgetter(*(StaffRow._fields.index(name) for name in fields))
     for row in rows:
-        values = values_of(row)
-        known = existing.get(row.staff_number)
-        if known is None:
-            new_rows.append(row)
-        elif known[1] == hash(values):
-            unchanged += 1
+        if row.staff_number in known:
+            maybe_changed[row.staff_number] = (values_of(row), row.digest)
         else:
-            maybe_changed[known[0]] = values
-    del existing, rows
+            new_rows.append(row)
+    del rows
 
     # New people a chunk at a time: their rows, first history versions and change lines never
     # all sit in memory at once. Their history is copied from their rows in SQL.
     change_log = audit.ChangeLog()
-    names = ("organisation_id", "staff_number", "created_at", "updated_at", *fields)
+    names = ("organisation_id", "staff_number", "created_at", "updated_at", "row_digest", *fields)
     organisation_id = organisation.id  # an ORM attribute costs a lookup a read, per row
     for chunk in bulk.chunks(new_rows):
         values = [values_of(row) for row in chunk]
@@ -263,7 +244,7 @@ def import_staff(
             table,
             names,
             [
-                (organisation_id, row.staff_number, now, now, *row_values)
+                (organisation_id, row.staff_number, now, now, row.digest, *row_values)
                 for row, row_values in zip(chunk, values, strict=True)
             ],
         )
@@ -288,13 +269,17 @@ def import_staff(
 
     changed: list[tuple[_Version, list[str]]] = []
     updates, band_changes, identity_changes = [], [], []
+    # Records the file leaves as they are, whose row reads the same in other words (another
+    # date layout, spacing): only their digest is brought up to date.
+    digests = []
     if maybe_changed:
         for staff_id, number, pay_before, *before in bulk.select_among(
             (table.c.id, table.c.staff_number, table.c.hourly_pay, *columns),
-            table.c.id,
+            table.c.staff_number,
             list(maybe_changed),
+            table.c.organisation_id == organisation_id,
         ):
-            after = maybe_changed[staff_id]
+            after, digest = maybe_changed[number]
             differences = {
                 name: new
                 for name, old, new in zip(fields, before, after, strict=True)
@@ -302,6 +287,8 @@ def import_staff(
             }
             if not differences:
                 unchanged += 1
+                if digest != known[number]:
+                    digests.append({"_id": staff_id, "row_digest": digest})
                 continue
             old = dict(zip(fields, before, strict=True))
             change_log.add(
@@ -311,7 +298,9 @@ def import_staff(
                     "fields": {name: [old[name], value] for name, value in differences.items()},
                 }
             )
-            updates.append({"_id": staff_id, "updated_at": now, **differences})
+            updates.append(
+                {"_id": staff_id, "updated_at": now, "row_digest": digest, **differences}
+            )
             if "pay_band" in differences:
                 band_changes.append(
                     {
@@ -340,8 +329,9 @@ def import_staff(
                         dated,
                     )
                 )
-    del maybe_changed
+    del maybe_changed, known
     bulk.update_rows(table, updates)
+    bulk.update_rows(table, digests)
     bulk.insert_rows(BandChange.__table__, band_changes)
     history.record_import(organisation.id, record.id, as_at, [], changed)
     record.rows_added, record.rows_updated = rows_added, len(updates)
