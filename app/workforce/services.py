@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from app import audit, bulk
 from app.csvimport import ImportRefused, Problem, describe_date_formats, noting_date_formats
@@ -331,7 +331,14 @@ def import_staff(
                 )
     del maybe_changed, known
     bulk.update_rows(table, updates)
-    bulk.update_rows(table, digests)
+    # The record is as it was: its updated_at too.
+    keep_digest = (
+        update(table)
+        .where(table.c.id == bindparam("_id"))
+        .values(row_digest=bindparam("row_digest"), updated_at=table.c.updated_at)
+    )
+    for chunk in bulk.chunks(digests):
+        db.session.execute(keep_digest, chunk)
     bulk.insert_rows(BandChange.__table__, band_changes)
     history.record_import(organisation.id, record.id, as_at, [], changed)
     record.rows_added, record.rows_updated = rows_added, len(updates)
