@@ -197,12 +197,9 @@ def import_staff(
     table = Staff.__table__
     # Every record's staff number, with the digest of the row it was read from (None where
     # something else has changed it since, or it was never imported).
-    found = db.session.execute(
-        select(table.c.staff_number, table.c.row_digest).where(
-            table.c.organisation_id == organisation.id
-        )
+    known: dict[str, str | None] = bulk.mapping(
+        table.c.staff_number, table.c.row_digest, table.c.organisation_id == organisation.id
     )
-    known: dict[str, str | None] = dict(found.all())
     with noting_date_formats() as formats:
         rows, problems, unchanged = parse_staff_file(data, progress, organisation.code, known)
     date_problem = history.extract_date_problem(organisation.id, as_at, today)

@@ -69,8 +69,16 @@ READING = "staff-1"
 def row_digest(layout: str, values: tuple) -> str:
     """A stable digest (not Python's salted hash) of a row's raw values, one per known column
     (as csvimport.Records gives them), and of the file's `layout` (file_layout)."""
-    text = "\x1f".join(values)
-    return hashlib.blake2b(f"{layout}\x1e{text}".encode(), digest_size=16).hexdigest()
+    return _digest("\x1f".join(values), _layout_key(layout))
+
+
+def _digest(joined: str, key: bytes) -> str:
+    return hashlib.blake2b(joined.encode(), digest_size=16, person=key).hexdigest()
+
+
+def _layout_key(layout: str) -> bytes:
+    # BLAKE2's personalisation: the layout is part of every digest at no cost per row.
+    return hashlib.blake2b(layout.encode(), digest_size=16).digest()
 
 
 def file_layout(present: frozenset[str]) -> str:
@@ -237,39 +245,42 @@ def parse_staff_file(
     problems: list[Problem] = []
     first_line_of: dict[str, int] = {}
     email_line: dict[str, int] = {}
-    records = Records(data, REQUIRED, COLUMNS, MAX_LENGTHS)
+    records = Records(data, REQUIRED, COLUMNS, MAX_LENGTHS, joined=True)
     rules = _Rules(records.present)
-    layout = file_layout(records.present)
+    key = _layout_key(file_layout(records.present))
     known = known or {}
     dates = rules.date
+    blake2b = hashlib.blake2b
     read = unchanged = 0
-    for line, values, clean in records:
-        parsed = digest = None
-        if clean:
-            digest = row_digest(layout, values)
-            number = values[0].strip()
-            if digest == known.get(number):
-                email = values[3].strip().lower()
-                if (
-                    number not in first_line_of
-                    and email not in email_line
-                    # The dates' layouts are noted as reading them would (they read before).
-                    and dates[values[9]] is not INVALID
-                    and dates[values[10]] is not INVALID
-                ):
-                    first_line_of[number] = line
-                    if email:
-                        email_line[email] = line
-                    code = values[1].strip().upper()
-                    if code and organisation_code and code != organisation_code:
+    for line, values, joined in records:
+        # The digest of `joined`, as row_digest has it. A digest found is a clean row's (the
+        # unit separators between the values are the only control characters in its text).
+        digest = blake2b(joined.encode(), digest_size=16, person=key).hexdigest()
+        number = values[0].strip()
+        if digest == known.get(number):
+            email = values[3].strip().lower()
+            if (
+                number not in first_line_of
+                and email not in email_line
+                # The dates' layouts are noted as reading them would (they read before).
+                and dates[values[9]] is not INVALID
+                and dates[values[10]] is not INVALID
+            ):
+                first_line_of[number] = line
+                if email:
+                    email_line[email] = line
+                code = values[1]
+                if code and code != organisation_code and organisation_code:
+                    code = code.strip().upper()
+                    if code and code != organisation_code:
                         problems.append(_other_organisation(line, code, organisation_code))
-                    unchanged += 1
-                    read += 1
-                    if progress and read >= PROGRESS_EVERY:
-                        progress(read)
-                        read = 0
-                    continue
-            parsed = rules(line, values, digest)
+                unchanged += 1
+                read += 1
+                if progress and read >= PROGRESS_EVERY:
+                    progress(read)
+                    read = 0
+                continue
+        parsed = rules(line, values, digest) if records.clean(values) else None
         if parsed is not None:
             number, email = parsed.staff_number, parsed.email
             if number not in first_line_of and (email is None or email not in email_line):
