@@ -131,6 +131,32 @@ def update_rows(table: Table, rows: list[dict], key: str = "id") -> None:
             db.session.execute(statement, chunk)
 
 
+def update_column(table: Table, name: str, values: dict, keep: Sequence[str] = ()) -> None:
+    """Set one column of many rows: `values` maps each row's id to its new value. Columns in
+    `keep` are set to themselves, so their onupdate defaults (updated_at) leave them be. On
+    PostgreSQL one UPDATE per chunk joins two arrays (an executemany costs a round trip of the
+    pipeline a row: 5 s for 32,000 rows); on SQLite the driver's executemany."""
+    column = table.c[name]
+    kept = {other: table.c[other] for other in keep}
+    ids = list(values)
+    if _postgresql():
+        for chunk in chunks(ids):
+            pairs = select(
+                func.unnest(cast(literal(chunk), ARRAY(table.c.id.type))).label("id"),
+                func.unnest(cast(literal([values[i] for i in chunk]), ARRAY(column.type))).label(
+                    "value"
+                ),
+            ).subquery()
+            db.session.execute(
+                update(table).where(table.c.id == pairs.c.id).values({name: pairs.c.value, **kept})
+            )
+        return
+    statement = update(table).where(table.c.id == bindparam("_id"))
+    statement = statement.values({name: bindparam("_value"), **kept})
+    for chunk in chunks(ids):
+        db.session.execute(statement, [{"_id": i, "_value": values[i]} for i in chunk])
+
+
 def insert_returning(table: Table, rows: list[dict], key: str, *where) -> dict:
     """Insert rows and return their new ids by `key` (unique among the rows and `where`)."""
     insert_rows(table, rows)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 
 from app import audit, bulk
 from app.csvimport import ImportRefused, Problem, describe_date_formats, noting_date_formats
@@ -268,7 +268,7 @@ def import_staff(
     updates, band_changes, identity_changes = [], [], []
     # Records the file leaves as they are, whose row reads the same in other words (another
     # date layout, spacing): only their digest is brought up to date.
-    digests = []
+    digests: dict[int, str] = {}
     if maybe_changed:
         for staff_id, number, pay_before, *before in bulk.select_among(
             (table.c.id, table.c.staff_number, table.c.hourly_pay, *columns),
@@ -285,7 +285,7 @@ def import_staff(
             if not differences:
                 unchanged += 1
                 if digest != known[number]:
-                    digests.append({"_id": staff_id, "row_digest": digest})
+                    digests[staff_id] = digest
                 continue
             old = dict(zip(fields, before, strict=True))
             change_log.add(
@@ -329,13 +329,7 @@ def import_staff(
     del maybe_changed, known
     bulk.update_rows(table, updates)
     # The record is as it was: its updated_at too.
-    keep_digest = (
-        update(table)
-        .where(table.c.id == bindparam("_id"))
-        .values(row_digest=bindparam("row_digest"), updated_at=table.c.updated_at)
-    )
-    for chunk in bulk.chunks(digests):
-        db.session.execute(keep_digest, chunk)
+    bulk.update_column(table, "row_digest", digests, keep=("updated_at",))
     bulk.insert_rows(BandChange.__table__, band_changes)
     history.record_import(organisation.id, record.id, as_at, [], changed)
     record.rows_added, record.rows_updated = rows_added, len(updates)
