@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from app import audit, bulk
 from app.csvimport import ImportRefused, Problem, describe_date_formats, noting_date_formats
@@ -176,6 +176,19 @@ _STAFF_FIELDS = (
 )
 
 
+def _organisation_problems(rows: list[StaffRow], organisation: Organisation) -> list[Problem]:
+    return [
+        Problem(
+            row.line,
+            "organisation_code",
+            f"{row.organisation_code} is not the organisation being imported: expected "
+            f"{organisation.code} or blank",
+        )
+        for row in rows
+        if row.organisation_code and row.organisation_code != organisation.code
+    ]
+
+
 def import_staff(
     organisation: Organisation,
     data: bytes,
@@ -195,14 +208,23 @@ def import_staff(
     today = today_london()
     as_at = as_at or today
     table = Staff.__table__
-    # Every record's staff number, with the digest of the row it was read from (None where
-    # something else has changed it since, or it was never imported).
-    known: dict[str, str | None] = bulk.mapping(
-        table.c.staff_number, table.c.row_digest, table.c.organisation_id == organisation.id
-    )
-    with noting_date_formats() as formats:
-        rows, problems, unchanged = parse_staff_file(data, progress, organisation.code, known)
-    date_problem = history.extract_date_problem(organisation.id, as_at, today)
+    # The id without loading an organisation expired by a commit: nothing opens a transaction
+    # before the file is read (bulk.read_ahead).
+    organisation_id = inspect(organisation).identity[0]
+    stored = (table.c.staff_number, table.c.row_digest, table.c.organisation_id == organisation_id)
+    with bulk.read_ahead(*stored) as (known, still_current):
+        with noting_date_formats() as formats:
+            rows, problems, unchanged, codes = parse_staff_file(data, progress, known)
+        date_problem = history.extract_date_problem(organisation_id, as_at, today)
+        if not still_current() or codes - {"", organisation.code}:
+            # Records changed between their digests being read and this transaction beginning
+            # (SQLite: see bulk.read_ahead), or rows not read again name another organisation:
+            # the file is read again, every row of it when one names another organisation, so
+            # each such row is listed.
+            known = bulk.mapping(*stored) if codes <= {"", organisation.code} else {}
+            with noting_date_formats() as formats:
+                rows, problems, unchanged, codes = parse_staff_file(data, None, known)
+    problems += _organisation_problems(rows, organisation)
     if date_problem:
         problems.append(Problem(0, "", date_problem))
     if problems:
@@ -234,7 +256,6 @@ def import_staff(
     # all sit in memory at once. Their history is copied from their rows in SQL.
     change_log = audit.ChangeLog()
     names = ("organisation_id", "staff_number", "created_at", "updated_at", "row_digest", *fields)
-    organisation_id = organisation.id  # an ORM attribute costs a lookup a read, per row
     for chunk in bulk.chunks(new_rows):
         values = [values_of(row) for row in chunk]
         bulk.insert_values(
@@ -268,7 +289,7 @@ def import_staff(
     updates, band_changes, identity_changes = [], [], []
     # Records the file leaves as they are, whose row reads the same in other words (another
     # date layout, spacing): only their digest is brought up to date.
-    digests: dict[int, str] = {}
+    new_digests: dict[int, str] = {}
     if maybe_changed:
         for staff_id, number, pay_before, *before in bulk.select_among(
             (table.c.id, table.c.staff_number, table.c.hourly_pay, *columns),
@@ -285,7 +306,7 @@ def import_staff(
             if not differences:
                 unchanged += 1
                 if digest != known[number]:
-                    digests[staff_id] = digest
+                    new_digests[staff_id] = digest
                 continue
             old = dict(zip(fields, before, strict=True))
             change_log.add(
@@ -329,7 +350,7 @@ def import_staff(
     del maybe_changed, known
     bulk.update_rows(table, updates)
     # The record is as it was: its updated_at too.
-    bulk.update_column(table, "row_digest", digests, keep=("updated_at",))
+    bulk.update_column(table, "row_digest", new_digests, keep=("updated_at",))
     bulk.insert_rows(BandChange.__table__, band_changes)
     history.record_import(organisation.id, record.id, as_at, [], changed)
     record.rows_added, record.rows_updated = rows_added, len(updates)

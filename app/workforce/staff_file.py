@@ -59,6 +59,7 @@ class StaffFile(NamedTuple):
     rows: list[StaffRow]  # the rows read
     problems: list[Problem]
     unchanged: int  # rows not read again: their text is what their record was read from
+    codes: set[str]  # the organisation codes those rows name (upper-case; "" for blank)
 
 
 # Part of every row's digest: change it whenever what a row's text reads as could change (the
@@ -230,17 +231,16 @@ def _parse_row(row: Row) -> StaffRow | None:
 def parse_staff_file(
     data: bytes,
     progress: Callable[[int], None] | None = None,
-    organisation_code: str | None = None,
     known: Mapping[str, str | None] | None = None,
 ) -> StaffFile:
     """All readable rows, and every problem found. File-level problems raise ImportRefused.
 
-    `organisation_code`: the organisation being imported; a row naming another is a problem.
     `known`: the row digest of each staff number's record, where it has one. A row whose
-    digest is its staff number's is not read again (it reads as its record already is) and is
-    counted in `unchanged`; the checks between rows (each staff number and email once, the
-    organisation code) and the layouts of its dates are still taken, so the result, problems and
-    date layouts noted are the same as reading every row."""
+    digest is its staff number's is not read again (it reads as its record already is): it is
+    counted in `unchanged` and its organisation code kept in `codes`, for the caller to check as
+    it checks the rows read. The checks between rows (each staff number and email once) and the
+    layouts of its dates are still taken, so the rows, problems and date layouts noted are the
+    same as reading every row."""
     rows: list[StaffRow] = []
     problems: list[Problem] = []
     first_line_of: dict[str, int] = {}
@@ -252,6 +252,7 @@ def parse_staff_file(
     dates = rules.date
     blake2b = hashlib.blake2b
     read = unchanged = 0
+    codes: set[str] = set()
     for line, values, joined in records:
         # The digest of `joined`, as row_digest has it. A digest found is a clean row's (the
         # unit separators between the values are the only control characters in its text).
@@ -269,11 +270,7 @@ def parse_staff_file(
                 first_line_of[number] = line
                 if email:
                     email_line[email] = line
-                code = values[1]
-                if code and code != organisation_code and organisation_code:
-                    code = code.strip().upper()
-                    if code and code != organisation_code:
-                        problems.append(_other_organisation(line, code, organisation_code))
+                codes.add(values[1])
                 unchanged += 1
                 read += 1
                 if progress and read >= PROGRESS_EVERY:
@@ -322,23 +319,9 @@ def parse_staff_file(
         read += 1
     if progress and read:
         progress(read)
-    if organisation_code:
-        problems += [
-            _other_organisation(row.line, row.organisation_code, organisation_code)
-            for row in rows
-            if row.organisation_code and row.organisation_code != organisation_code
-        ]
     if not rows and not unchanged and not problems:
         problems.append(Problem(0, "", "the file has a header row but no staff rows"))
-    return StaffFile(rows, problems, unchanged)
-
-
-def _other_organisation(line: int, code: str, organisation_code: str) -> Problem:
-    return Problem(
-        line,
-        "organisation_code",
-        f"{code} is not the organisation being imported: expected {organisation_code} or blank",
-    )
+    return StaffFile(rows, problems, unchanged, {code.strip().upper() for code in codes})
 
 
 # Progress is counted in steps: a call per row would cost more than reading it.
