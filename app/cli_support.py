@@ -1,12 +1,15 @@
 """Shared behaviour of the command-line interface (INTERFACES.md): one transaction per command,
 --json documents on standard output only, messages a person can act on, non-zero exit on failure."""
 
+import atexit
+import gc
 import importlib
 import json
 import sys
 from collections.abc import Callable, Iterable
 
 import click
+from flask.cli import FlaskGroup
 
 from app.csvimport import Problem
 from app.extensions import db
@@ -29,7 +32,39 @@ class LazyCommand(click.Command):
 
     def make_context(self, info_name, args, parent=None, **extra):
         # click runs `context.command`, so everything from here on is the real command's.
+        if parent is not None and isinstance(parent.find_root().command, FlaskGroup):
+            return _as_the_process(self.real).make_context(info_name, args, parent, **extra)
         return self.real().make_context(info_name, args, parent=parent, **extra)
+
+
+def _as_the_process(load: Callable[[], click.Command]) -> click.Command:
+    """Load the command a `flask` process runs, with the garbage collector set for a process
+    that ends when the command does.
+
+    What start-up made (the app, the command's modules, some 100,000 objects) lives until the
+    process ends and is never garbage: the collector walking it again at every full collection
+    cost a fifth of a re-import of an unchanged staff file, so it is set aside (gc.freeze) once
+    the command's module is loaded. At exit the interpreter collects everything several times
+    over before the operating system takes the memory back anyway (0.1 to 0.3 s of every
+    command): the database connections are closed first, as collecting them would have, and
+    the rest is set aside too. Only under the `flask` command itself, never in a test's process.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        command = load()
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
+    atexit.register(_leave, list(db.engines.values()))
+    return command
+
+
+def _leave(engines) -> None:
+    for engine in engines:
+        engine.dispose()
+    gc.freeze()
 
 
 def emit_json(document) -> None:

@@ -417,6 +417,10 @@ class Records:
     `row(line, values)`, the same Row (text problems included) that read_rows would have given,
     so every problem is worded and placed exactly as before. File-level problems raise
     ImportRefused, as read_rows does.
+
+    With `joined=True` iterating yields (line, values, text) instead: the values joined by the
+    unit separator (US, a control character, so never inside a clean value), for a reader that
+    passes over most rows by that text alone and asks `clean(values)` only of the rows it reads.
     """
 
     def __init__(
@@ -425,12 +429,14 @@ class Records:
         required_columns: Iterable[str],
         known_columns: Iterable[str],
         max_lengths: Mapping[str, int] | None = None,
+        joined: bool = False,
     ):
         self.known = tuple(known_columns)
         max_lengths = max_lengths or {}
         self._max_lengths = max_lengths
         self._limits = tuple(max_lengths.get(c, DEFAULT_MAX_LENGTH) for c in self.known)
         self._data = data
+        self._joined = joined
         self._rows = self._read(required_columns)
         # Reading the header now raises the file's problems before any row is looked at.
         self.present: frozenset[str] = next(self._rows)
@@ -444,8 +450,16 @@ class Records:
         _check_text(row, self._max_lengths)
         return row
 
+    def clean(self, values: tuple) -> bool:
+        """Whether a row's values are clean, as iterating without `joined` says."""
+        return _CONTROL.search("".join(values)) is None and all(
+            map(operator.le, map(len, values), self._limits)
+        )
+
     def _read(self, required_columns: Iterable[str]):
         data = self._data
+        # One generator, the reader's loop inside it: each generator between the caller and the
+        # reader costs a resumption a row.
         try:
             if looks_binary(data):
                 raise ImportRefused([Problem(0, "", NOT_CSV)])
@@ -454,42 +468,49 @@ class Records:
                     [Problem(0, "", "the file is empty: expected a header row and data")]
                 )
             text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+            reader = csv.reader(text, strict=True)
             try:
-                yield from self._read_text(text, required_columns)
+                _, header = next(_records(reader))
+                positions = _header_positions(header, required_columns, self.known)
+                self._order = [
+                    (column, self.known.index(column))
+                    for column, _ in sorted(positions.items(), key=lambda item: item[1])
+                ]
+                yield frozenset(positions)
+                # Columns the file lacks read the "" appended to every row's fields.
+                indexes = [positions.get(column, -1) for column in self.known]
+                width = max(indexes) + 1
+                pick = operator.itemgetter(*indexes) if len(indexes) > 1 else _single(indexes[0])
+                limits = self._limits
+                le, search, join = operator.le, _CONTROL.search, "".join
+                # The unit separator is whitespace to strip(), so a blank row joins blank too.
+                join_us = "\x1f".join
+                joined = self._joined
+                progress = _row_progress.get()
+                for fields in reader:
+                    if len(fields) < width:
+                        fields += [""] * (width - len(fields))
+                    fields.append("")
+                    values = pick(fields)
+                    text = join_us(values) if joined else join(values)
+                    # Blank lines at the end of spreadsheet exports: every field blank (the
+                    # known columns' being blank says so of nearly every other row).
+                    if not text.strip() and not join(fields).strip():
+                        continue
+                    if progress is not None:
+                        progress(reader.line_num)
+                    if joined:
+                        yield reader.line_num, values, text
+                    else:
+                        clean = search(text) is None and all(map(le, map(len, values), limits))
+                        yield reader.line_num, values, clean
             except UnicodeDecodeError:
                 raise ImportRefused(_decode_problems(data)) from None
+            except csv.Error as exc:
+                exc.line = reader.line_num
+                raise
         except csv.Error as exc:
             raise ImportRefused([_csv_problem(exc)]) from None
-
-    def _read_text(self, text: io.TextIOBase, required_columns: Iterable[str]):
-        records = _records(csv.reader(text, strict=True))
-        _, header = next(records)
-        positions = _header_positions(header, required_columns, self.known)
-        self._order = [
-            (column, self.known.index(column))
-            for column, _ in sorted(positions.items(), key=lambda item: item[1])
-        ]
-        yield frozenset(positions)
-        # Columns the file lacks read the "" appended to every row's fields.
-        indexes = [positions.get(column, -1) for column in self.known]
-        width = max(indexes) + 1
-        pick = operator.itemgetter(*indexes) if len(indexes) > 1 else _single(indexes[0])
-        limits = self._limits
-        le, search, join = operator.le, _CONTROL.search, "".join
-        progress = _row_progress.get()
-        for line, fields in records:
-            if len(fields) < width:
-                if not join(fields).strip():
-                    continue  # blank lines at the end of spreadsheet exports
-                fields += [""] * (width - len(fields))
-            elif not join(fields).strip():
-                continue
-            fields.append("")
-            values = pick(fields)
-            clean = search(join(values)) is None and all(map(le, map(len, values), limits))
-            if progress is not None:
-                progress(line)
-            yield line, values, clean
 
 
 def _single(index: int) -> Callable[[list], tuple]:

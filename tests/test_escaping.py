@@ -282,6 +282,7 @@ NOT_USER_TEXT = {
     "user_session.end_reason": _CODE,
     "throttle_counter.key_hash": "a hash the app derives",
     "figure_version.token": "a random token the app sets on every commit that writes, never shown",
+    "staff.row_digest": "a digest the import derives from a row, never shown",
     "audit_checkpoint.head": "an HMAC the app computes",
     "audit_checkpoint.mac": "an HMAC the app computes",
     "import_job.kind": _CODE,

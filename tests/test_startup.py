@@ -184,3 +184,37 @@ def test_every_command_group_of_the_app_is_listed():
     top = {command.name for command in found if id(command) not in children}
     assert top - set(COMMANDS) <= {"indicator3", "indicator4"}, top - set(COMMANDS)
     assert top >= set(COMMANDS) - {"metrics"}
+
+
+def test_a_command_closes_its_database_and_leaves_its_heap_uncollected(tmp_path):
+    # Collecting the heap at exit cost 0.1 to 0.3 s of every command; the connections it
+    # closed on the way are closed first instead, so SQLite still checkpoints and removes its
+    # write-ahead log.
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "startup.sqlite3") as connection:
+        connection.execute(
+            "CREATE TABLE organisation (id INTEGER PRIMARY KEY, code TEXT, name TEXT, "
+            "region TEXT, organisation_type TEXT, size_band TEXT, created_at TEXT)"
+        )
+        connection.execute("INSERT INTO organisation (code, name) VALUES ('RAB', 'Trust')")
+    script = (
+        "import atexit, gc, json, os, sys\n"
+        "from flask.cli import main\n"
+        "frozen = []\n"
+        # Registered first, so it runs after the command's own exit hook.
+        "atexit.register(lambda: print(json.dumps([gc.get_freeze_count(), frozen[0]])))\n"
+        "import app.cli_support as cli\n"
+        "real = cli._as_the_process\n"
+        "def watched(load):\n"
+        "    command = real(load)\n"
+        "    frozen.append(gc.get_freeze_count())\n"
+        "    return command\n"
+        "cli._as_the_process = watched\n"
+        "sys.argv = ['flask', 'orgs', 'list']\n"
+        "main()\n"
+    )
+    at_exit, after_start_up = json.loads(_python(script, tmp_path))
+    assert after_start_up > 10_000  # the app and the command's modules
+    assert at_exit >= after_start_up
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["startup.sqlite3"]

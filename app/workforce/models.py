@@ -132,6 +132,10 @@ class Staff(db.Model):
     hourly_pay: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # The digest of the extract row this record was last read from (staff_file.row_digest): a
+    # re-import skips reading a row with the same digest. Only the import sets it; a trigger
+    # (migration 0024) forgets it when anything else changes the record.
+    row_digest: Mapped[str | None] = mapped_column(String(32))
 
     organisation: Mapped[Organisation] = relationship()
     band_changes: Mapped[list["BandChange"]] = relationship(

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from app import audit, bulk
 from app.csvimport import ImportRefused, Problem, describe_date_formats, noting_date_formats
@@ -201,13 +201,30 @@ def import_staff(
     """Import an ESR extract: all rows or none. Rows are matched on staff number and updated in
     place, so importing the same file again changes nothing. What changed is recorded in the staff
     history as from `as_at`, the date the extract describes (default today): earlier dates keep
-    showing what they showed. Raises ImportRefused."""
+    showing what they showed. Raises ImportRefused.
+
+    A row whose text is the one its record was last read from (the same row digest) is not read
+    again: a re-import of an unchanged file costs little more than reading the file."""
     today = today_london()
     as_at = as_at or today
-    with noting_date_formats() as formats:
-        rows, problems = parse_staff_file(data, progress)
+    table = Staff.__table__
+    # The id without loading an organisation expired by a commit: nothing opens a transaction
+    # before the file is read (bulk.read_ahead).
+    organisation_id = inspect(organisation).identity[0]
+    stored = (table.c.staff_number, table.c.row_digest, table.c.organisation_id == organisation_id)
+    with bulk.read_ahead(*stored) as (known, still_current):
+        with noting_date_formats() as formats:
+            rows, problems, unchanged, codes = parse_staff_file(data, progress, known)
+        date_problem = history.extract_date_problem(organisation_id, as_at, today)
+        if not still_current() or codes - {"", organisation.code}:
+            # Records changed between their digests being read and this transaction beginning
+            # (SQLite: see bulk.read_ahead), or rows not read again name another organisation:
+            # the file is read again, every row of it when one names another organisation, so
+            # each such row is listed.
+            known = bulk.mapping(*stored) if codes <= {"", organisation.code} else {}
+            with noting_date_formats() as formats:
+                rows, problems, unchanged, codes = parse_staff_file(data, None, known)
     problems += _organisation_problems(rows, organisation)
-    date_problem = history.extract_date_problem(organisation.id, as_at, today)
     if date_problem:
         problems.append(Problem(0, "", date_problem))
     if problems:
@@ -221,49 +238,31 @@ def import_staff(
     fields = _STAFF_FIELDS
     if not any(row.pay_in_file for row in rows):
         fields = tuple(name for name in _STAFF_FIELDS if name != "hourly_pay")
-    table = Staff.__table__
     columns = [table.c[name] for name in fields]
-    # Each record's values as a hash, not the values: a national extract's records fit in a
-    # few tens of megabytes, and an unchanged row costs one comparison.
-    existing: dict[str, tuple[int, int]] = {}
-    found = db.session.execute(
-        select(table.c.staff_number, table.c.id, *columns)
-        .where(table.c.organisation_id == organisation.id)
-        .execution_options(yield_per=10_000)
-    )
-    for number, staff_id, *values in found:
-        existing[number] = (staff_id, hash(tuple(values)))
-    found.close()
-    everyone_new = not existing
+    everyone_new = not known
 
     now = utcnow()
     new_rows: list[StaffRow] = []
-    maybe_changed: dict[int, tuple] = {}
-    unchanged = 0
+    maybe_changed: dict[str, tuple] = {}
     values_of = operator.itemgetter(*(StaffRow._fields.index(name) for name in fields))
     for row in rows:
-        values = values_of(row)
-        known = existing.get(row.staff_number)
-        if known is None:
-            new_rows.append(row)
-        elif known[1] == hash(values):
-            unchanged += 1
+        if row.staff_number in known:
+            maybe_changed[row.staff_number] = (values_of(row), row.digest)
         else:
-            maybe_changed[known[0]] = values
-    del existing, rows
+            new_rows.append(row)
+    del rows
 
     # New people's rows by one generator, which notes each change line as it goes: PostgreSQL
     # writes the rows already sent while the rest are made (bulk.insert_values), and no list of
     # every row's values is ever made. Their history is copied from their rows in SQL.
     change_log = audit.ChangeLog()
-    names = ("organisation_id", "staff_number", "created_at", "updated_at", *fields)
-    organisation_id = organisation.id  # an ORM attribute costs a lookup a read, per row
+    names = ("organisation_id", "staff_number", "created_at", "updated_at", "row_digest", *fields)
 
     def added(people):
         add = change_log.add
         for row in people:
             row_values = values_of(row)
-            yield (organisation_id, row.staff_number, now, now, *row_values)
+            yield (organisation_id, row.staff_number, now, now, row.digest, *row_values)
             add(
                 {
                     "staff_number": row.staff_number,
@@ -288,13 +287,17 @@ def import_staff(
 
     changed: list[tuple[_Version, list[str]]] = []
     updates, band_changes, identity_changes = [], [], []
+    # Records the file leaves as they are, whose row reads the same in other words (another
+    # date layout, spacing): only their digest is brought up to date.
+    new_digests: dict[int, str] = {}
     if maybe_changed:
         for staff_id, number, pay_before, *before in bulk.select_among(
             (table.c.id, table.c.staff_number, table.c.hourly_pay, *columns),
-            table.c.id,
+            table.c.staff_number,
             list(maybe_changed),
+            table.c.organisation_id == organisation_id,
         ):
-            after = maybe_changed[staff_id]
+            after, digest = maybe_changed[number]
             differences = {
                 name: new
                 for name, old, new in zip(fields, before, after, strict=True)
@@ -302,6 +305,8 @@ def import_staff(
             }
             if not differences:
                 unchanged += 1
+                if digest != known[number]:
+                    new_digests[staff_id] = digest
                 continue
             old = dict(zip(fields, before, strict=True))
             change_log.add(
@@ -311,7 +316,9 @@ def import_staff(
                     "fields": {name: [old[name], value] for name, value in differences.items()},
                 }
             )
-            updates.append({"_id": staff_id, "updated_at": now, **differences})
+            updates.append(
+                {"_id": staff_id, "updated_at": now, "row_digest": digest, **differences}
+            )
             if "pay_band" in differences:
                 band_changes.append(
                     {
@@ -340,8 +347,10 @@ def import_staff(
                         dated,
                     )
                 )
-    del maybe_changed
+    del maybe_changed, known
     bulk.update_rows(table, updates)
+    # The record is as it was: its updated_at too.
+    bulk.update_column(table, "row_digest", new_digests, keep=("updated_at",))
     bulk.insert_rows(BandChange.__table__, band_changes)
     history.record_import(organisation.id, record.id, as_at, [], changed)
     record.rows_added, record.rows_updated = rows_added, len(updates)

@@ -3,7 +3,8 @@
 Every row is checked and every problem kept, so HR sees the whole list at once.
 """
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -51,6 +52,40 @@ class StaffRow(NamedTuple):
     # pay column at all, so its import leaves pay as it was.
     hourly_pay: Decimal | None = None
     pay_in_file: bool = False
+    digest: str | None = None  # row_digest of the row's text
+
+
+class StaffFile(NamedTuple):
+    rows: list[StaffRow]  # the rows read
+    problems: list[Problem]
+    unchanged: int  # rows not read again: their text is what their record was read from
+    codes: set[str]  # the organisation codes those rows name (upper-case; "" for blank)
+
+
+# Part of every row's digest: change it whenever what a row's text reads as could change (the
+# rules here and in bands, ethnicity, pay and csvimport), so every row is read again once.
+READING = "staff-1"
+
+
+def row_digest(layout: str, values: tuple) -> str:
+    """A stable digest (not Python's salted hash) of a row's raw values, one per known column
+    (as csvimport.Records gives them), and of the file's `layout` (file_layout)."""
+    return _digest("\x1f".join(values), _layout_key(layout))
+
+
+def _digest(joined: str, key: bytes) -> str:
+    return hashlib.blake2b(joined.encode(), digest_size=16, person=key).hexdigest()
+
+
+def _layout_key(layout: str) -> bytes:
+    # BLAKE2's personalisation: the layout is part of every digest at no cost per row.
+    return hashlib.blake2b(layout.encode(), digest_size=16).digest()
+
+
+def file_layout(present: frozenset[str]) -> str:
+    """Which known columns the file has: the same text reads differently without them (a file
+    without pay columns leaves pay as it was, one with blank pay columns clears it)."""
+    return READING + ":" + ",".join(c for c in COLUMNS if c in present)
 
 
 def _looks_like_email(text: str) -> bool:
@@ -72,7 +107,7 @@ class _Rules:
         self.date = Parsed(lambda text: parse_date(text) if text else None)
         self.pay_columns = [(c, COLUMNS.index(c)) for c in pay.COLUMNS if c in present]
 
-    def __call__(self, line: int, v: tuple) -> StaffRow | None:
+    def __call__(self, line: int, v: tuple, digest: str | None = None) -> StaffRow | None:
         staff_number = v[0].strip()
         if not staff_number:
             return None
@@ -122,6 +157,7 @@ class _Rules:
             leaving_date,
             hourly_pay,
             bool(self.pay_columns),
+            digest,
         )
 
 
@@ -193,18 +229,55 @@ def _parse_row(row: Row) -> StaffRow | None:
 
 
 def parse_staff_file(
-    data: bytes, progress: Callable[[int], None] | None = None
-) -> tuple[list[StaffRow], list[Problem]]:
-    """All readable rows, and every problem found. File-level problems raise ImportRefused."""
+    data: bytes,
+    progress: Callable[[int], None] | None = None,
+    known: Mapping[str, str | None] | None = None,
+) -> StaffFile:
+    """All readable rows, and every problem found. File-level problems raise ImportRefused.
+
+    `known`: the row digest of each staff number's record, where it has one. A row whose
+    digest is its staff number's is not read again (it reads as its record already is): it is
+    counted in `unchanged` and its organisation code kept in `codes`, for the caller to check as
+    it checks the rows read. The checks between rows (each staff number and email once) and the
+    layouts of its dates are still taken, so the rows, problems and date layouts noted are the
+    same as reading every row."""
     rows: list[StaffRow] = []
     problems: list[Problem] = []
     first_line_of: dict[str, int] = {}
     email_line: dict[str, int] = {}
-    records = Records(data, REQUIRED, COLUMNS, MAX_LENGTHS)
+    records = Records(data, REQUIRED, COLUMNS, MAX_LENGTHS, joined=True)
     rules = _Rules(records.present)
-    read = 0
-    for line, values, clean in records:
-        parsed = rules(line, values) if clean else None
+    key = _layout_key(file_layout(records.present))
+    known = known or {}
+    dates = rules.date
+    blake2b = hashlib.blake2b
+    read = unchanged = 0
+    codes: set[str] = set()
+    for line, values, joined in records:
+        # The digest of `joined`, as row_digest has it. A digest found is a clean row's (the
+        # unit separators between the values are the only control characters in its text).
+        digest = blake2b(joined.encode(), digest_size=16, person=key).hexdigest()
+        number = values[0].strip()
+        if digest == known.get(number):
+            email = values[3].strip().lower()
+            if (
+                number not in first_line_of
+                and email not in email_line
+                # The dates' layouts are noted as reading them would (they read before).
+                and dates[values[9]] is not INVALID
+                and dates[values[10]] is not INVALID
+            ):
+                first_line_of[number] = line
+                if email:
+                    email_line[email] = line
+                codes.add(values[1])
+                unchanged += 1
+                read += 1
+                if progress and read >= PROGRESS_EVERY:
+                    progress(read)
+                    read = 0
+                continue
+        parsed = rules(line, values, digest) if records.clean(values) else None
         if parsed is not None:
             number, email = parsed.staff_number, parsed.email
             if number not in first_line_of and (email is None or email not in email_line):
@@ -242,17 +315,25 @@ def parse_staff_file(
                 email_line[email] = raw.line
         problems.extend(raw.problems)
         if parsed is not None and not raw.problems:
-            rows.append(parsed)
+            rows.append(parsed._replace(digest=digest))
         read += 1
     if progress and read:
         progress(read)
-    if not rows and not problems:
+    if not rows and not unchanged and not problems:
         problems.append(Problem(0, "", "the file has a header row but no staff rows"))
-    return rows, problems
+    return StaffFile(rows, problems, unchanged, {code.strip().upper() for code in codes})
 
 
 # Progress is counted in steps: a call per row would cost more than reading it.
 PROGRESS_EVERY = 1000
 
 
-__all__ = ["COLUMNS", "REQUIRED", "ImportRefused", "StaffRow", "parse_staff_file"]
+__all__ = [
+    "COLUMNS",
+    "REQUIRED",
+    "ImportRefused",
+    "StaffFile",
+    "StaffRow",
+    "parse_staff_file",
+    "row_digest",
+]
