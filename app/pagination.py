@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import request, url_for
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 
 from app.extensions import db
 from app.numbers import ascii_int
@@ -209,20 +209,56 @@ def _typed(key: SortKey, value: Any) -> Any:
 def _beyond(keys: Sequence[SortKey], values: Sequence[Any], backwards: bool) -> ColumnElement:
     """Rows after `values` in the list's order (before them when going backwards)."""
 
-    def further(key: SortKey, value: Any) -> ColumnElement:
-        later = key.descending == backwards
-        return key.expression > value if later else key.expression < value
-
     def further_or_equal(key: SortKey, value: Any) -> ColumnElement:
         later = key.descending == backwards
         return key.expression >= value if later else key.expression <= value
 
-    alternatives = []
-    for index, key in enumerate(keys):
-        equal = [keys[j].expression == values[j] for j in range(index)]
-        alternatives.append(and_(*equal, further(key, values[index])))
     # The leading key alone bounds the index range scanned; the OR refines it.
-    return and_(further_or_equal(keys[0], values[0]), or_(*alternatives))
+    return and_(further_or_equal(keys[0], values[0]), or_(*_alternatives(keys, values, backwards)))
+
+
+def _alternatives(keys: Sequence[SortKey], values: Sequence[Any], backwards: bool) -> list:
+    """The ways a row can come after `values` (before, going backwards): equal on the first
+    keys and further on the next. No row meets two of them."""
+
+    def further(key: SortKey, value: Any) -> ColumnElement:
+        later = key.descending == backwards
+        return key.expression > value if later else key.expression < value
+
+    return [
+        and_(*(keys[j].expression == values[j] for j in range(index)), further(key, values[index]))
+        for index, key in enumerate(keys)
+    ]
+
+
+def _rows_beyond(wide: Select, keys: Sequence[SortKey], values, backwards: bool, limit: int):
+    """The first `limit` rows of a query of columns beyond `values`, as one SELECT of each of
+    `_alternatives`, in the list's order, joined by UNION ALL. Each reads its own index range
+    from its start: with the ORs, a database reads every row sharing the leading key's value
+    up to the cursor (page 159 of a list whose rows share one creation time read 7,900 index
+    entries for its 51 rows)."""
+    order = [key.clause(reverse=backwards) for key in keys]
+    parts = [
+        select(wide.where(condition).order_by(*order).limit(limit).subquery())
+        for condition in _alternatives(keys, values, backwards)
+    ]
+    joined = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    outer = [
+        SortKey(joined.c[f"_key{i}"], key.descending).clause(reverse=backwards)
+        for i, key in enumerate(keys)
+    ]
+    return select(joined).order_by(*outer).limit(limit)
+
+
+def _page_beyond(wide: Select, keys, values, backwards: bool, limit: int, whole_rows: bool):
+    if whole_rows:
+        return _rows_beyond(wide, keys, values, backwards, limit)
+    # A query of whole records keeps the ORs: its rows must stay records of the entity.
+    return (
+        wide.where(_beyond(keys, values, backwards))
+        .order_by(*(key.clause(reverse=backwards) for key in keys))
+        .limit(limit)
+    )
 
 
 def _countable(base: Select):
@@ -256,9 +292,7 @@ def paginate_keyset(
     if before:
         position, values = before
         rows = db.session.execute(
-            wide.where(_beyond(keys, values, backwards=True))
-            .order_by(*(key.clause(reverse=True) for key in keys))
-            .limit(size + 1)
+            _page_beyond(wide, keys, values, True, size + 1, whole_rows)
         ).all()
         has_previous = len(rows) > size
         rows = list(reversed(rows[:size]))
@@ -266,10 +300,10 @@ def paginate_keyset(
         has_next = True
     else:
         position, values = after if after else (0, None)
-        if values is not None:
-            wide = wide.where(_beyond(keys, values, backwards=False))
         rows = db.session.execute(
-            wide.order_by(*(key.clause() for key in keys)).limit(size + 1)
+            _page_beyond(wide, keys, values, False, size + 1, whole_rows)
+            if values is not None
+            else wide.order_by(*(key.clause() for key in keys)).limit(size + 1)
         ).all()
         has_next = len(rows) > size
         rows = rows[:size]
