@@ -17,7 +17,17 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import request, url_for
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from app.extensions import db
 from app.numbers import ascii_int
@@ -269,42 +279,96 @@ def _countable(base: Select):
     return base.limit(COUNT_CAP + 1).subquery()
 
 
+# Statements of lists whose query is built from bound parameters only, per list shape, kind of
+# page and page size: a few dozen in all.
+_kept_statements: dict = {}
+MAX_KEPT_STATEMENTS = 512
+
+
+def _parameterised(query: Select) -> Select:
+    """`query`, checked to hold no literal value: a statement kept for every request must take
+    each request's values (the organisation above all) as bound parameters, never the first
+    request's."""
+    names = set()
+    for parameter in query._generate_cache_key().bindparams:
+        if parameter.unique:  # a literal value gets an anonymous, unique parameter
+            raise ValueError(f"a kept list's query holds the literal value {parameter.value!r}")
+        names.add(parameter.key)
+    if "organisation_id" not in names:
+        raise ValueError("a kept list's query must be scoped by the organisation_id parameter")
+    return query
+
+
+def _cursor_values(keys: Sequence[SortKey]) -> list:
+    return [bindparam(f"_cursor{i}", type_=key.expression.type) for i, key in enumerate(keys)]
+
+
+def _statement(shape, kind: str, build, keys, size: int, whole_rows: bool):
+    """The COUNT (`count`) or page (`first`, `after`, `before`) statement of a list."""
+    if shape is None:
+        return _build_statement(kind, build, keys, size, whole_rows)
+    key = (shape, kind, size, whole_rows)
+    statement = _kept_statements.get(key)
+    if statement is None:
+        statement = _build_statement(kind, build, keys, size, whole_rows, kept=True)
+        if len(_kept_statements) >= MAX_KEPT_STATEMENTS:
+            _kept_statements.clear()
+        _kept_statements[key] = statement
+    return statement
+
+
+def _build_statement(kind, build, keys, size, whole_rows, kept=False):
+    base = build() if callable(build) else build
+    base = (_parameterised(base) if kept else base).order_by(None)
+    if kind == "count":
+        return select(func.count()).select_from(_countable(base))
+    # The sort values ride along with each row so the next cursor needs no second look-up.
+    wide = base.add_columns(*(key.expression.label(f"_key{i}") for i, key in enumerate(keys)))
+    if kind == "first":
+        return wide.order_by(*(key.clause() for key in keys)).limit(size + 1)
+    return _page_beyond(wide, keys, _cursor_values(keys), kind == "before", size + 1, whole_rows)
+
+
 def paginate_keyset(
-    query: Select,
+    query,
     size: int,
     keys: Sequence[SortKey],
     total: int | None = None,
     whole_rows: bool = False,
+    shape=None,
+    parameters: dict | None = None,
 ) -> KeysetPage:
     """One capped COUNT and one SELECT of size + 1 rows, however deep the page. A page whose
     rows the caller has already counted (`total`) skips the COUNT. With `whole_rows` each item
-    is the row itself (a query of columns, read by name), not its first column."""
-    base = query.order_by(None)
+    is the row itself (a query of columns, read by name), not its first column.
+
+    With `shape` (a hashable naming the list and which of its filters apply), `query` is a
+    function that builds the list's SELECT from bound parameters only, `parameters` this
+    request's values for them: its statements are built once per process and shape (building
+    and keying them cost more than running them) and run with each request's values."""
     after = decode_cursor(request.args.get("after"), keys)
     before = None if after else decode_cursor(request.args.get("before"), keys)
+    parameters = dict(parameters or {})
     if total is None:
-        total = db.session.scalar(select(func.count()).select_from(_countable(base)))
+        count = _statement(shape, "count", query, keys, size, whole_rows)
+        total = db.session.scalar(count, parameters)
     more_than = total > COUNT_CAP
     total = min(total, COUNT_CAP)
-    # The sort values ride along with each row so the next cursor needs no second look-up.
-    columns = [key.expression.label(f"_key{i}") for i, key in enumerate(keys)]
-    wide = base.add_columns(*columns)
+    cursor = before or after
+    if cursor:
+        parameters.update({f"_cursor{i}": value for i, value in enumerate(cursor[1])})
+    kind = "before" if before else "after" if after else "first"
+    rows = db.session.execute(
+        _statement(shape, kind, query, keys, size, whole_rows), parameters
+    ).all()
     if before:
-        position, values = before
-        rows = db.session.execute(
-            _page_beyond(wide, keys, values, True, size + 1, whole_rows)
-        ).all()
+        position = before[0]
         has_previous = len(rows) > size
         rows = list(reversed(rows[:size]))
         position = max(0, position - size) if has_previous else 0
         has_next = True
     else:
-        position, values = after if after else (0, None)
-        rows = db.session.execute(
-            _page_beyond(wide, keys, values, False, size + 1, whole_rows)
-            if values is not None
-            else wide.order_by(*(key.clause() for key in keys)).limit(size + 1)
-        ).all()
+        position = after[0] if after else 0
         has_next = len(rows) > size
         rows = rows[:size]
         has_previous = after is not None
