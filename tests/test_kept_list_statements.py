@@ -2,6 +2,7 @@
 run with each request's values: the organisation, the filters, the cursor and today's date are
 never the first request's."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import insert, select
 
 from app import pagination
 from app.accounts.scoping import scoped_by_parameter
+from app.justifications.models import Justification
 from app.recruitment.models import Vacancy
 from app.timeutil import today_london
 from tests import factories
@@ -127,3 +129,52 @@ def test_a_date_before_every_start_and_after_every_leaving_is_bound_not_kept(
     db.session.commit()
     page = client.get("/staff").get_data(as_text=True)
     assert "No Dates" in page and "Not Started" not in page
+
+
+def _counts(page: str) -> dict[str, int]:
+    return {name: int(n) for name, n in re.findall(r">([A-Za-z ]+): (\d+)</a></li>", page)}
+
+
+def test_the_justification_counts_are_each_viewers_own_and_todays(app, db, organisation):
+    other = factories.OrganisationFactory(code="RYY", name="Other NHS Trust")
+    manager = factories.UserFactory(organisation=organisation, roles=("recruiting-manager",))
+    hr = factories.UserFactory(organisation=organisation, roles=("hr-admin",))
+    their_hr = factories.UserFactory(organisation=other, roles=("hr-admin",))
+    db.session.commit()
+    today = today_london()
+    for reference, manager_id, due in [
+        ("V-MINE", manager.id, today + timedelta(3)),
+        ("V-LATE-1", None, today - timedelta(3)),
+        ("V-LATE-2", None, today - timedelta(4)),
+    ]:
+        _vacancy(db, organisation, reference, recruiting_manager_id=manager_id)
+        vacancy_id = db.session.scalar(select(Vacancy.id).filter_by(reference=reference))
+        db.session.execute(
+            insert(Justification),
+            [
+                {
+                    "organisation_id": organisation.id,
+                    "vacancy_id": vacancy_id,
+                    "status": "due",
+                    "decision_date": today - timedelta(20),
+                    "due_date": due,
+                }
+            ],
+        )
+    db.session.commit()
+    clients = {}
+    for name, user in [("manager", manager), ("hr", hr), ("their hr", their_hr)]:
+        clients[name] = app.test_client()
+        sign_in(clients[name], user.email)
+    for _ in range(2):  # alternately: whichever request built the statement first
+        hr_counts = _counts(clients["hr"].get("/justifications").get_data(as_text=True))
+        assert hr_counts["Due"] == 1 and hr_counts["Overdue"] == 2, hr_counts
+        mine = _counts(clients["manager"].get("/justifications").get_data(as_text=True))
+        assert mine["Due"] == 1 and mine["Overdue"] == 0, mine
+        theirs = _counts(clients["their hr"].get("/justifications").get_data(as_text=True))
+        assert theirs["Due"] == 0 and theirs["Overdue"] == 0, theirs
+    later = today + timedelta(10)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("app.justifications.queries.today_london", lambda: later)
+        hr_counts = _counts(clients["hr"].get("/justifications").get_data(as_text=True))
+        assert hr_counts["Due"] == 0 and hr_counts["Overdue"] == 3, hr_counts
