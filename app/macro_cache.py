@@ -160,6 +160,41 @@ class PaginationCache:
         return _filled(parts, [escape(value) for value in values])
 
 
+class BackLinkCache:
+    """The NHS.UK back link, kept per link text with its address as a placeholder: every page
+    prints one, and most differ only by an object's id in the address."""
+
+    _PLACE = "@@wres-back-link-href@@"
+
+    def __init__(self, environment) -> None:
+        self.environment = environment
+        self.rendered: dict = {}
+
+    def _macro(self):
+        template = self.environment.get_template("nhsuk/components/back-link/macro.jinja")
+        return template.module.backLink
+
+    def __call__(self, params):
+        href, text = params.get("href"), params.get("text")
+        if (
+            type(params) is not dict
+            or params.keys() != {"href", "text"}
+            or type(href) is not str
+            or type(text) is not str
+            or not href
+            or href != href.strip()
+        ):
+            # Anything but a plain text and address: rendered by the macro itself.
+            return self._macro()(params)
+        parts = self.rendered.get(text)
+        if parts is None:
+            html = self._macro()({"href": self._PLACE, "text": text})
+            if html.count(self._PLACE) != 1:
+                return self._macro()(params)
+            parts = _kept(self.rendered, text, _split(html, [self._PLACE]))
+        return _filled(parts, [escape(href)])
+
+
 def register(app) -> None:
     env = app.jinja_env
     env.globals["cached_header"] = MacroCache(env, "nhsuk/components/header/macro.jinja", "header")
@@ -168,3 +203,8 @@ def register(app) -> None:
     env.globals["cached_tag"] = MacroCache(env, "nhsuk/components/tag/macro.jinja", "tag")
     # Every long list prints one or two, and the macro cost more than the list's rows.
     env.globals["cached_pagination"] = PaginationCache(env)
+    # Every page prints a back link and a skip link.
+    env.globals["cached_back_link"] = BackLinkCache(env)
+    env.globals["cached_skip_link"] = MacroCache(
+        env, "nhsuk/components/skip-link/macro.jinja", "skipLink"
+    )

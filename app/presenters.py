@@ -3,7 +3,7 @@
 import re
 from datetime import date, datetime
 
-from flask import Flask, g, request, url_for
+from flask import Flask, g, request
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -13,6 +13,7 @@ from app.notifications.services import unread_count
 from app.pagination import row_url_prefix
 from app.text_limits import LONG_TEXT
 from app.timeutil import to_london
+from app.urls import kept_url_for
 from app.workforce.bands import BOARD_ROLE_NAMES, STAFF_GROUP_NAMES, band_name
 
 
@@ -25,45 +26,60 @@ def format_date(day: date | None) -> str:
     return day.strftime("%-d %B %Y") if day else ""
 
 
-def navigation() -> list[dict]:
-    """Header links for the signed-in user's roles; the current section is marked."""
-    if not current_user.is_authenticated:
-        return []
+def _sections(roles: frozenset) -> tuple[tuple[str, str, str | None], ...]:
+    """The header's sections (text, endpoint, path prefix) for a set of roles, before Messages."""
     items = [("Home", "home.index", None)]
-    if current_user.has_role(Role.RECRUITING_MANAGER, Role.HR_ADMIN):
+    if roles & {Role.RECRUITING_MANAGER, Role.HR_ADMIN}:
         items.append(("Vacancies", "recruitment.vacancy_list", "/vacancies"))
-    if current_user.has_role(Role.RECRUITING_MANAGER, Role.HR_ADMIN, Role.CHAIR):
+    if roles & {Role.RECRUITING_MANAGER, Role.HR_ADMIN, Role.CHAIR}:
         items.append(("Justifications", "justifications.queue", "/justifications"))
-    if current_user.has_role(Role.HR_ADMIN):
+    if Role.HR_ADMIN in roles:
         items += [
             ("Staff", "workforce.staff_list", "/staff"),
             ("Imports", "workforce.import_history", "/imports"),
             ("Users", "accounts.user_list", "/users"),
             ("Settings", "workforce.settings", "/settings"),
         ]
-    if current_user.has_role(Role.HR_ADMIN, Role.CHAIR):
+    if roles & {Role.HR_ADMIN, Role.CHAIR}:
         items += [
             ("Figures", "metrics.dashboard", "/dashboard"),
             ("Goals and action plan", "goals.index", "/goals"),
             ("Board report", "board_report.index", "/board-report"),
         ]
-    if current_user.has_role(Role.NATIONAL_VIEWER):
+    if Role.NATIONAL_VIEWER in roles:
         items.append(("Benchmarking", "benchmarking.index", "/benchmarking"))
-    elif current_user.has_role(Role.REGIONAL_VIEWER):
+    elif Role.REGIONAL_VIEWER in roles:
         items.append(("Regional figures", "benchmarking.index", "/benchmarking"))
-    if current_user.roles - VIEWER_ROLES:  # staff of a trust, not a regional or national team
+    if roles - VIEWER_ROLES:  # staff of a trust, not a regional or national team
         items.append(("Mentoring", "mentoring.mine", "/mentoring"))
-    unread = unread_count(current_user)
-    items.append(
-        (f"Messages ({unread})" if unread else "Messages", "notifications.inbox", "/inbox")
+    return tuple(items)
+
+
+# Sections per set of roles: a few distinct sets in any organisation. Only which sections show
+# is kept; whether the user holds the roles is read from their session on every request.
+_kept_sections: dict = {}
+
+
+def navigation() -> list[dict]:
+    """Header links for the signed-in user's roles; the current section is marked."""
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
+        return []
+    roles = frozenset(user.roles)
+    items = _kept_sections.get(roles)
+    if items is None:
+        items = _kept_sections[roles] = _sections(roles)
+    unread = unread_count(user)
+    items += (
+        (f"Messages ({unread})" if unread else "Messages", "notifications.inbox", "/inbox"),
+        ("Your account", "accounts.account", "/account"),
     )
-    items.append(("Your account", "accounts.account", "/account"))
-    path = request.path
+    path, current_endpoint = request.path, request.endpoint
     return [
         {
             "text": text,
-            "href": url_for(endpoint),
-            "current": (prefix and path.startswith(prefix)) or request.endpoint == endpoint,
+            "href": kept_url_for(endpoint),
+            "current": (prefix and path.startswith(prefix)) or current_endpoint == endpoint,
         }
         for text, endpoint, prefix in items
     ]
@@ -156,6 +172,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["role_name"] = lambda role: ROLE_NAMES[Role(role)]
     app.jinja_env.globals["max_length"] = max_length
     app.jinja_env.globals["row_url_prefix"] = row_url_prefix
+    # Flask's url_for, but an address without arguments is built once per worker (app/urls.py).
+    app.jinja_env.globals["url_for"] = kept_url_for
     app.jinja_env.globals["LONG_TEXT"] = LONG_TEXT  # for text a route reads itself
 
     @app.context_processor

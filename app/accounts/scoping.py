@@ -5,7 +5,7 @@ A row belonging to another organisation is a 404, never a 403, so its existence 
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from app.extensions import db
 
@@ -27,3 +27,13 @@ def get_scoped_or_404(model, object_id: int):
     if row is None:
         abort(404)
     return row
+
+
+def scoped_by_parameter(model) -> Select:
+    """`scoped`, with the organisation as the bound parameter `organisation_id` rather than a
+    value: for a statement built once and kept, run with `scope_parameters()` each request."""
+    return select(model).where(model.organisation_id == bindparam("organisation_id"))
+
+
+def scope_parameters() -> dict:
+    return {"organisation_id": current_organisation_id()}

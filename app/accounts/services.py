@@ -4,9 +4,10 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from app import audit
@@ -138,18 +139,25 @@ def start_session(user: User, user_agent: str, address: str) -> str:
     return secret
 
 
+@cache
+def _open_session_statement():
+    """Built once per process (the ORM loader options cost more to build than to run); the
+    secret's hash is a bound parameter. The user, their roles and organisation come in the
+    same query: every page reads all three."""
+    user = joinedload(UserSession.user)
+    return (
+        select(UserSession)
+        .options(user.joinedload(User.role_rows), user.joinedload(User.organisation))
+        .where(UserSession.secret_hash == bindparam("secret_hash"), UserSession.ended_at.is_(None))
+    )
+
+
 def open_session(secret: str, idle_timeout: timedelta) -> UserSession | None:
     """The live session this secret names: not ended, not idle, its user not disabled."""
     if not secret:
         return None
-    # The user, their roles and organisation in the same query: every page reads all three.
-    user = joinedload(UserSession.user)
     record = (
-        db.session.execute(
-            select(UserSession)
-            .options(user.joinedload(User.role_rows), user.joinedload(User.organisation))
-            .where(UserSession.secret_hash == _digest(secret), UserSession.ended_at.is_(None))
-        )
+        db.session.execute(_open_session_statement(), {"secret_hash": _digest(secret)})
         .unique()
         .scalars()
         .first()

@@ -1,12 +1,25 @@
 """Read-only selects for the chair's queue, managers' lists, the register and the command."""
 
 from datetime import date
+from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Integer, Select, case, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import contains_eager, selectinload, with_expression
 
 from app.accounts.models import User
+from app.accounts.scoping import scoped_by_parameter
 from app.extensions import db
 from app.justifications.models import (
     DECIDED,
@@ -38,25 +51,37 @@ def bucket_clause(bucket: str, today: date):
     return Justification.status == bucket
 
 
-def bucket_counts(base: Select, today: date | None = None) -> dict[str, int]:
-    """One query: how many justifications fall in each bucket, and in all ("all").
+def bucket_counts(organisation_id: int, manager_id: int | None, today: date | None = None):
+    """One query: how many justifications of the organisation (those of `manager_id` alone,
+    when given) fall in each bucket, and in all ("all").
 
     Each count is a range of `ix_justification_org_status_due` (organisation, status, due
     date), counted from the index without reading the rows or testing every row against every
     bucket (at the mid size, 7,660 justifications: 1.7 ms of SQLite's CPU down to 0.7 ms).
     """
-    today = today or today_london()
-    counted = base.order_by(None).with_only_columns(func.count(), maintain_column_froms=True)
-    row = db.session.execute(
-        select(
-            *[
-                counted.where(bucket_clause(name, today)).scalar_subquery().label(f"bucket_{i}")
-                for i, name in enumerate(BUCKETS)
-            ],
-            counted.scalar_subquery().label("every"),
-        )
-    ).one()
+    parameters = {"organisation_id": organisation_id, "today": today or today_london()}
+    if manager_id is not None:
+        parameters["manager_id"] = manager_id
+    row = db.session.execute(_bucket_counts_statement(manager_id is not None), parameters).one()
     return dict(zip([*BUCKETS, "all"], row, strict=True))
+
+
+@cache
+def _bucket_counts_statement(mine: bool) -> Select:
+    """Built once per process (its seven subqueries cost more to build than to run): the
+    organisation, the manager and today are bound parameters, never values."""
+    base = scoped_by_parameter(Justification)
+    if mine:
+        base = base.where(mine_clause(bindparam("manager_id")))
+    today = bindparam("today", type_=Date)
+    counted = base.with_only_columns(func.count(), maintain_column_froms=True)
+    return select(
+        *[
+            counted.where(bucket_clause(name, today)).scalar_subquery().label(f"bucket_{i}")
+            for i, name in enumerate(BUCKETS)
+        ],
+        counted.scalar_subquery().label("every"),
+    )
 
 
 def _queue_filtered(base: Select, bucket: str, search: str, today: date | None) -> Select:

@@ -15,7 +15,7 @@ from flask_login import current_user
 from app import audit
 from app.accounts.permissions import roles_required
 from app.accounts.roles import Role
-from app.accounts.scoping import get_scoped_or_404, scoped
+from app.accounts.scoping import current_organisation_id, get_scoped_or_404, scoped
 from app.database import writes
 from app.exports import attachment, csv_bytes
 from app.extensions import db
@@ -32,9 +32,13 @@ bp = Blueprint("justifications", __name__, template_folder="templates")
 READERS = (Role.CHAIR, Role.HR_ADMIN, Role.RECRUITING_MANAGER)
 
 
+def _sees_all() -> bool:
+    return current_user.has_role(Role.CHAIR, Role.HR_ADMIN)
+
+
 def _visible():
     base = scoped(Justification)
-    if not current_user.has_role(Role.CHAIR, Role.HR_ADMIN):
+    if not _sees_all():
         base = base.where(queries.mine_clause(current_user.id))
     return base
 
@@ -50,7 +54,9 @@ def queue():
     # The chair's queue opens on what the chair can act on; overdue items wait on managers,
     # so they are a separate list below rather than the top of the queue.
     reviewer_view = current_user.has_role(Role.CHAIR) and not bucket and not search
-    counts = queries.bucket_counts(base)
+    counts = queries.bucket_counts(
+        current_organisation_id(), None if _sees_all() else current_user.id
+    )
     if reviewer_view:
         page = paginate_keyset(
             queries.queue_rows(base, "submitted", ""),

@@ -8,9 +8,10 @@ from datetime import date, timedelta
 from email import errors as email_errors
 from email import policy
 from email.message import EmailMessage
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -72,12 +73,18 @@ def once(subject_type: str, subject_id: int, kind: str, for_date: date) -> bool:
     return True
 
 
-def unread_count(user) -> int:
-    return db.session.scalar(
+@cache
+def _unread_statement():
+    # Built once per process: every page's header counts the unread messages.
+    return (
         select(func.count())
         .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
     )
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(_unread_statement(), {"user_id": user.id})
 
 
 class PermanentFailure(Exception):

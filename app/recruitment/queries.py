@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
@@ -63,24 +63,45 @@ class RecruitmentFilters:
     mine: bool = False
 
 
-def vacancy_list_query(base: Select, filters: RecruitmentFilters, user_id: int | None) -> Select:
-    query = base
+def vacancy_list_parameters(filters: RecruitmentFilters, user_id: int | None) -> dict:
+    """The values of the filters that apply, by the name of the parameter each binds."""
+    parameters = {}
     if filters.mine and user_id:
-        query = query.outerjoin(Batch, Vacancy.batch_id == Batch.id).where(
-            or_(Vacancy.recruiting_manager_id == user_id, Batch.recruiting_manager_id == user_id)
-        )
+        parameters["manager_id"] = user_id
     if filters.search:
-        like = f"%{filters.search.lower()}%"
+        parameters["search"] = f"%{filters.search.lower()}%"
+    if filters.status:
+        parameters["status"] = filters.status
+    if filters.band:
+        parameters["band"] = filters.band
+    if filters.year:
+        year = WresYear(filters.year)
+        parameters.update(year_start=year.start, year_end=year.end)
+    return parameters
+
+
+def vacancy_list_query(base: Select, parameters: dict) -> Select:
+    """The vacancy list's SELECT, each filter named in `parameters` a bound parameter: the same
+    statement for every value, so it can be built once and kept (app/pagination.py)."""
+    query = base
+    if "manager_id" in parameters:
+        manager = bindparam("manager_id")
+        query = query.outerjoin(Batch, Vacancy.batch_id == Batch.id).where(
+            or_(Vacancy.recruiting_manager_id == manager, Batch.recruiting_manager_id == manager)
+        )
+    if "search" in parameters:
+        like = bindparam("search")
         query = query.where(
             or_(func.lower(Vacancy.reference).like(like), func.lower(Vacancy.title).like(like))
         )
-    if filters.status:
-        query = query.where(Vacancy.status == filters.status)
-    if filters.band:
-        query = query.where(Vacancy.pay_band == filters.band)
-    if filters.year:
-        year = WresYear(filters.year)
-        query = query.where(Vacancy.decision_date.between(year.start, year.end))
+    if "status" in parameters:
+        query = query.where(Vacancy.status == bindparam("status"))
+    if "band" in parameters:
+        query = query.where(Vacancy.pay_band == bindparam("band"))
+    if "year_start" in parameters:
+        query = query.where(
+            Vacancy.decision_date.between(bindparam("year_start"), bindparam("year_end"))
+        )
     return ordered(query, VACANCY_ORDER)
 
 

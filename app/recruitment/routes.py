@@ -19,7 +19,12 @@ from app import audit, import_jobs
 from app.accounts.models import User, UserRole
 from app.accounts.permissions import roles_required
 from app.accounts.roles import Role
-from app.accounts.scoping import get_scoped_or_404, scoped
+from app.accounts.scoping import (
+    get_scoped_or_404,
+    scope_parameters,
+    scoped,
+    scoped_by_parameter,
+)
 from app.database import writes
 from app.extensions import db
 from app.import_history import DataImport
@@ -93,13 +98,17 @@ def _year_choices() -> list[int]:
 @roles_required(*MANAGERS)
 def vacancy_list():
     filters = _filters()
+    parameters = queries.vacancy_list_parameters(filters, current_user.id)
     page = paginate_keyset(
-        queries.vacancy_list_rows(
-            queries.vacancy_list_query(scoped(Vacancy), filters, current_user.id)
+        lambda: queries.vacancy_list_rows(
+            queries.vacancy_list_query(scoped_by_parameter(Vacancy), parameters)
         ),
         current_app.config["PAGE_SIZE"],
         queries.VACANCY_ORDER,
         whole_rows=True,
+        # Built once per process for each set of filters that apply (app/pagination.py).
+        shape=("vacancies", *sorted(parameters)),
+        parameters={**parameters, **scope_parameters()},
     )
     return render_template(
         "recruitment/vacancy_list.html",

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app import audit, import_jobs
 from app.accounts.permissions import can_view_staff, roles_required
 from app.accounts.roles import Role
-from app.accounts.scoping import get_scoped_or_404, scoped
+from app.accounts.scoping import get_scoped_or_404, scope_parameters, scoped, scoped_by_parameter
 from app.database import writes
 from app.extensions import db
 from app.import_history import IMPORT_KINDS, DataImport
@@ -41,10 +41,15 @@ def staff_list():
         status=args.get("status", "in-post") if args.get("status") in STATUS_CHOICES else "in-post",
     )
     page = paginate_keyset(
-        queries.staff_list_rows(queries.staff_list_query(scoped(Staff), filters)),
+        lambda: queries.staff_list_rows(
+            queries.staff_list_query(scoped_by_parameter(Staff), filters)
+        ),
         current_app.config["PAGE_SIZE"],
         queries.STAFF_ORDER,
         whole_rows=True,
+        # Built once per process for each way the filters apply (app/pagination.py).
+        shape=queries.staff_list_shape(filters),
+        parameters={**queries.staff_list_parameters(filters), **scope_parameters()},
     )
     return render_template(
         "workforce/staff_list.html",
