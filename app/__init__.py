@@ -9,6 +9,7 @@ from flask import Flask, g, render_template, request
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
 from werkzeug.routing import IntegerConverter
 
+from app import subscriptions
 from config import Config, load_config
 
 # Every id column is INTEGER: 32 bits on PostgreSQL (SQLite's are wider, and accept these too).
@@ -67,6 +68,7 @@ def create_app(config: Config | str | None = None, views_on_demand: bool = False
         app.config.from_object(config if isinstance(config, Config) else load_config(config))
         register_templates(app)
         register_extensions(app)
+        subscriptions.wire()
         register_url_converters(app)
         if views_on_demand:
             app.defer_views()

@@ -218,3 +218,32 @@ def test_a_command_closes_its_database_and_leaves_its_heap_uncollected(tmp_path)
     assert after_start_up > 10_000  # the app and the command's modules
     assert at_exit >= after_start_up
     assert sorted(p.name for p in tmp_path.iterdir()) == ["startup.sqlite3"]
+
+
+def test_a_command_tells_every_listener_of_what_it_did(tmp_path):
+    # Under the `flask` command the justification feature is never imported unless something
+    # calls it: when it registered its listeners as it was imported, `flask recruitment import`
+    # recorded interviewed BME applicants not appointed and asked no justification for them.
+    examples = ROOT.parent / "shared" / "examples"
+    script = (
+        "from app import create_app\n"
+        "app = create_app('development', views_on_demand=True)\n"
+        "from app.extensions import db\n"
+        "import flask_migrate\n"
+        "with app.app_context():\n"
+        f"    flask_migrate.upgrade(directory={str(ROOT / 'migrations')!r})\n"
+        "    from app.workforce.services import create_organisation\n"
+        "    create_organisation('RAB', 'Trust')\n"
+        "    db.session.commit()\n"
+        "runner = app.test_cli_runner()\n"
+        "for kind in ('staff', 'recruitment'):\n"
+        f"    path = {str(examples)!r} + f'/{{kind}}.csv'\n"
+        "    result = runner.invoke(args=[kind, 'import', path, '--org', 'RAB'])\n"
+        "    assert result.exit_code == 0, result.output\n"
+        "import sys\n"
+        "assert 'app.justifications.services' in sys.modules\n"
+        "with app.app_context():\n"
+        "    from sqlalchemy import text\n"
+        "    print(db.session.execute(text('SELECT count(*) FROM justification')).scalar())\n"
+    )
+    assert int(_python(script, tmp_path)) > 0

@@ -12,7 +12,6 @@ from app.accounts.roles import Role
 from app.extensions import db
 from app.goals import planning
 from app.goals.models import Action, ActionUpdate, GoalSet, GoalTarget, RequiredPath
-from app.metrics import events as metric_events
 from app.metrics import year_snapshots
 from app.notifications.services import notify
 from app.text_limits import LONG_TEXT, SHORT_TEXT, too_long_message
@@ -447,6 +446,3 @@ def record_required_path(organisation_id: int, year: int) -> RequiredPath | None
     for hr in _users(organisation_id, Role.HR_ADMIN):
         notify(hr, f"Goals against the new required path for {year}", "\n".join(lines), "/goals")
     return record
-
-
-metric_events.year_closed_listeners.append(record_required_path)

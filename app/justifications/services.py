@@ -21,7 +21,6 @@ from app.justifications.models import (
 )
 from app.justifications.working_days import add_working_days
 from app.notifications.services import notify
-from app.recruitment import events
 from app.recruitment import services as recruitment
 from app.recruitment.models import InterviewScore, PanelMember
 from app.text_limits import LONG_TEXT, too_long_message
@@ -379,14 +378,6 @@ def follow_up(owner) -> tuple[str, str] | None:
         f"{justification.due_date:%-d %B %Y}.",
         _link(justification),
     )
-
-
-events.decision_listeners.append(on_decision)
-events.decisions_imported_listeners.append(on_decisions_imported)
-events.decision_follow_ups.append(follow_up)
-events.close_guards.append(close_guard)
-events.related_links.append(related_link)
-events.decision_locks.append(decision_locked)
 
 
 # What the chair sees of the process
