@@ -126,6 +126,18 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(db):
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
 
 
+def test_postgresql_connections_compile_no_statement_just_in_time(db):
+    # A figure's statement is estimated far above its cost; compiling it took longer than
+    # running it (mentoring coverage at national scale: 0.77 s of 1.2 s).
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL connection settings")
+    db.session.rollback()  # a rolled-back transaction must not take the setting with it
+    for _ in range(2):
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
+            connection.rollback()
+
+
 def test_error_pages_use_the_service_layout(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404

@@ -243,7 +243,7 @@ def test_a_command_tells_every_listener_of_what_it_did(tmp_path):
         "import sys\n"
         "assert 'app.justifications.services' in sys.modules\n"
         "with app.app_context():\n"
-        "    from sqlalchemy import text\n"
-        "    print(db.session.execute(text('SELECT count(*) FROM justification')).scalar())\n"
+        "    from app.justifications.models import Justification\n"
+        "    print(db.session.query(Justification).count())\n"
     )
     assert int(_python(script, tmp_path)) > 0
