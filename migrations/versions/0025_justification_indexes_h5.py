@@ -1,0 +1,38 @@
+"""fewer index entries per justification and audit entry an import writes
+
+Single-column indexes that a composite index already leads with are dropped, as
+0023_import_keys did for staff and applications: each was written once per row and never needed
+for a read. A recruitment import now writes a justification, its applicants and an audit entry
+for each decision that needs one (7,660 justifications at the bench's mid size).
+
+- `ix_justification_organisation_id`: every justification list index leads with it.
+- `ix_justification_applicant_justification_id`: the unique (justification, application)
+  leads with it.
+- `ix_audit_event_organisation_id`: `ix_audit_event_org_chain` (organisation, id) leads with it.
+
+Revision ID: 0025_justification_indexes_h5
+Revises: 0024_row_digest
+"""
+
+from alembic import op
+
+revision = "0025_justification_indexes_h5"
+down_revision = "0024_row_digest"
+branch_labels = None
+depends_on = None
+
+DROPPED = (
+    ("ix_justification_organisation_id", "justification", ["organisation_id"]),
+    ("ix_justification_applicant_justification_id", "justification_applicant", ["justification_id"]),
+    ("ix_audit_event_organisation_id", "audit_event", ["organisation_id"]),
+)
+
+
+def upgrade():
+    for name, table, _columns in DROPPED:
+        op.drop_index(name, table_name=table)
+
+
+def downgrade():
+    for name, table, columns in DROPPED:
+        op.create_index(name, table, columns, unique=False)
