@@ -30,7 +30,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.types import NullType
+from sqlalchemy.types import NullType, TypeDecorator
 
 from app import figure_cache
 from app.extensions import db
@@ -78,7 +78,8 @@ def array_of(values: Sequence, element_type):
     """SQL (PostgreSQL): `values` as one array parameter of `element_type`."""
     array = ARRAY(element_type)
     values = list(values)
-    text = _array_text(values)
+    # A decorated type converts each value on its way in: only the driver's list goes through it.
+    text = None if isinstance(element_type, TypeDecorator) else _array_text(values)
     if text is None:
         return cast(literal(values, array), array)
     # Sent untyped (psycopg sends text as "unknown"), so the server reads it as the array's own
