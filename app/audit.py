@@ -61,9 +61,8 @@ class AuditEvent(db.Model):
     __table_args__ = (Index("ix_audit_event_org_chain", "organisation_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
-    )
+    # Looked up through ix_audit_event_org_chain, which leads with it.
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     actor_label: Mapped[str] = mapped_column(String(254))  # kept if the user is later removed
     action: Mapped[str] = mapped_column(String(80), index=True)

@@ -67,9 +67,8 @@ class Justification(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
-    )
+    # Looked up through the list indexes above, which lead with it (no index of its own).
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     vacancy_id: Mapped[int | None] = mapped_column(ForeignKey("vacancy.id", ondelete="CASCADE"))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id", ondelete="CASCADE"))
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -125,8 +124,9 @@ class JustificationApplicant(db.Model):
     __table_args__ = (UniqueConstraint("justification_id", "application_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Looked up through the unique (justification, application), which leads with it.
     justification_id: Mapped[int] = mapped_column(
-        ForeignKey("justification.id", ondelete="CASCADE"), index=True
+        ForeignKey("justification.id", ondelete="CASCADE")
     )
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
 

@@ -3,7 +3,7 @@ the chair. Services flush and never commit; nothing submitted is ever changed.""
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app import audit, bulk
 from app.accounts.models import User, UserRole
@@ -209,7 +209,12 @@ def on_decisions_imported(organisation_id: int, vacancy_ids, batch_ids, actor) -
                     Application.withdrawn,
                 )
                 .join(Applicant, Applicant.id == Application.applicant_id)
-                .where(bulk.among(application_owner, chunk))
+                # Only the interviewed and the appointed can weigh in the rule (trigger.concerned):
+                # the rest, half an import's applications, are not read.
+                .where(
+                    bulk.among(application_owner, chunk),
+                    or_(Application.interviewed, Application.appointed),
+                )
             ):
                 application_id, ethnic, interviewed, appointed, withdrawn = candidate
                 candidates.setdefault(owner_id, []).append(

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -149,6 +150,20 @@ class Application(db.Model):
         ),
         # The aspiration's recruits of the year: about one application in twelve, read by index.
         Index("ix_application_org_appointed", "organisation_id", "appointed"),
+        # An application is to a vacancy or to a batch, never both: each index leaves out the
+        # rows without its owner (a vacancy's applications write no entry in the batch index).
+        Index(
+            "ix_application_vacancy_id",
+            "vacancy_id",
+            postgresql_where=text("vacancy_id IS NOT NULL"),
+            sqlite_where=text("vacancy_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_application_batch_id",
+            "batch_id",
+            postgresql_where=text("batch_id IS NOT NULL"),
+            sqlite_where=text("batch_id IS NOT NULL"),
+        ),
         # One key for the applicant and their organisation: an application is of an applicant
         # of the same organisation, and the organisation exists because the applicant's does.
         # PostgreSQL checks a key per row written, and a separate one for the organisation cost
@@ -165,12 +180,8 @@ class Application(db.Model):
     # and both unique constraints with the applicant (each costs an import a write per row).
     organisation_id: Mapped[int] = mapped_column()
     applicant_id: Mapped[int] = mapped_column()
-    vacancy_id: Mapped[int | None] = mapped_column(
-        ForeignKey("vacancy.id", ondelete="CASCADE"), index=True
-    )
-    batch_id: Mapped[int | None] = mapped_column(
-        ForeignKey("batch.id", ondelete="CASCADE"), index=True
-    )
+    vacancy_id: Mapped[int | None] = mapped_column(ForeignKey("vacancy.id", ondelete="CASCADE"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id", ondelete="CASCADE"))
     shortlisted: Mapped[bool] = mapped_column(Boolean, default=False)
     interviewed: Mapped[bool] = mapped_column(Boolean, default=False)
     appointed: Mapped[bool] = mapped_column(Boolean, default=False)
