@@ -15,14 +15,14 @@ the index on each owner held an entry for every application, a null for those of
 kind: they become partial, of the rows that have that owner. Every lookup by owner compares it
 with a value, which only a row with an owner can match, so each still uses its index.
 
-Revision ID: 0025_fewer_index_entries_h5
+Revision ID: 0025_fewer_index_entries
 Revises: 0024_row_digest
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025_fewer_index_entries_h5"
+revision = "0025_fewer_index_entries"
 down_revision = "0024_row_digest"
 branch_labels = None
 depends_on = None
