@@ -175,6 +175,6 @@ def test_the_justification_counts_are_each_viewers_own_and_todays(app, db, organ
         assert theirs["Due"] == 0 and theirs["Overdue"] == 0, theirs
     later = today + timedelta(10)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("app.justifications.queries.today_london", lambda: later)
+        patch.setattr("app.justifications.routes.today_london", lambda: later)
         hr_counts = _counts(clients["hr"].get("/justifications").get_data(as_text=True))
         assert hr_counts["Due"] == 0 and hr_counts["Overdue"] == 3, hr_counts
