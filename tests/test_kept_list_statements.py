@@ -266,3 +266,51 @@ def test_the_justification_list_is_each_viewers_own_and_todays(app, db, organisa
         assert set(rows("manager", overdue)) == {"V-MINE"}
         assert set(rows("chair", "/justifications")) == {"V-MINE", "V-THEIRS", "V-LATE"}
         assert rows("hr", "/justifications")["V-MINE"] == " nhsuk-tag--red"
+
+
+def test_all_justifications_are_counted_once_whatever_their_status(client, db, organisation):
+    """All is summed from ranges of statuses before "due", "due" and after it: each
+    justification is in exactly one, the overdue ones too."""
+    hr = factories.UserFactory(organisation=organisation, roles=("hr-admin",))
+    db.session.commit()
+    today = today_london()
+    rows = [
+        ("due", today),
+        ("due", today - timedelta(1)),
+        ("more-information-requested", today + timedelta(1)),
+        ("more-information-requested", today - timedelta(1)),
+        ("submitted", today - timedelta(1)),
+        ("accepted", today),
+        ("referred", today),
+        ("not-needed", today),
+        ("superseded", today),
+        ("a-status-before-due", today),
+        ("zz-a-status-after-all", today),
+    ]
+    for i, (status, due) in enumerate(rows):
+        _vacancy(db, organisation, f"V-{i}")
+        vacancy_id = db.session.scalar(select(Vacancy.id).filter_by(reference=f"V-{i}"))
+        db.session.execute(
+            insert(Justification),
+            [
+                {
+                    "organisation_id": organisation.id,
+                    "vacancy_id": vacancy_id,
+                    "status": status,
+                    "decision_date": today - timedelta(20),
+                    "due_date": due,
+                }
+            ],
+        )
+    db.session.commit()
+    sign_in(client, hr.email)
+    page = client.get("/justifications").get_data(as_text=True)
+    assert _counts(page) == {
+        "Due": 1,
+        "Overdue": 2,
+        "Waiting for the chair": 1,
+        "More information requested": 2,
+        "Decided": 2,
+        "Superseded": 1,
+    }
+    assert f"of {len(rows)} justifications" in page, page

