@@ -37,13 +37,6 @@ def _sees_all() -> bool:
     return current_user.has_role(Role.CHAIR, Role.HR_ADMIN)
 
 
-def _visible():
-    base = scoped(Justification)
-    if not _sees_all():
-        base = base.where(queries.mine_clause(current_user.id))
-    return base
-
-
 @bp.route("/justifications")
 @roles_required(*READERS)
 def queue():
