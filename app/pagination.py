@@ -285,7 +285,7 @@ _kept_statements: dict = {}
 MAX_KEPT_STATEMENTS = 512
 
 
-def _parameterised(query: Select) -> Select:
+def parameterised(query: Select) -> Select:
     """`query`, checked to hold no literal value: a statement kept for every request must take
     each request's values (the organisation above all) as bound parameters, never the first
     request's."""
@@ -319,7 +319,7 @@ def _statement(shape, kind: str, build, keys, size: int, whole_rows: bool):
 
 def _build_statement(kind, build, keys, size, whole_rows, kept=False):
     base = build() if callable(build) else build
-    base = (_parameterised(base) if kept else base).order_by(None)
+    base = (parameterised(base) if kept else base).order_by(None)
     if kind == "count":
         return select(func.count()).select_from(_countable(base))
     # The sort values ride along with each row so the next cursor needs no second look-up.

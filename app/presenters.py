@@ -2,6 +2,7 @@
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 from flask import Flask, g, request
 from flask_login import current_user
@@ -22,6 +23,8 @@ def format_datetime(moment: datetime | None) -> str:
     return local.strftime("%-d %B %Y at %H:%M") if local else ""
 
 
+# Kept per date: a list prints two dates a row, and strftime cost more than the rest of a cell.
+@lru_cache(maxsize=4096)
 def format_date(day: date | None) -> str:
     return day.strftime("%-d %B %Y") if day else ""
 

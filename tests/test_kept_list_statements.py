@@ -175,6 +175,142 @@ def test_the_justification_counts_are_each_viewers_own_and_todays(app, db, organ
         assert theirs["Due"] == 0 and theirs["Overdue"] == 0, theirs
     later = today + timedelta(10)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("app.justifications.queries.today_london", lambda: later)
+        patch.setattr("app.justifications.routes.today_london", lambda: later)
         hr_counts = _counts(clients["hr"].get("/justifications").get_data(as_text=True))
         assert hr_counts["Due"] == 0 and hr_counts["Overdue"] == 3, hr_counts
+
+
+def _rows(page: str) -> dict[str, str]:
+    """Each row of the justification list by its vacancy reference, with its status tag's
+    classes."""
+    return {
+        reference: cell
+        for reference, cell in re.findall(
+            r'>(V-[A-Z0-9-]+)[^<]*</a></td>.*?<strong class="nhsuk-tag([^"]*)"',
+            page,
+            re.DOTALL,
+        )
+    }
+
+
+def test_the_justification_list_is_each_viewers_own_and_todays(app, db, organisation):
+    """The list's statements are kept per bucket, manager and search: the rows are still each
+    request's organisation's, manager's, search's and day's."""
+    other = factories.OrganisationFactory(code="RZZ", name="Other NHS Trust")
+    manager = factories.UserFactory(organisation=organisation, roles=("recruiting-manager",))
+    colleague = factories.UserFactory(organisation=organisation, roles=("recruiting-manager",))
+    hr = factories.UserFactory(organisation=organisation, roles=("hr-admin",))
+    chair = factories.UserFactory(organisation=organisation, roles=("chair",))
+    their_hr = factories.UserFactory(organisation=other, roles=("hr-admin",))
+    db.session.commit()
+    today = today_london()
+    for org, reference, manager_id, due in [
+        (organisation, "V-MINE", manager.id, today + timedelta(1)),
+        (organisation, "V-THEIRS", colleague.id, today + timedelta(1)),
+        (organisation, "V-LATE", None, today - timedelta(3)),
+        (other, "V-AWAY", None, today - timedelta(3)),
+    ]:
+        _vacancy(db, org, reference, recruiting_manager_id=manager_id)
+        vacancy_id = db.session.scalar(select(Vacancy.id).filter_by(reference=reference))
+        db.session.execute(
+            insert(Justification),
+            [
+                {
+                    "organisation_id": org.id,
+                    "vacancy_id": vacancy_id,
+                    "status": "due",
+                    "decision_date": today - timedelta(20),
+                    "due_date": due,
+                }
+            ],
+        )
+    db.session.commit()
+    clients = {}
+    for name, user in [
+        ("manager", manager),
+        ("colleague", colleague),
+        ("hr", hr),
+        ("chair", chair),
+        ("their hr", their_hr),
+    ]:
+        clients[name] = app.test_client()
+        sign_in(clients[name], user.email)
+
+    def rows(name, path):
+        return _rows(clients[name].get(path).get_data(as_text=True))
+
+    due, overdue = "/justifications?status=due", "/justifications?status=overdue"
+    for _ in range(2):  # alternately: whichever request built the statement first
+        assert set(rows("hr", "/justifications")) == {"V-MINE", "V-THEIRS", "V-LATE"}
+        assert set(rows("their hr", "/justifications")) == {"V-AWAY"}
+        assert set(rows("manager", "/justifications")) == {"V-MINE"}
+        assert set(rows("colleague", "/justifications")) == {"V-THEIRS"}
+        assert set(rows("hr", due)) == {"V-MINE", "V-THEIRS"}
+        assert set(rows("hr", overdue)) == {"V-LATE"}
+        assert set(rows("their hr", overdue)) == {"V-AWAY"}
+        assert set(rows("manager", due)) == {"V-MINE"}
+        assert set(rows("colleague", due)) == {"V-THEIRS"}
+        assert set(rows("hr", "/justifications?q=v-mine")) == {"V-MINE"}
+        assert set(rows("hr", "/justifications?q=v-theirs")) == {"V-THEIRS"}
+        assert set(rows("manager", "/justifications?q=v-theirs")) == set()
+        # The chair's queue lists the overdue beneath what waits for the chair.
+        assert set(rows("chair", "/justifications")) == {"V-LATE"}
+        assert set(rows("their hr", "/justifications?q=v-late")) == set()
+    assert rows("hr", "/justifications")["V-LATE"] == " nhsuk-tag--red"
+    assert rows("hr", "/justifications")["V-MINE"] == " nhsuk-tag--grey"
+    later = today + timedelta(2)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("app.justifications.routes.today_london", lambda: later)
+        assert set(rows("hr", due)) == set()
+        assert set(rows("hr", overdue)) == {"V-MINE", "V-THEIRS", "V-LATE"}
+        assert set(rows("manager", overdue)) == {"V-MINE"}
+        assert set(rows("chair", "/justifications")) == {"V-MINE", "V-THEIRS", "V-LATE"}
+        assert rows("hr", "/justifications")["V-MINE"] == " nhsuk-tag--red"
+
+
+def test_all_justifications_are_counted_once_whatever_their_status(client, db, organisation):
+    """All is summed from ranges of statuses before "due", "due" and after it: each
+    justification is in exactly one, the overdue ones too."""
+    hr = factories.UserFactory(organisation=organisation, roles=("hr-admin",))
+    db.session.commit()
+    today = today_london()
+    rows = [
+        ("due", today),
+        ("due", today - timedelta(1)),
+        ("more-information-requested", today + timedelta(1)),
+        ("more-information-requested", today - timedelta(1)),
+        ("submitted", today - timedelta(1)),
+        ("accepted", today),
+        ("referred", today),
+        ("not-needed", today),
+        ("superseded", today),
+        ("a-status-before-due", today),
+        ("zz-a-status-after-all", today),
+    ]
+    for i, (status, due) in enumerate(rows):
+        _vacancy(db, organisation, f"V-{i}")
+        vacancy_id = db.session.scalar(select(Vacancy.id).filter_by(reference=f"V-{i}"))
+        db.session.execute(
+            insert(Justification),
+            [
+                {
+                    "organisation_id": organisation.id,
+                    "vacancy_id": vacancy_id,
+                    "status": status,
+                    "decision_date": today - timedelta(20),
+                    "due_date": due,
+                }
+            ],
+        )
+    db.session.commit()
+    sign_in(client, hr.email)
+    page = client.get("/justifications").get_data(as_text=True)
+    assert _counts(page) == {
+        "Due": 1,
+        "Overdue": 2,
+        "Waiting for the chair": 1,
+        "More information requested": 2,
+        "Decided": 2,
+        "Superseded": 1,
+    }
+    assert f"of {len(rows)} justifications" in page, page

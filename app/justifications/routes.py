@@ -22,6 +22,7 @@ from app.extensions import db
 from app.justifications import queries, services
 from app.justifications.forms import ReviewForm, WriteForm
 from app.justifications.models import OPEN_FOR_MANAGER, STATUSES, Justification
+from app.justifications.presenters import StatusCells
 from app.justifications.working_days import due_phrase
 from app.pagination import paginate_keyset
 from app.plain_text import control_character_problem
@@ -36,50 +37,44 @@ def _sees_all() -> bool:
     return current_user.has_role(Role.CHAIR, Role.HR_ADMIN)
 
 
-def _visible():
-    base = scoped(Justification)
-    if not _sees_all():
-        base = base.where(queries.mine_clause(current_user.id))
-    return base
-
-
 @bp.route("/justifications")
 @roles_required(*READERS)
 def queue():
     bucket = request.args.get("status", "")
     bucket = bucket if bucket in queries.BUCKETS else ""
     search = request.args.get("q", "").strip()
-    base = _visible()
     size = current_app.config["PAGE_SIZE"]
+    organisation_id = current_organisation_id()
+    manager_id = None if _sees_all() else current_user.id
+    today = today_london()
     # The chair's queue opens on what the chair can act on; overdue items wait on managers,
     # so they are a separate list below rather than the top of the queue.
     reviewer_view = current_user.has_role(Role.CHAIR) and not bucket and not search
-    counts = queries.bucket_counts(
-        current_organisation_id(), None if _sees_all() else current_user.id
+    counts = queries.bucket_counts(organisation_id, manager_id, today)
+    listed = "submitted" if reviewer_view else bucket
+    parameters = queries.queue_parameters(organisation_id, listed, search, manager_id, today)
+    shape = queries.queue_shape(listed, parameters)
+    # Without a search the list is one of the buckets just counted: not counted again.
+    page = paginate_keyset(
+        lambda: queries.queue_rows(shape),
+        size,
+        queries.queue_order(listed),
+        total=counts[listed or "all"] if not search else None,
+        whole_rows=True,
+        # Built once per process for each bucket and set of parameters (app/pagination.py).
+        shape=shape,
+        parameters=parameters,
     )
+    overdue = []
     if reviewer_view:
-        page = paginate_keyset(
-            queries.queue_rows(base, "submitted", ""),
-            size,
-            queries.queue_order("submitted"),
-            total=counts["submitted"],
-            whole_rows=True,
-        )
         overdue = [
-            queries.queue_row(row)
-            for row in db.session.execute(queries.queue_rows(base, "overdue", "").limit(size))
+            queries.queue_row(row, today)
+            for row in db.session.execute(
+                queries.overdue_rows(manager_id is not None, size),
+                queries.queue_parameters(organisation_id, "overdue", "", manager_id, today),
+            )
         ]
-    else:
-        # Without a search the list is one of the buckets just counted: not counted again.
-        page = paginate_keyset(
-            queries.queue_rows(base, bucket, search),
-            size,
-            queries.queue_order(bucket),
-            total=None if search else counts[bucket or "all"],
-            whole_rows=True,
-        )
-        overdue = []
-    page.items = [queries.queue_row(row) for row in page.items]
+    page.items = [queries.queue_row(row, today) for row in page.items]
     return render_template(
         "justifications/queue.html",
         reviewer_view=reviewer_view,
@@ -89,8 +84,7 @@ def queue():
         search=search,
         counts=counts,
         buckets=queries.BUCKETS,
-        statuses=STATUSES,
-        today=today_london(),
+        status_cells=StatusCells(),
     )
 
 
@@ -278,7 +272,7 @@ def review(justification_id: int):
 @roles_required(Role.CHAIR, Role.HR_ADMIN)
 def register():
     rows = []
-    query = queries.queue_query(scoped(Justification), "", "")
+    query = queries.queue_query(scoped(Justification))
     for justification in db.session.scalars(query):
         owner = justification.owner
         last = justification.reviews[-1] if justification.reviews else None
