@@ -220,11 +220,10 @@ def test_a_command_closes_its_database_and_leaves_its_heap_uncollected(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["startup.sqlite3"]
 
 
-def test_a_command_tells_every_listener_of_what_it_did(tmp_path):
+def test_a_command_tells_every_listener_of_what_it_did(tmp_path, examples):
     # Under the `flask` command the justification feature is never imported unless something
     # calls it: when it registered its listeners as it was imported, `flask recruitment import`
     # recorded interviewed BME applicants not appointed and asked no justification for them.
-    examples = ROOT.parent / "shared" / "examples"
     script = (
         "from app import create_app\n"
         "app = create_app('development', views_on_demand=True)\n"
