@@ -135,6 +135,28 @@ def _counts(page: str) -> dict[str, int]:
     return {name: int(n) for name, n in re.findall(r">([A-Za-z ]+): (\d+)</a></li>", page)}
 
 
+def _due_justifications(db, rows) -> None:
+    """A vacancy and its due justification, decided 20 days ago, for each (organisation,
+    reference, recruiting manager's id, due date)."""
+    decided = today_london() - timedelta(20)
+    for org, reference, manager_id, due in rows:
+        _vacancy(db, org, reference, recruiting_manager_id=manager_id)
+        vacancy_id = db.session.scalar(select(Vacancy.id).filter_by(reference=reference))
+        db.session.execute(
+            insert(Justification),
+            [
+                {
+                    "organisation_id": org.id,
+                    "vacancy_id": vacancy_id,
+                    "status": "due",
+                    "decision_date": decided,
+                    "due_date": due,
+                }
+            ],
+        )
+    db.session.commit()
+
+
 def test_the_justification_counts_are_each_viewers_own_and_todays(app, db, organisation):
     other = factories.OrganisationFactory(code="RYY", name="Other NHS Trust")
     manager = factories.UserFactory(organisation=organisation, roles=("recruiting-manager",))
@@ -142,26 +164,14 @@ def test_the_justification_counts_are_each_viewers_own_and_todays(app, db, organ
     their_hr = factories.UserFactory(organisation=other, roles=("hr-admin",))
     db.session.commit()
     today = today_london()
-    for reference, manager_id, due in [
-        ("V-MINE", manager.id, today + timedelta(3)),
-        ("V-LATE-1", None, today - timedelta(3)),
-        ("V-LATE-2", None, today - timedelta(4)),
-    ]:
-        _vacancy(db, organisation, reference, recruiting_manager_id=manager_id)
-        vacancy_id = db.session.scalar(select(Vacancy.id).filter_by(reference=reference))
-        db.session.execute(
-            insert(Justification),
-            [
-                {
-                    "organisation_id": organisation.id,
-                    "vacancy_id": vacancy_id,
-                    "status": "due",
-                    "decision_date": today - timedelta(20),
-                    "due_date": due,
-                }
-            ],
-        )
-    db.session.commit()
+    _due_justifications(
+        db,
+        [
+            (organisation, "V-MINE", manager.id, today + timedelta(3)),
+            (organisation, "V-LATE-1", None, today - timedelta(3)),
+            (organisation, "V-LATE-2", None, today - timedelta(4)),
+        ],
+    )
     clients = {}
     for name, user in [("manager", manager), ("hr", hr), ("their hr", their_hr)]:
         clients[name] = app.test_client()
@@ -204,27 +214,15 @@ def test_the_justification_list_is_each_viewers_own_and_todays(app, db, organisa
     their_hr = factories.UserFactory(organisation=other, roles=("hr-admin",))
     db.session.commit()
     today = today_london()
-    for org, reference, manager_id, due in [
-        (organisation, "V-MINE", manager.id, today + timedelta(1)),
-        (organisation, "V-THEIRS", colleague.id, today + timedelta(1)),
-        (organisation, "V-LATE", None, today - timedelta(3)),
-        (other, "V-AWAY", None, today - timedelta(3)),
-    ]:
-        _vacancy(db, org, reference, recruiting_manager_id=manager_id)
-        vacancy_id = db.session.scalar(select(Vacancy.id).filter_by(reference=reference))
-        db.session.execute(
-            insert(Justification),
-            [
-                {
-                    "organisation_id": org.id,
-                    "vacancy_id": vacancy_id,
-                    "status": "due",
-                    "decision_date": today - timedelta(20),
-                    "due_date": due,
-                }
-            ],
-        )
-    db.session.commit()
+    _due_justifications(
+        db,
+        [
+            (organisation, "V-MINE", manager.id, today + timedelta(1)),
+            (organisation, "V-THEIRS", colleague.id, today + timedelta(1)),
+            (organisation, "V-LATE", None, today - timedelta(3)),
+            (other, "V-AWAY", None, today - timedelta(3)),
+        ],
+    )
     clients = {}
     for name, user in [
         ("manager", manager),
