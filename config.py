@@ -5,10 +5,7 @@ setting is missing rather than starting with an insecure default.
 """
 
 import os
-import re
 import secrets
-import shlex
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -63,8 +60,6 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
     # Sign-in throttling, counted in the database so every worker shares the counts: after this
     # many failures each further attempt waits 1, 2, 4... seconds, up to the maximum.
     LOGIN_THROTTLE_ADDRESS_FREE = _env_int("LOGIN_THROTTLE_ADDRESS_FREE", 20)
@@ -134,31 +129,6 @@ class TestingConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
 
 
-_WORKERS_ARG = re.compile(r"^(?:-w|--workers)(?:=?(\d+))?$")
-
-
-def _workers_in(args: list[str]) -> int:
-    """The worker count a gunicorn command line asks for (1 when it does not say)."""
-    for index, arg in enumerate(args):
-        if match := _WORKERS_ARG.match(arg):
-            value = match.group(1) or (args[index + 1] if index + 1 < len(args) else "")
-            if value.isdigit():
-                return int(value)
-    return 1
-
-
-def web_worker_count() -> int:
-    """How many web worker processes will share this configuration: gunicorn's
-    WEB_CONCURRENCY, its GUNICORN_CMD_ARGS, or its own command line, whichever says most."""
-    counts = [
-        _env_int("WEB_CONCURRENCY", 1),
-        _workers_in(shlex.split(os.environ.get("GUNICORN_CMD_ARGS", ""))),
-    ]
-    if sys.argv and Path(sys.argv[0]).name.startswith("gunicorn"):
-        counts.append(_workers_in(sys.argv[1:]))
-    return max(counts)
-
-
 class ProductionConfig(Config):
     ENV_NAME = "production"
 
@@ -169,14 +139,6 @@ class ProductionConfig(Config):
         if missing:
             raise ConfigError(
                 "Production needs these environment variables set: " + ", ".join(missing)
-            )
-        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-        if self.RATELIMIT_STORAGE_URI.startswith("memory://") and web_worker_count() > 1:
-            # Each worker would keep its own counts, multiplying every limit by the workers.
-            raise ConfigError(
-                f"RATELIMIT_STORAGE_URI is memory:// but {web_worker_count()} web workers are "
-                "configured: set RATELIMIT_STORAGE_URI to a shared store (redis://host:6379) or "
-                "run one worker"
             )
         self.SECRET_KEY = os.environ["SECRET_KEY"]
         self.AUDIT_KEY = os.environ["AUDIT_KEY"]

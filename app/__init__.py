@@ -111,13 +111,12 @@ def register_extensions(app: Flask) -> None:
         models,
     )
     from app.accounts import passwords
-    from app.extensions import csrf, db, limiter, login_manager
+    from app.extensions import csrf, db, login_manager
 
     models.import_all_before_mappers_are_configured()
     db.init_app(app)
     register_migrations(app)
     csrf.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
     passwords.init_app(app)
 

@@ -43,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import bulk
-from app.extensions import db
+from app.extensions import FoundationModel, db
 from app.timeutil import to_london, utcnow
 
 GENESIS = "0" * 64
@@ -54,7 +54,7 @@ class AuditTrailBroken(RuntimeError):
     """verify found a problem, so no checkpoint may be signed over what is there now."""
 
 
-class AuditEvent(db.Model):
+class AuditEvent(FoundationModel):
     __tablename__ = "audit_event"
     # Every entry reads the head of its organisation's chain (the latest id): on PostgreSQL an
     # index on organisation_id alone sorts the whole chain for that, once per entry.
@@ -81,7 +81,7 @@ class AuditEvent(db.Model):
         return json.loads(self.detail)
 
 
-class AuditCheckpoint(db.Model):
+class AuditCheckpoint(FoundationModel):
     """A signed statement: at `created_at` this organisation's trail had `entries` entries, the
     newest with HMAC `head`. No foreign key: the statement must outlive whatever it is about."""
 
@@ -95,7 +95,7 @@ class AuditCheckpoint(db.Model):
     mac: Mapped[str] = mapped_column(String(64))
 
 
-class AuditAttachment(db.Model):
+class AuditAttachment(FoundationModel):
     """The per-row changes of one audited operation (an import), compressed: gzip of one JSON
     object per line. Its SHA-256 is in the detail of the entry it belongs to, which the chain
     signs, so the attachment cannot be edited or swapped without `verify_all` saying so."""

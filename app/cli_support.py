@@ -103,9 +103,8 @@ def run_import(apply, kind: str, file, org_code: str | None, as_json: bool) -> N
     or nothing, commit once, report counts (JSON on standard output with --json)."""
     from sqlalchemy.exc import IntegrityError
 
-    from app.csvimport import ImportRefused
+    from app.csvimport import RACE, ImportRefused
     from app.import_jobs import refuse_if_busy
-    from app.uploads import RACE
     from app.workforce.services import OrganisationError, resolve_organisation
 
     try:

@@ -118,6 +118,15 @@ def capped(problems: Iterable[Problem], more: int = 0) -> ProblemList:
     return shown
 
 
+# Two imports changed the same records at once: the database refused the second as a whole.
+RACE = Problem(
+    0,
+    "",
+    "someone else changed the same records at the same moment, so nothing was imported: "
+    "import the file again",
+)
+
+
 class ImportRefused(Exception):
     """The file has problems; nothing was written. Keeps the first MAX_PROBLEMS_SHOWN problems
     in line order, and how many more there were (`more`)."""

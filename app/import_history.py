@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import FoundationModel, db
 from app.timeutil import utcnow
 
 IMPORT_KINDS = {
@@ -19,7 +19,7 @@ IMPORT_KINDS = {
 }
 
 
-class DataImport(db.Model):
+class DataImport(FoundationModel):
     __tablename__ = "data_import"
 
     id: Mapped[int] = mapped_column(primary_key=True)

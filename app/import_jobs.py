@@ -46,7 +46,7 @@ from app.csvimport import (
     reporting_progress,
 )
 from app.database import BUSY_TIMEOUT_MS
-from app.extensions import db
+from app.extensions import FoundationModel, db
 from app.import_history import IMPORT_KINDS
 from app.timeutil import utcnow
 
@@ -70,7 +70,7 @@ PROGRESS_EVERY_SECONDS = 1.0
 LOCK_CLASS = 720_200  # PostgreSQL advisory lock keys: (LOCK_CLASS + kind, organisation id)
 
 
-class ImportJob(db.Model):
+class ImportJob(FoundationModel):
     __tablename__ = "import_job"
     __table_args__ = (
         Index(

@@ -9,8 +9,6 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from app.accounts.roles import ROLE_NAMES, VIEWER_ROLES, Role
-from app.forms import max_length
-from app.notifications.services import unread_count
 from app.pagination import row_url_prefix
 from app.text_limits import LONG_TEXT
 from app.timeutil import to_london
@@ -72,6 +70,8 @@ def navigation() -> list[dict]:
     items = _kept_sections.get(roles)
     if items is None:
         items = _kept_sections[roles] = _sections(roles)
+    from app.notifications.services import unread_count
+
     unread = unread_count(user)
     items += (
         (f"Messages ({unread})" if unread else "Messages", "notifications.inbox", "/inbox"),
@@ -160,6 +160,14 @@ def free_text(value) -> Markup:
     if value is None:
         return Markup("")
     return Markup("<br>\n").join(escape(line) for line in _LINE_BREAK.split(str(value)))
+
+
+def max_length(field) -> int | None:
+    """app.forms.max_length, imported at the first form a page shows: forms (WTForms) and the
+    notifications feature are for pages, and every `flask` command registers these helpers."""
+    from app.forms import max_length as limit
+
+    return limit(field)
 
 
 def register(app: Flask) -> None:

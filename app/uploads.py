@@ -10,18 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app import import_jobs
 from app.accounts.scoping import scoped
-from app.csvimport import ImportRefused, Problem
+from app.csvimport import RACE, ImportRefused, Problem
 from app.extensions import db
 from app.import_history import DataImport
 from app.pagination import paginate
 from app.recruitment.forms import UploadForm
-
-RACE = Problem(
-    0,
-    "",
-    "someone else changed the same records at the same moment, so nothing was imported: "
-    "import the file again",
-)
 
 
 def run_upload(form, apply, kind: str, as_at=None) -> tuple[bool, list[Problem] | None]:

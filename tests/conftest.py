@@ -18,7 +18,6 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db as _db
-from app.extensions import limiter
 from tests import factories
 
 # Copies of shared/examples: the quirks real extracts carry (BOM, ESR labels, sub-codes...).
@@ -146,7 +145,6 @@ def db(app):
         _db.session.rollback()
         _db.session.remove()
         _empty_tables(app)
-    limiter.reset()
 
 
 @pytest.fixture

@@ -71,6 +71,12 @@ NOT_FOR_THE_COMMAND_LIST = [
     "app.scheduler",
     "app.import_jobs",
     "sqlalchemy.dialects.postgresql",
+    # Nor Flask-Limiter, which is no longer a dependency: its `flask limiter` plugin command was
+    # imported (with limits, wrapt and asyncio) by every command, and it limited nothing (sign-in
+    # throttling is counted in the database, app/accounts/throttle.py).
+    "flask_limiter",
+    # The notifications feature (smtplib, email) is for the pages' header and the mail jobs.
+    "app.notifications.services",
 ]
 
 
@@ -246,3 +252,47 @@ def test_a_command_tells_every_listener_of_what_it_did(tmp_path, examples):
         "    print(db.session.query(Justification).count())\n"
     )
     assert int(_python(script, tmp_path)) > 0
+
+
+def test_a_staff_import_configures_only_the_foundation(tmp_path, examples):
+    # Configuring every feature's mappers (and importing every feature's models to do it) was
+    # a sixth of a re-import of an unchanged staff file: a staff import touches only the
+    # foundation's classes (extensions.FoundationModel), whose registry is configured alone.
+    migrate = (
+        "from app import create_app\n"
+        "app = create_app('development', views_on_demand=True)\n"
+        "from app.extensions import db\n"
+        "import flask_migrate\n"
+        "with app.app_context():\n"
+        f"    flask_migrate.upgrade(directory={str(ROOT / 'migrations')!r})\n"
+        "    from app.workforce.services import create_organisation\n"
+        "    create_organisation('RAB', 'Trust')\n"
+        "    db.session.commit()\n"
+        "print('ready')\n"
+    )
+    assert _python(migrate, tmp_path) == "ready"
+    staff_file = str(examples / "staff.csv")
+    script = (
+        "import atexit, json, sys\n"
+        "from flask.cli import main\n"
+        "def report():\n"
+        "    from app.extensions import FoundationModel, db\n"
+        "    from app.models import FEATURES, FOUNDATION\n"
+        "    features = [f'app.{name}.models' for name in FEATURES]\n"
+        "    imported = [m for m in features if m in sys.modules and m not in FOUNDATION]\n"
+        "    print(json.dumps({\n"
+        "        'feature_models': imported,\n"
+        "        'feature_mappers_configured': sum(\n"
+        "            m.configured for m in db.Model.registry.mappers),\n"
+        "        'foundation_configured': all(\n"
+        "            m.configured for m in FoundationModel.registry.mappers),\n"
+        "    }))\n"
+        "atexit.register(report)\n"
+        f"sys.argv = ['flask', 'staff', 'import', {staff_file!r}, '--org', 'RAB']\n"
+        "main()\n"
+    )
+    assert json.loads(_python(script, tmp_path)) == {
+        "feature_models": [],
+        "feature_mappers_configured": 0,
+        "foundation_configured": True,
+    }

@@ -7,11 +7,11 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.roles import Role
-from app.extensions import db
+from app.extensions import FoundationModel
 from app.timeutil import utcnow
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, FoundationModel):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,7 +68,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email}>"
 
 
-class UserRole(db.Model):
+class UserRole(FoundationModel):
     __tablename__ = "user_role"
     __table_args__ = (UniqueConstraint("user_id", "role"),)
 
@@ -79,7 +79,7 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="role_rows")
 
 
-class UserSession(db.Model):
+class UserSession(FoundationModel):
     """One signed-in browser. The cookie carries only a random secret whose hash is stored here,
     so signing out, a new password or disabling ends the session on the server: a copied cookie
     stops working at once, wherever it is replayed from."""
@@ -101,7 +101,7 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class ThrottleCounter(db.Model):
+class ThrottleCounter(FoundationModel):
     """Failures counted per key (an address, an account, a password check) in the database, so
     every web worker sees the same count without a separate store."""
 

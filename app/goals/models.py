@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.accounts.models import User
 from app.extensions import db
 from app.timeutil import utcnow
 
@@ -50,8 +51,8 @@ class GoalSet(db.Model):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("goal_set.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    proposed_by = relationship("User", foreign_keys=[proposed_by_id])
-    approved_by = relationship("User", foreign_keys=[approved_by_id])
+    proposed_by = relationship(User, foreign_keys=[proposed_by_id])
+    approved_by = relationship(User, foreign_keys=[approved_by_id])
     targets: Mapped[list["GoalTarget"]] = relationship(
         back_populates="goal_set",
         order_by="GoalTarget.id",
@@ -137,7 +138,7 @@ class Action(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    owner = relationship("User", foreign_keys=[owner_id])
+    owner = relationship(User, foreign_keys=[owner_id])
     updates: Mapped[list["ActionUpdate"]] = relationship(
         back_populates="action",
         order_by="ActionUpdate.id.desc()",
@@ -164,4 +165,4 @@ class ActionUpdate(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     action: Mapped[Action] = relationship(back_populates="updates")
-    author = relationship("User")
+    author = relationship(User)

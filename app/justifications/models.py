@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
+from app.accounts.models import User
 from app.extensions import db
 from app.timeutil import utcnow
 
@@ -87,8 +88,8 @@ class Justification(db.Model):
 
     vacancy = relationship("Vacancy")
     batch = relationship("Batch")
-    manager = relationship("User", foreign_keys=[manager_id])
-    superseded_by = relationship("User", foreign_keys=[superseded_by_id])
+    manager = relationship(User, foreign_keys=[manager_id])
+    superseded_by = relationship(User, foreign_keys=[superseded_by_id])
     applicants: Mapped[list["JustificationApplicant"]] = relationship(
         back_populates="justification",
         cascade="all, delete-orphan",
@@ -151,7 +152,7 @@ class JustificationVersion(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     justification: Mapped[Justification] = relationship(back_populates="versions")
-    author = relationship("User")
+    author = relationship(User)
     reasons: Mapped[list["JustificationReason"]] = relationship(
         back_populates="version", order_by="JustificationReason.id"
     )
@@ -195,5 +196,5 @@ class JustificationReview(db.Model):
     reviewed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     justification: Mapped[Justification] = relationship(back_populates="reviews")
-    reviewer = relationship("User")
+    reviewer = relationship(User)
     version = relationship("JustificationVersion")

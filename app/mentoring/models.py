@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.mentoring.eligibility import status
 from app.timeutil import utcnow
-from app.workforce.models import StaffHistory
+from app.workforce.models import Staff, StaffHistory
 
 
 class MentoringRelationship(db.Model):
@@ -47,8 +47,8 @@ class MentoringRelationship(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    leader = relationship("Staff", foreign_keys=[leader_id])
-    colleague = relationship("Staff", foreign_keys=[colleague_id])
+    leader = relationship(Staff, foreign_keys=[leader_id])
+    colleague = relationship(Staff, foreign_keys=[colleague_id])
     sessions: Mapped[list["MentoringSession"]] = relationship(
         back_populates="relationship",
         order_by="MentoringSession.held_on.desc()",

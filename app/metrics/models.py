@@ -1,4 +1,7 @@
-"""Headline figures stored as they were reported, so trends show what was known at the time."""
+"""Headline figures stored as they were reported, so trends show what was known at the time.
+
+Foundation tables (`extensions.FoundationModel`): the staff history checks a closed year's
+snapshot on every staff import, which then configures no feature's mappers."""
 
 import json
 from datetime import date, datetime
@@ -6,11 +9,11 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import FoundationModel
 from app.timeutil import utcnow
 
 
-class MetricSnapshot(db.Model):
+class MetricSnapshot(FoundationModel):
     __tablename__ = "metric_snapshot"
     __table_args__ = (UniqueConstraint("organisation_id", "taken_on"),)
 
@@ -27,7 +30,7 @@ class MetricSnapshot(db.Model):
         return json.loads(self.figures)
 
 
-class WresYearSnapshot(db.Model):
+class WresYearSnapshot(FoundationModel):
     """A closed WRES year's 31 March figures (indicators 1 and 9, the aspiration), stored once
     and never changed: the year's return publishes these. Database triggers refuse UPDATE and
     DELETE."""

@@ -21,9 +21,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.accounts.models import User
 from app.extensions import db
 from app.timeutil import utcnow
 from app.workforce.ethnicity import WresGroup, group_of
+from app.workforce.models import Staff
 
 VACANCY_STATUSES = {"open": "Open", "decided": "Decision recorded", "closed": "Closed"}
 STAGES = ("shortlisting", "interview")
@@ -55,7 +57,7 @@ class Batch(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    recruiting_manager = relationship("User")
+    recruiting_manager = relationship(User)
     vacancies: Mapped[list["Vacancy"]] = relationship(
         back_populates="batch", order_by="Vacancy.reference"
     )
@@ -100,7 +102,7 @@ class Vacancy(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    recruiting_manager = relationship("User")
+    recruiting_manager = relationship(User)
     batch: Mapped[Batch | None] = relationship(back_populates="vacancies")
 
     kind = "vacancy"
@@ -127,7 +129,7 @@ class Applicant(db.Model):
     ethnic_category: Mapped[str] = mapped_column(String(2), default="99")
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
 
-    staff = relationship("Staff")
+    staff = relationship(Staff)
 
     @property
     def wres_group(self) -> WresGroup:
@@ -260,7 +262,7 @@ class PanelMember(db.Model):
     role: Mapped[str] = mapped_column(String(20), default="member")
 
     panel: Mapped[Panel] = relationship(back_populates="members")
-    staff = relationship("Staff")
+    staff = relationship(Staff)
 
     @property
     def name(self) -> str:
@@ -304,7 +306,7 @@ class PoolMember(db.Model):
     # panel check may count it. The ESR ethnicity of a pool member is never used for that.
     diverse_member: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    staff = relationship("Staff")
+    staff = relationship(Staff)
 
 
 class PanelDeclaration(db.Model):

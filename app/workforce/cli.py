@@ -9,10 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.cli_support import emit_json, fail
-from app.csvimport import ImportRefused, read_rows
+from app.csvimport import RACE, ImportRefused, read_rows
 from app.extensions import db
 from app.import_jobs import refuse_if_busy
-from app.uploads import RACE
 from app.workforce import peer_groups, services
 from app.workforce.models import Organisation
 

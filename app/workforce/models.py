@@ -19,12 +19,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import FoundationModel, db
 from app.timeutil import utcnow
 from app.workforce.ethnicity import Ethnicity, WresGroup, group_of
 
 
-class Organisation(db.Model):
+class Organisation(FoundationModel):
     __tablename__ = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,7 +53,7 @@ JUSTIFICATION_POLICIES = {
 }
 
 
-class OrganisationSettings(db.Model):
+class OrganisationSettings(FoundationModel):
     __tablename__ = "organisation_settings"
     __table_args__ = (
         CheckConstraint("panel_min_bme_members >= 0", name="panel_min_bme_members"),
@@ -90,7 +90,7 @@ class OrganisationSettings(db.Model):
     organisation: Mapped[Organisation] = relationship(back_populates="settings")
 
 
-class Staff(db.Model):
+class Staff(FoundationModel):
     """A person in the organisation's ESR extract (DOMAIN.md section 3)."""
 
     __tablename__ = "staff"
@@ -167,7 +167,7 @@ def in_post_clause(day: date):
     )
 
 
-class BandChange(db.Model):
+class BandChange(FoundationModel):
     """A change of pay band seen between two imports: the promotions later reports count."""
 
     __tablename__ = "band_change"
@@ -192,7 +192,7 @@ class BandChange(db.Model):
     staff: Mapped[Staff] = relationship(back_populates="band_changes")
 
 
-class StaffHistory(db.Model):
+class StaffHistory(FoundationModel):
     """One version of a person's "as at" attributes, in force from `valid_from` up to, not
     including, `valid_to` (open while it is the latest). Figures for a date read the version in
     force on that date, so a later import closes versions rather than rewriting them."""

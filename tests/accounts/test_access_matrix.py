@@ -37,7 +37,7 @@ from app.accounts import services as accounts
 from app.accounts.roles import Role
 from app.benchmarking import services as benchmarking
 from app.benchmarking import synthetic
-from app.extensions import db, limiter
+from app.extensions import db
 from app.goals import planning
 from app.goals import services as goals
 from app.goals.models import Action
@@ -306,7 +306,6 @@ def world(app):
             db.session.rollback()
             db.session.remove()
             _empty_tables(app)
-            limiter.reset()
 
 
 # The expectations

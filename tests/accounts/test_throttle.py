@@ -1,7 +1,6 @@
 """Issue 9, point 10: sign-in that cannot be used against its owner. Growing delays per address,
 per account and per address-on-account, counted in the database so every worker shares them;
-common passwords refused; the current-password check throttled; production refuses per-process
-limiter storage with several workers."""
+common passwords refused; the current-password check throttled."""
 
 import threading
 
@@ -15,7 +14,6 @@ from app.accounts.passwords import is_common, password_problem
 from app.accounts.throttle_rules import Policy
 from app.extensions import db as other_db
 from app.timeutil import utcnow
-from config import ConfigError, ProductionConfig, web_worker_count
 from tests import factories
 from tests.conftest import PASSWORD, BrowserLikeClient, sign_in
 
@@ -201,40 +199,3 @@ def test_current_password_checks_are_throttled(app, client, db, login_as, clock)
     assert "Too many wrong attempts" in throttled.get_data(as_text=True)
     clock.wait_out()
     assert attempt(PASSWORD).status_code == 302
-
-
-# Production settings
-
-
-@pytest.mark.parametrize(
-    ("environment", "argv", "workers"),
-    [
-        ({}, ["gunicorn", "wsgi:app"], 1),
-        ({"WEB_CONCURRENCY": "3"}, ["gunicorn", "wsgi:app"], 3),
-        ({"GUNICORN_CMD_ARGS": "--bind 0.0.0.0 --workers=4"}, ["flask"], 4),
-        ({}, ["/srv/.venv/bin/gunicorn", "-w", "2", "wsgi:app"], 2),
-        ({}, ["flask", "-w", "2"], 1),
-    ],
-)
-def test_the_web_worker_count_is_found(monkeypatch, environment, argv, workers):
-    for name in ("WEB_CONCURRENCY", "GUNICORN_CMD_ARGS"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setattr("sys.argv", argv)
-    assert web_worker_count() == workers
-
-
-def test_production_refuses_per_process_counts_with_several_workers(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "k" * 40)
-    monkeypatch.setenv("AUDIT_KEY", "a" * 40)
-    monkeypatch.setenv("DATABASE_URL", "sqlite://")
-    monkeypatch.setenv("WEB_CONCURRENCY", "2")
-    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
-    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
-        ProductionConfig()
-    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://cache:6379")
-    assert ProductionConfig().RATELIMIT_STORAGE_URI == "redis://cache:6379"
-    monkeypatch.setenv("WEB_CONCURRENCY", "1")
-    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
-    ProductionConfig()
