@@ -86,24 +86,22 @@ class Run:
 
 
 def timed_process(args, env, timeout=IMPORT_TIMEOUT, cwd=ROOT):
-    """Wall seconds, peak resident MB, exit status, stdout and stderr of one command."""
+    """Wall seconds, peak resident MB, exit status, stdout and stderr of one command.
+
+    The wait blocks until the process ends (a timer kills it at the timeout), so the time is
+    the process's own: polling every 20 ms added 10 ms on average to every figure."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=err)
-        status, usage = None, None
-        while status is None:
-            pid, raw, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                status = os.waitstatus_to_exitcode(raw)
-                break
-            if time.perf_counter() - start > timeout:
-                process.kill()
-                _, raw, usage = os.wait4(process.pid, 0)
-                status = "timeout"
-                break
-            time.sleep(0.02)
-        process.returncode = 0  # reaped above; keep Popen from waiting again
+        killer = threading.Timer(timeout, process.kill)
+        killer.start()
+        try:
+            _, raw, usage = os.wait4(process.pid, 0)
+        finally:
+            killer.cancel()
         seconds = time.perf_counter() - start
+        process.returncode = 0  # reaped above; keep Popen from waiting again
+        status = "timeout" if seconds >= timeout else os.waitstatus_to_exitcode(raw)
         out.seek(0)
         err.seek(0)
         return seconds, usage.ru_maxrss / 1024, status, out.read().decode(), err.read().decode()
