@@ -297,6 +297,7 @@ def import_staff(
             (organisation_id, row.staff_number, now, now, row.digest, *values_of(row))
             for row in new_rows
         ),
+        binary=True,
     )
     added = (
         {
