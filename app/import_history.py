@@ -141,6 +141,9 @@ def begin_import(
     )
     values = {name: getattr(record, name) for name in ImportRecord.__slots__ if name != "id"}
     table = DataImport.__table__
+    # Whatever the session holds is written first, as start_import's flush writes it (a flush
+    # with nothing to write sets no mapper up).
+    db.session.flush()
     record.id = db.session.execute(insert(table).values(values).returning(table.c.id)).scalar_one()
     return record
 
@@ -150,6 +153,7 @@ def end_import(record: ImportRecord, actor, changes=None, **detail) -> ImportRec
     from app import audit
 
     table = DataImport.__table__
+    db.session.flush()
     db.session.execute(
         update(table)
         .where(table.c.id == record.id)
