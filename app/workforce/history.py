@@ -203,7 +203,9 @@ def record_import(
     """Write the versions an import makes, set-based: one UPDATE closing the changed people's
     open versions on the extract date, one INSERT of the new versions. The staff rows must be
     flushed (new people need their ids). Returns the number of versions written."""
-    changed = list(changed)
+    added, changed = list(added), list(changed)
+    if not added and not changed:
+        return 0  # nor a look at the earlier extracts (a re-import of an unchanged file)
     backdate = stands_for_the_past(organisation_id, extract_date)
     if changed:
         open_version = StaffHistory.__table__
