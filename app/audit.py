@@ -21,9 +21,6 @@ import hmac
 import io
 import json
 import os
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -163,30 +160,6 @@ class ChangeLog:
             encode = self._encode
             self._gzip.write(("\n".join(map(encode, self._pending)) + "\n").encode())
             self._pending.clear()
-
-    @contextmanager
-    def filled_meanwhile(self, changes: Iterable[dict[str, Any]]) -> Iterator[None]:
-        """Add `changes` in another thread while the block runs: for a block that waits on the
-        database (whose driver lets go of the interpreter while it waits), so the lines are
-        encoded and compressed in time that was idle. Nothing else may add to the log until the
-        block ends; the lines are all added, or the thread's error raised, when it has."""
-        failed: list[BaseException] = []
-
-        def fill() -> None:
-            try:
-                for change in changes:
-                    self.add(change)
-            except BaseException as exc:  # raised in the caller's thread below
-                failed.append(exc)
-
-        worker = threading.Thread(target=fill, name="change-log", daemon=True)
-        worker.start()
-        try:
-            yield
-        finally:
-            worker.join()
-        if failed:
-            raise failed[0]
 
     def close(self) -> bytes:
         self._write()
