@@ -16,8 +16,10 @@ from itertools import chain, islice
 
 from sqlalchemy import (
     ARRAY,
+    Boolean,
     Date,
     DateTime,
+    Integer,
     Numeric,
     String,
     Table,
@@ -267,12 +269,29 @@ def insert_returning(table: Table, rows: list[dict], key: str, *where) -> dict:
     )
 
 
-def insert_values(table: Table, names: Sequence[str], rows: Iterable[tuple]) -> int:
+# PostgreSQL's binary COPY format per column type (`insert_values(..., binary=True)`).
+_BINARY_TYPES = {
+    Integer: "int4",
+    String: "varchar",
+    Boolean: "bool",
+    Date: "date",
+    DateTime: "timestamp",
+    Numeric: "numeric",
+}
+
+
+def insert_values(
+    table: Table, names: Sequence[str], rows: Iterable[tuple], binary: bool = False
+) -> int:
     """Insert rows given as tuples in the order of `names`, as insert_rows does for dicts (COPY
     on PostgreSQL, executemany on SQLite), without a dict per row. Returns how many.
 
     `rows` may be a generator: PostgreSQL writes the rows already sent while the rest are made,
-    so work done in the generator costs no time of its own when the database is the slower."""
+    so work done in the generator costs no time of its own when the database is the slower.
+
+    `binary`: every value is already of its column's Python type (a date a date, not its text),
+    so PostgreSQL can take COPY's binary format, which it reads in less time than text (a
+    tenth of a trust's staff COPY); columns of other types than _BINARY_TYPES' go as text."""
     rows = iter(rows)
     first = next(rows, None)
     if first is None:  # nothing written, and no COPY for nothing
@@ -302,7 +321,12 @@ def insert_values(table: Table, names: Sequence[str], rows: Iterable[tuple]) -> 
             count += len(chunk)
         return count
     columns = ", ".join(f'"{table.c[name].name}"' for name in names)
-    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+    types = [_BINARY_TYPES.get(type(table.c[name].type)) for name in names] if binary else []
+    binary = binary and None not in types
+    form = " (FORMAT BINARY)" if binary else ""
+    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN{form}') as copy:
+        if binary:
+            copy.set_types(types)
         write = copy.write_row
         for row in rows:
             write(row)

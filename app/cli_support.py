@@ -98,17 +98,27 @@ def fail(message: str, problems: Iterable[Problem] = (), as_json: bool = False) 
     sys.exit(1)
 
 
-def run_import(apply, kind: str, file, org_code: str | None, as_json: bool) -> None:
+def run_import(
+    apply, kind: str, file, org_code: str | None, as_json: bool, mapped: bool = True
+) -> None:
     """The shared shape of `flask ... import FILE`: resolve the organisation, apply the file all
-    or nothing, commit once, report counts (JSON on standard output with --json)."""
+    or nothing, commit once, report counts (JSON on standard output with --json).
+
+    `mapped=False`: `apply` takes the organisation as its id and code only (an OrganisationRef)
+    and touches no mapped object, so the command never sets up the mappers
+    (import_history.ImportRecord)."""
     from sqlalchemy.exc import IntegrityError
 
     from app.csvimport import RACE, ImportRefused
     from app.import_jobs import refuse_if_busy
-    from app.workforce.services import OrganisationError, resolve_organisation
+    from app.workforce.services import (
+        OrganisationError,
+        organisation_reference,
+        resolve_organisation,
+    )
 
     try:
-        organisation = resolve_organisation(org_code)
+        organisation = (resolve_organisation if mapped else organisation_reference)(org_code)
         refuse_if_busy(organisation.id, kind)
         record = apply(organisation, file.read_bytes(), file.name, "command line")
         db.session.commit()

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, insert, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import FoundationModel, db
@@ -19,7 +19,23 @@ IMPORT_KINDS = {
 }
 
 
-class DataImport(FoundationModel):
+class _Counted:
+    """What an import's counts say, for a DataImport and an ImportRecord alike."""
+
+    @property
+    def rows(self) -> int:
+        return self.rows_added + self.rows_updated + self.rows_unchanged
+
+    @property
+    def summary(self) -> str:
+        counts = (
+            f"{self.rows} rows: {self.rows_added} added, {self.rows_updated} updated, "
+            f"{self.rows_unchanged} unchanged"
+        )
+        return f"{counts}; {self.date_formats}" if self.date_formats else counts
+
+
+class DataImport(_Counted, FoundationModel):
     __tablename__ = "data_import"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,18 +58,6 @@ class DataImport(FoundationModel):
 
     imported_by = relationship("User")
 
-    @property
-    def rows(self) -> int:
-        return self.rows_added + self.rows_updated + self.rows_unchanged
-
-    @property
-    def summary(self) -> str:
-        counts = (
-            f"{self.rows} rows: {self.rows_added} added, {self.rows_updated} updated, "
-            f"{self.rows_unchanged} unchanged"
-        )
-        return f"{counts}; {self.date_formats}" if self.date_formats else counts
-
 
 def finish_import(record: DataImport, actor, changes=None, **detail) -> DataImport:
     """Flush the import's changes and put it in the audit trail with its counts: one entry per
@@ -63,13 +67,7 @@ def finish_import(record: DataImport, actor, changes=None, **detail) -> DataImpo
     db.session.flush()
     # Imports write with multi-row statements past the ORM: objects loaded before are stale.
     db.session.expire_all()
-    summary = {
-        "file": record.filename,
-        "added": record.rows_added,
-        "updated": record.rows_updated,
-        "unchanged": record.rows_unchanged,
-        **detail,
-    }
+    summary = _audit_summary(record, detail)
     action = f"{record.kind}.imported"
     if changes is not None and changes.rows:
         audit.record_with_changes(
@@ -91,3 +89,98 @@ def start_import(organisation_id: int, kind: str, filename: str, source: str, ac
     db.session.add(record)
     db.session.flush()
     return record
+
+
+class ImportRecord(_Counted):
+    """A data_import row written as SQL (`begin_import`), with the attributes of a DataImport
+    an import's callers read. An import that uses it touches no mapped object: naming one sets
+    up every model's mapper first, 0.05 s of a command that re-imports an unchanged file."""
+
+    __slots__ = (
+        "as_at",
+        "date_formats",
+        "filename",
+        "id",
+        "imported_at",
+        "imported_by_id",
+        "kind",
+        "organisation_id",
+        "rows_added",
+        "rows_unchanged",
+        "rows_updated",
+        "source",
+    )
+
+    def __init__(self, **values):
+        for name in self.__slots__:
+            setattr(self, name, values.get(name))
+
+
+def begin_import(
+    organisation_id: int,
+    kind: str,
+    filename: str,
+    source: str,
+    actor,
+    as_at: date | None = None,
+    date_formats: str | None = None,
+) -> ImportRecord:
+    """`start_import` as SQL: the row written, its id known, no mapped object."""
+    record = ImportRecord(
+        organisation_id=organisation_id,
+        kind=kind,
+        filename=filename[:255],
+        source=source,
+        imported_by_id=getattr(actor, "id", None),
+        imported_at=utcnow(),
+        as_at=as_at,
+        date_formats=date_formats,
+        rows_added=0,
+        rows_updated=0,
+        rows_unchanged=0,
+    )
+    values = {name: getattr(record, name) for name in ImportRecord.__slots__ if name != "id"}
+    table = DataImport.__table__
+    # Whatever the session holds is written first, as start_import's flush writes it (a flush
+    # with nothing to write sets no mapper up).
+    db.session.flush()
+    record.id = db.session.execute(insert(table).values(values).returning(table.c.id)).scalar_one()
+    return record
+
+
+def end_import(record: ImportRecord, actor, changes=None, **detail) -> ImportRecord:
+    """`finish_import` for an ImportRecord: its counts written, and the same audit entry."""
+    from app import audit
+
+    table = DataImport.__table__
+    db.session.flush()
+    db.session.execute(
+        update(table)
+        .where(table.c.id == record.id)
+        .values(
+            rows_added=record.rows_added,
+            rows_updated=record.rows_updated,
+            rows_unchanged=record.rows_unchanged,
+        )
+    )
+    # Imports write with multi-row statements past the ORM: objects loaded before are stale.
+    db.session.expire_all()
+    summary = _audit_summary(record, detail)
+    action = f"{record.kind}.imported"
+    if changes is not None and changes.rows:
+        audit.append_with_changes(
+            record.organisation_id, actor, action, "data_import", record.id, summary, changes
+        )
+    else:
+        audit.append(record.organisation_id, actor, action, "data_import", record.id, summary)
+    return record
+
+
+def _audit_summary(record, detail: dict) -> dict:
+    return {
+        "file": record.filename,
+        "added": record.rows_added,
+        "updated": record.rows_updated,
+        "unchanged": record.rows_unchanged,
+        **detail,
+    }

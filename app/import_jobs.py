@@ -161,11 +161,14 @@ def busy_problem(kind: str) -> Problem:
 def refuse_if_busy(organisation_id: int, kind: str, wait: bool = False) -> None:
     """Raise ImportRefused if another import of this kind for this organisation is queued or
     running; otherwise hold the kind's lock until the transaction ends."""
+    # The table's columns, not the mapped class's: a command that touches no mapped object
+    # otherwise (a staff import) never sets up the mappers.
+    jobs = ImportJob.__table__.c
     active = db.session.scalar(
-        select(ImportJob.id).where(
-            ImportJob.organisation_id == organisation_id,
-            ImportJob.kind == kind,
-            ImportJob.status.in_(ACTIVE),
+        select(jobs.id).where(
+            jobs.organisation_id == organisation_id,
+            jobs.kind == kind,
+            jobs.status.in_(ACTIVE),
         )
     )
     if active is not None:

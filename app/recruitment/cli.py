@@ -34,7 +34,7 @@ def import_recruitment(file: Path, org_code: str | None, as_json: bool) -> None:
 @_json
 def import_panels(file: Path, org_code: str | None, as_json: bool) -> None:
     """Import panel members; each panel named gets exactly the members listed."""
-    run_import(imports.import_panels, "panels", file, org_code, as_json)
+    run_import(imports.import_panels, "panels", file, org_code, as_json, mapped=False)
 
 
 @panels_cli.command("compliance")

@@ -15,7 +15,14 @@ from app.csvimport import (
     reporting_progress,
 )
 from app.extensions import db
-from app.import_history import DataImport, finish_import, start_import
+from app.import_history import (
+    DataImport,
+    ImportRecord,
+    begin_import,
+    end_import,
+    finish_import,
+    start_import,
+)
 from app.recruitment import events, files
 from app.recruitment.models import Applicant, Application, Batch, Panel, PanelMember, Vacancy
 from app.timeutil import today_london, utcnow
@@ -432,7 +439,9 @@ def _fit_posts(vacancy_ids: list[int]) -> None:
     )
 
 
-def import_panels(organisation, data: bytes, filename: str, source: str, actor=None) -> DataImport:
+def import_panels(
+    organisation, data: bytes, filename: str, source: str, actor=None
+) -> ImportRecord:
     """Each panel named in the file gets exactly the members the file lists, confirmed as held.
     Set-based: owners, staff, panels and their members are read a chunk at a time; only panels
     whose members, status or reason differ are rewritten, with multi-row statements."""
@@ -492,7 +501,9 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
     if problems:
         raise ImportRefused(problems)
 
-    record = start_import(org_id, "panels", filename, source, actor)
+    # As SQL, as everything this import does: it touches no mapped object, so its command never
+    # sets up the mappers (import_history.ImportRecord).
+    record = begin_import(org_id, "panels", filename, source, actor)
     # (kind, owner id, stage) -> the panel as the file gives it, and the owner's reference
     wanted: dict[tuple, files.FilePanel] = {}
     references: dict[tuple, str] = {}
@@ -601,7 +612,7 @@ def import_panels(organisation, data: bytes, filename: str, source: str, actor=N
     write_members()
     bulk.update_rows(panel_t, panel_updates)
     audit.record_many(org_id, actor, entries)
-    finish_import(record, actor)
+    end_import(record, actor)
     return record
 
 

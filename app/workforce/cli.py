@@ -115,7 +115,8 @@ def import_staff(file: Path, org_code: str | None, as_at, as_json: bool) -> None
     data = file.read_bytes()
     as_at = as_at.date() if as_at else None
     try:
-        organisation = services.resolve_organisation(org_code or _single_code_in(data))
+        # Its id and code only: the import touches no mapped object (ImportRecord says why).
+        organisation = services.organisation_reference(org_code or _single_code_in(data))
     except services.OrganisationError as exc:
         fail(str(exc), as_json=as_json)
     except ImportRefused as refused:

@@ -129,15 +129,20 @@ def versions(staff_id: int) -> list[StaffHistory]:
 
 # Writing: an import's changes, from its extract date
 
+# Read as SQL (a table's columns, not a mapped class's attributes): an import writes the history
+# without touching a mapped object, so its command never sets up the mappers.
+_IMPORTS = DataImport.__table__
+
 
 def latest_extract_date(organisation_id: int, on_or_before: date | None = None) -> date | None:
     """The date of the latest staff extract imported (on or before a date, if given): the
     history is known up to it."""
-    query = select(func.max(DataImport.as_at)).where(
-        DataImport.organisation_id == organisation_id, DataImport.kind == "staff"
+    imports = _IMPORTS.c
+    query = select(func.max(imports.as_at)).where(
+        imports.organisation_id == organisation_id, imports.kind == "staff"
     )
     if on_or_before is not None:
-        query = query.where(DataImport.as_at <= on_or_before)
+        query = query.where(imports.as_at <= on_or_before)
     return db.session.scalar(query)
 
 
@@ -156,10 +161,9 @@ def extract_date_problem(organisation_id: int, extract_date: date, today: date) 
             f"{extract_date:%d %B %Y} would change what the dates in between show: import "
             f"extracts in date order, giving an extract date of {latest:%d %B %Y} or later"
         )
+    snapshots = WresYearSnapshot.__table__.c
     closed = db.session.scalar(
-        select(func.max(WresYearSnapshot.year)).where(
-            WresYearSnapshot.organisation_id == organisation_id
-        )
+        select(func.max(snapshots.year)).where(snapshots.organisation_id == organisation_id)
     )
     if closed is not None and extract_date <= WresYear(closed).end:
         return (
@@ -172,12 +176,13 @@ def extract_date_problem(organisation_id: int, extract_date: date, today: date) 
 def stands_for_the_past(organisation_id: int, extract_date: date) -> bool:
     """Whether this is the organisation's first extract date (no extract as at an earlier date),
     so its records also stand for the past from each person's start date."""
+    imports = _IMPORTS.c
     earlier = db.session.scalar(
-        select(DataImport.id)
+        select(imports.id)
         .where(
-            DataImport.organisation_id == organisation_id,
-            DataImport.kind == "staff",
-            DataImport.as_at < extract_date,
+            imports.organisation_id == organisation_id,
+            imports.kind == "staff",
+            imports.as_at < extract_date,
         )
         .limit(1)
     )
@@ -198,7 +203,9 @@ def record_import(
     """Write the versions an import makes, set-based: one UPDATE closing the changed people's
     open versions on the extract date, one INSERT of the new versions. The staff rows must be
     flushed (new people need their ids). Returns the number of versions written."""
-    changed = list(changed)
+    added, changed = list(added), list(changed)
+    if not added and not changed:
+        return 0  # nor a look at the earlier extracts (a re-import of an unchanged file)
     backdate = stands_for_the_past(organisation_id, extract_date)
     if changed:
         open_version = StaffHistory.__table__

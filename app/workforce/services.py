@@ -5,13 +5,14 @@ import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import inspect, select
 
 from app import audit, bulk
 from app.csvimport import ImportRefused, Problem, describe_date_formats, noting_date_formats
 from app.extensions import db
-from app.import_history import DataImport, finish_import, start_import
+from app.import_history import ImportRecord, begin_import, end_import
 from app.timeutil import today_london, utcnow
 from app.workforce import history
 from app.workforce.models import (
@@ -57,19 +58,45 @@ def create_organisation(code: str, name: str, region: str = "") -> Organisation:
     return organisation
 
 
+class OrganisationRef(NamedTuple):
+    """An organisation's id and code, read as SQL: what a command that touches no mapped object
+    needs of it (see `import_history.ImportRecord`)."""
+
+    id: int
+    code: str
+
+
 def resolve_organisation(code: str | None) -> Organisation:
     """The organisation a command names, or the only one there is."""
+    return _resolved(
+        code, lambda where: list(db.session.scalars(select(Organisation).where(*where).limit(2)))
+    )
+
+
+def organisation_reference(code: str | None) -> OrganisationRef:
+    """`resolve_organisation`'s organisation as its id and code, with no mapped object."""
+    table = Organisation.__table__
+    query = select(table.c.id, table.c.code)
+    return _resolved(
+        code,
+        lambda where: [
+            OrganisationRef(*row) for row in db.session.execute(query.where(*where).limit(2))
+        ],
+    )
+
+
+def _resolved(code: str | None, fetch: Callable[[tuple], list]):
+    """The organisation `code` names, or the only one there is: `fetch` gives at most two
+    organisations meeting its WHERE clauses."""
     if code:
-        organisation = db.session.scalar(
-            select(Organisation).where(Organisation.code == code.strip().upper())
-        )
-        if organisation is None:
+        found = fetch((Organisation.__table__.c.code == code.strip().upper(),))
+        if not found:
             raise OrganisationError(
                 f"There is no organisation {code.upper()}: add it first with "
                 f"`flask orgs add {code.upper()} --name NAME`"
             )
-        return organisation
-    organisations = list(db.session.scalars(select(Organisation).limit(2)))
+        return found[0]
+    organisations = fetch(())
     if len(organisations) == 1:
         return organisations[0]
     if not organisations:
@@ -190,14 +217,14 @@ def _organisation_problems(rows: list[StaffRow], organisation: Organisation) -> 
 
 
 def import_staff(
-    organisation: Organisation,
+    organisation: Organisation | OrganisationRef,
     data: bytes,
     filename: str,
     source: str,
     actor=None,
     progress: Callable[[int], None] | None = None,
     as_at: date | None = None,
-) -> DataImport:
+) -> ImportRecord:
     """Import an ESR extract: all rows or none. Rows are matched on staff number and updated in
     place, so importing the same file again changes nothing. What changed is recorded in the staff
     history as from `as_at`, the date the extract describes (default today): earlier dates keep
@@ -210,7 +237,10 @@ def import_staff(
     table = Staff.__table__
     # The id without loading an organisation expired by a commit: nothing opens a transaction
     # before the file is read (bulk.read_ahead).
-    organisation_id = inspect(organisation).identity[0]
+    if isinstance(organisation, OrganisationRef):
+        organisation_id = organisation.id
+    else:
+        organisation_id = inspect(organisation).identity[0]
     stored = (table.c.staff_number, table.c.row_digest, table.c.organisation_id == organisation_id)
     with bulk.read_ahead(*stored) as (known, still_current):
         with noting_date_formats() as formats:
@@ -230,10 +260,11 @@ def import_staff(
     if problems:
         raise ImportRefused(problems)
 
-    record = start_import(organisation.id, "staff", filename, source, actor)
-    record.as_at = as_at
-    record.date_formats = describe_date_formats(formats)
-    db.session.flush()
+    # Written as SQL, as everything the import does: it touches no mapped object, so a command
+    # that runs it never sets up the mappers (import_history.ImportRecord).
+    record = begin_import(
+        organisation_id, "staff", filename, source, actor, as_at, describe_date_formats(formats)
+    )
     # An extract without pay columns leaves everyone's pay as it was (pay gap hook).
     fields = _STAFF_FIELDS
     if not any(row.pay_in_file for row in rows):
@@ -271,16 +302,16 @@ def import_staff(
                 }
             )
 
-    bulk.insert_values(table, names, added(new_rows))
+    bulk.insert_values(table, names, added(new_rows), binary=True)
     if everyone_new:
         if new_rows:
             # The organisation had nobody before this file: every record is one of these.
-            history.record_added(organisation.id, record.id, as_at)
+            history.record_added(organisation_id, record.id, as_at)
     else:
         for chunk in bulk.chunks(new_rows):
             numbers = [row.staff_number for row in chunk]
             history.record_added(
-                organisation.id, record.id, as_at, bulk.among(table.c.staff_number, numbers)
+                organisation_id, record.id, as_at, bulk.among(table.c.staff_number, numbers)
             )
     rows_added = len(new_rows)
     del new_rows
@@ -352,11 +383,11 @@ def import_staff(
     # The record is as it was: its updated_at too.
     bulk.update_column(table, "row_digest", new_digests, keep=("updated_at",))
     bulk.insert_rows(BandChange.__table__, band_changes)
-    history.record_import(organisation.id, record.id, as_at, [], changed)
+    history.record_import(organisation_id, record.id, as_at, [], changed)
     record.rows_added, record.rows_updated = rows_added, len(updates)
     record.rows_unchanged = unchanged
-    _audit_identity_changes(organisation.id, record, identity_changes, actor)
-    return finish_import(record, actor, change_log, source=source, as_at=as_at.isoformat())
+    _audit_identity_changes(organisation_id, record, identity_changes, actor)
+    return end_import(record, actor, change_log, source=source, as_at=as_at.isoformat())
 
 
 class _Version:
@@ -379,11 +410,11 @@ _IDENTITY_CHANGES_PER_ENTRY = 500
 
 
 def _audit_identity_changes(
-    organisation_id: int, record: DataImport, changes: list[dict], actor
+    organisation_id: int, record: ImportRecord, changes: list[dict], actor
 ) -> None:
     for start in range(0, len(changes), _IDENTITY_CHANGES_PER_ENTRY):
         chunk = changes[start : start + _IDENTITY_CHANGES_PER_ENTRY]
-        audit.record(
+        audit.append(
             organisation_id,
             actor,
             "staff.identity_changed",
