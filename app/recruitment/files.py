@@ -374,6 +374,16 @@ class RecruitmentChecks:
         if not self.rows and not self.problems:
             self.problems.append(Problem(0, "", "the file has a header row but no applications"))
 
+    def applicants(self) -> Iterator[tuple[str, str]]:
+        """Each applicant's reference and the first ethnic category given for them ("" when
+        every row said 99 or nothing), in the order the file first names them."""
+        shift, mask, codes = self._LINE_BITS + 1, 0xFF, self._code_list
+        for reference, found in self._applicants.items():
+            if type(found) is int:
+                yield reference, codes[found >> shift & mask]
+            else:
+                yield reference, found.ethnicity[0] if found.ethnicity else ""
+
     def _pack(self, line: int, appointed: bool, ethnicity: str, owner: tuple[str, str]) -> int:
         code = self._codes.get(ethnicity)
         if code is None:
