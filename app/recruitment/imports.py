@@ -265,34 +265,34 @@ def _applicants(org_id: int, checks: files.RecruitmentChecks) -> tuple[dict, set
     """The id of every applicant the file names, by reference, adding those the organisation
     has not got (ids in the order the file first names them, with the first ethnic category
     the file gives them); the references of those it had already; and of those, the ones whose
-    ethnic category the file changes (updated here: each of their rows counts as updated)."""
+    ethnic category the file changes (updated here: each of their rows counts as updated).
+    The ids take the place of what the checks kept, in the checks' own table."""
     applicant_t = Applicant.__table__
-    ids: dict[str, int] = {}
+    ids = checks.applicants()
     known: set[str] = set()
     changed: set[str] = set()
-    for chunk in bulk.chunks(checks.applicants()):
+    for chunk in bulk.chunks(ids.items()):
         found = _rows_by_reference(
             applicant_t, org_id, [ref for ref, _ in chunk], ("ethnic_category",)
         )
-        updates = []
-        for ref, ethnic in chunk:
+        new, updates = [], []
+        for ref, kept in chunk:
+            ethnic = checks.first_ethnicity(kept)
             row = found.get(ref)
             if row is None:
+                new.append(
+                    {"organisation_id": org_id, "reference": ref, "ethnic_category": ethnic or "99"}
+                )
                 continue
+            # A value replaced, none added: the table may change as it is read.
             ids[ref] = row.id
             known.add(ref)
             if ethnic and ethnic != row.ethnic_category:
                 updates.append({"_id": row.id, "ethnic_category": ethnic})
                 changed.add(ref)
         _update_many(applicant_t, "id", updates)
-        ids |= _insert_returning_ids(
-            applicant_t,
-            [
-                {"organisation_id": org_id, "reference": ref, "ethnic_category": ethnic or "99"}
-                for ref, ethnic in chunk
-                if ref not in found
-            ],
-        )
+        for ref, applicant_id in _insert_returning_ids(applicant_t, new).items():
+            ids[ref] = applicant_id
     return ids, known, changed
 
 
