@@ -215,7 +215,8 @@ def on_decisions_imported(organisation_id: int, vacancy_ids, batch_ids, actor) -
                     Application.id,
                     # Each applicant by its key, not joined: in the import's transaction the
                     # planner misjudged the tables just filled and hashed every applicant for
-                    # each chunk of owners (12 s of a national import; 0.5 s this way).
+                    # each chunk of 2,000 owners (300 ms a chunk, 12 s of a national import;
+                    # a chunk reads its 12,000 candidates' applicants in tens of ms by key).
                     select(Applicant.ethnic_category)
                     .where(Applicant.id == Application.applicant_id)
                     .scalar_subquery(),
