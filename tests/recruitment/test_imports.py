@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import DatabaseError
 
+from app import bulk
 from app.csvimport import ImportRefused
 from app.recruitment import files, imports
 from app.recruitment.models import Applicant, Application, Batch, Panel, PanelMember, Vacancy
@@ -139,6 +140,23 @@ def test_an_import_raises_posts_to_the_number_appointed(db, organisation):
         "test",
     )
     assert Vacancy.query.one().posts == 2
+
+
+def test_appointments_from_a_batch_count_toward_the_posts_of_their_vacancy(db, organisation):
+    imports.import_recruitment(
+        organisation,
+        (
+            HEADER
+            + "V-7,B-1,Nurse,5,,P-1,A,Y,Y,Y,2026-01-05,N\n"
+            + "V-7,B-1,Nurse,5,,P-2,N,Y,Y,Y,2026-01-05,N\n"
+            + "V-8,B-1,Nurse,5,,P-3,N,Y,Y,Y,2026-01-05,N\n"
+            + ",B-1,Nurse,5,,P-4,N,Y,Y,N,2026-01-05,N\n"
+        ).encode(),
+        "a.csv",
+        "test",
+    )
+    posts = dict(db.session.execute(select(Vacancy.reference, Vacancy.posts)).all())
+    assert posts == {"V-7": 2, "V-8": 1}
 
 
 def test_appointed_without_shortlisting_is_refused(db, organisation):
@@ -338,3 +356,84 @@ def test_an_application_is_of_an_applicant_of_its_own_organisation(trust, db):
     with pytest.raises(DatabaseError, match=r"(?i)foreign key"):
         db.session.flush()
     db.session.rollback()
+
+
+def test_new_applicants_are_numbered_in_the_order_the_file_first_names_them(db, organisation):
+    imports.import_recruitment(
+        organisation,
+        (
+            HEADER
+            + "V-1,,Nurse,5,,Z-9,A,N,N,N,,N\n"
+            + "V-1,,Nurse,5,,A-1,99,N,N,N,,N\n"
+            + "V-2,,Nurse,5,,M-5,N,N,N,N,,N\n"
+            + "V-2,,Nurse,5,,A-1,C,N,N,N,,N\n"
+            + "V-2,,Nurse,5,,B-2,,N,N,N,,N\n"
+        ).encode(),
+        "a.csv",
+        "test",
+    )
+    found = db.session.execute(
+        select(Applicant.reference, Applicant.ethnic_category).order_by(Applicant.id)
+    ).all()
+    # A-1's first rows said 99: the category a later row gives is theirs.
+    assert found == [("Z-9", "A"), ("A-1", "C"), ("M-5", "N"), ("B-2", "99")]
+
+
+_FIRST = (
+    HEADER
+    + "V-1,,Nurse,5,,P-1,99,Y,Y,N,2026-01-05,N\n"
+    + "V-1,,Nurse,5,,P-2,A,Y,Y,Y,2026-01-05,N\n"
+    + "V-1,,Nurse,5,,P-3,M,N,N,N,2026-01-05,N\n"
+    + "V-2,,Porter,2,,P-1,,N,N,N,,N\n"
+    + "V-2,,Porter,2,,P-4,N,N,N,N,,N\n"
+    + "V-3,B-1,Nurse,5,,P-5,A,Y,Y,Y,2026-01-06,N\n"
+    + ",B-1,Nurse,5,,P-6,M,Y,Y,N,2026-01-06,N\n"
+)
+# Changed outcomes, a known person's category given at last (on a later row than their first),
+# new people between known ones, a new vacancy's applications among old ones.
+_SECOND = (
+    HEADER
+    + "V-1,,Nurse,5,,P-1,99,Y,Y,N,2026-01-05,N\n"
+    + "V-1,,Nurse,5,,P-2,A,Y,Y,Y,2026-01-05,N\n"
+    + "V-1,,Nurse,5,,P-3,M,Y,N,N,2026-01-05,N\n"
+    + "V-4,,Clerk,3,,N-1,C,N,N,N,,N\n"
+    + "V-4,,Clerk,3,,N-2,A,N,N,N,,N\n"
+    + "V-2,,Porter,2,,P-1,D,N,N,N,,N\n"
+    + "V-2,,Porter,2,,P-4,N,N,N,N,,N\n"
+    + "V-4,,Clerk,3,,N-3,99,N,N,N,,N\n"
+    + "V-3,B-1,Nurse,5,,P-5,A,Y,Y,Y,2026-01-06,N\n"
+    + ",B-1,Nurse,5,,P-6,M,Y,Y,N,2026-01-06,N\n"
+    + "V-4,,Clerk,3,,P-4,N,N,N,N,,N\n"
+)
+
+
+def _imported(db, organisation) -> tuple:
+    counts = []
+    for text in (_FIRST, _SECOND):
+        record = imports.import_recruitment(organisation, text.encode(), "r.csv", "test")
+        counts.append((record.rows_added, record.rows_updated, record.rows_unchanged))
+    people = sorted(
+        db.session.execute(
+            select(Applicant.reference, Applicant.ethnic_category).where(
+                Applicant.organisation_id == organisation.id
+            )
+        ).all()
+    )
+    return counts, people, _applications(db, organisation.id)
+
+
+def test_applying_a_chunk_at_a_time_writes_what_applying_it_whole_does(
+    db, organisation, monkeypatch
+):
+    """New people's applications go out in one stream across chunks; a chunk naming someone
+    already there stops it to read their applications. Chunks of two rows cross every one of
+    those boundaries, and must write and count exactly what one chunk does."""
+    whole = _imported(db, organisation)
+    # P-1 given a category at last: both their rows count as updated, whichever chunk.
+    assert whole[0] == [(7, 0, 0), (4, 3, 4)]
+    assert ("P-1", "D") in whole[1]
+
+    every = bulk.chunks
+    monkeypatch.setattr(bulk, "chunks", lambda values, size=2: every(values, 2))
+    other = workforce.create_organisation("RYY", "Other NHS Trust")
+    assert _imported(db, other) == whole
