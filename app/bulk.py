@@ -122,9 +122,13 @@ def mapping(key, value, *where, group_by=None) -> dict:
 
 
 @contextlib.contextmanager
-def read_ahead(key, value, *where) -> Iterator[tuple[dict, Callable[[], bool]]]:
-    """`mapping(key, value, *where)` read before an import's transaction begins, and a function
-    that says, once it has begun, whether the rows read are still as they are now.
+def read_ahead(
+    key, value, *where, before=None, enough=None
+) -> Iterator[tuple[dict | None, Callable[[], bool], list[tuple] | None]]:
+    """`mapping(key, value, *where)` read before an import's transaction begins, a function
+    that says, once it has begun, whether what was read is still as it is now, and the rows of
+    `before` (a SELECT read first, in the same way), or None. When `enough(those rows)` is true
+    the mapping is not read at all (None).
 
     On SQLite an import opens no transaction until it has read its file, so a background job's
     progress writer can commit meanwhile (imports begin IMMEDIATE: a transaction open while the
@@ -133,19 +137,33 @@ def read_ahead(key, value, *where) -> Iterator[tuple[dict, Callable[[], bool]]]:
     committed since (PRAGMA data_version) or, when one has, when reading them again finds them
     the same. On PostgreSQL, or when the session's transaction has already begun, they are read
     in it (the one the import writes in)."""
-    if _postgresql() or db.session().in_transaction():
-        yield mapping(key, value, *where), lambda: True
-        return
-    sql = _mapping_sql(key, value, where)
-    with db.engine.connect() as beside:
+    in_session = _postgresql() or db.session().in_transaction()
+    if in_session:
+        earlier = fetch_all(before) if before is not None else None
+    else:
+        beside = db.engine.connect()
         driver = beside.connection.dbapi_connection
         version = _data_version(driver)
-        found = _fetch_mapping(driver, sql)
+        earlier = _fetch_rows(driver, _literal_sql(before)) if before is not None else None
+    try:
+        if enough is not None and enough(earlier):
+            found = None
+        elif in_session:
+            found = mapping(key, value, *where)
+        else:
+            found = _fetch_mapping(driver, _mapping_sql(key, value, where))
 
         def still_current() -> bool:
-            return _data_version(driver) == version or mapping(key, value, *where) == found
+            if in_session or _data_version(driver) == version:
+                return True
+            if found is None:
+                return fetch_all(before) == earlier
+            return mapping(key, value, *where) == found
 
-        yield found, still_current
+        yield found, still_current, earlier
+    finally:
+        if not in_session:
+            beside.close()
 
 
 def _mapping_sql(key, value, where, group_by=None) -> str:
@@ -165,9 +183,13 @@ def fetch_all(statement) -> list[tuple]:
     text), as the driver's tuples: SQLAlchemy's Row objects cost more than the fetch when a
     national import's trigger reads half a million candidates."""
     connection = db.session.connection()
-    cursor = connection.connection.dbapi_connection.cursor()
+    return _fetch_rows(connection.connection.dbapi_connection, _literal_sql(statement))
+
+
+def _fetch_rows(driver, sql: str) -> list[tuple]:
+    cursor = driver.cursor()
     try:
-        cursor.execute(_literal_sql(statement))
+        cursor.execute(sql)
         return cursor.fetchall()
     finally:
         cursor.close()

@@ -55,6 +55,9 @@ class DataImport(_Counted, FoundationModel):
     # How the file's dates were read ("dates read as DD/MM/YYYY (UK)"), so nobody has to guess
     # whether 01/09/2016 became September or January.
     date_formats: Mapped[str | None] = mapped_column(String(80))
+    # Staff extracts only: BLAKE2 of the organisation's code and the file's bytes (migration
+    # 0026_file_digest).
+    file_digest: Mapped[str | None] = mapped_column(String(32))
 
     imported_by = relationship("User")
 
@@ -99,6 +102,7 @@ class ImportRecord(_Counted):
     __slots__ = (
         "as_at",
         "date_formats",
+        "file_digest",
         "filename",
         "id",
         "imported_at",
@@ -124,6 +128,7 @@ def begin_import(
     actor,
     as_at: date | None = None,
     date_formats: str | None = None,
+    file_digest: str | None = None,
 ) -> ImportRecord:
     """`start_import` as SQL: the row written, its id known, no mapped object."""
     record = ImportRecord(
@@ -135,6 +140,7 @@ def begin_import(
         imported_at=utcnow(),
         as_at=as_at,
         date_formats=date_formats,
+        file_digest=file_digest,
         rows_added=0,
         rows_updated=0,
         rows_unchanged=0,

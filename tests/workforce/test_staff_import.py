@@ -331,3 +331,114 @@ def test_the_command_sets_up_no_mapper(tmp_path, examples):
         assert done.returncode == 0, done.stderr
         if args is not recruitment:
             assert done.stdout.strip().splitlines()[-1] == "not configured", (args, done.stderr)
+
+
+# The same file again (migration 0026_file_digest): not read row by row when every record is
+# still as that file left it, and read row by row whenever one is not.
+
+
+@pytest.fixture
+def rows_read(monkeypatch):
+    """How many times the staff file was read row by row."""
+    reads = []
+    real = services.parse_staff_file
+
+    def counted(*args, **kwargs):
+        reads.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "parse_staff_file", counted)
+    return reads
+
+
+def _import(db, organisation, data: bytes, filename="staff.csv"):
+    record = services.import_staff(organisation, data, filename, "test")
+    db.session.commit()
+    return record
+
+
+def test_the_same_file_again_is_not_read_row_by_row(db, organisation, examples, rows_read):
+    data = (examples / "staff.csv").read_bytes()
+    first = _import(db, organisation, data)
+    before = [(s.id, s.updated_at, s.row_digest) for s in Staff.query.order_by(Staff.id)]
+    second = _import(db, organisation, data, "again.csv")
+    assert rows_read == [1]
+    assert (second.rows_added, second.rows_updated, second.rows_unchanged) == (0, 0, 9)
+    # Described as the file read row by row described it, dates included.
+    assert second.summary == f"9 rows: 0 added, 0 updated, 9 unchanged; {first.date_formats}"
+    assert [(s.id, s.updated_at, s.row_digest) for s in Staff.query.order_by(Staff.id)] == before
+    kept = db.session.get(DataImport, second.id)
+    assert kept.file_digest == db.session.get(DataImport, first.id).file_digest
+    assert kept.rows_unchanged == 9 and kept.filename == "again.csv"
+
+
+def test_a_record_changed_since_makes_the_same_file_read_again(
+    db, organisation, examples, rows_read
+):
+    data = (examples / "staff.csv").read_bytes()
+    _import(db, organisation, data)
+    person = Staff.query.filter_by(staff_number="20000003").one()
+    person.full_name = "Changed on a page"
+    db.session.commit()
+    again = _import(db, organisation, data)
+    assert len(rows_read) == 2
+    assert (again.rows_added, again.rows_updated, again.rows_unchanged) == (0, 1, 8)
+    assert Staff.query.filter_by(staff_number="20000003").one().full_name != "Changed on a page"
+
+
+def test_a_record_removed_since_is_added_again_by_the_same_file(
+    db, organisation, examples, rows_read
+):
+    data = (examples / "staff.csv").read_bytes()
+    _import(db, organisation, data)
+    db.session.execute(Staff.__table__.delete().where(Staff.staff_number == "20000009"))
+    db.session.commit()
+    again = _import(db, organisation, data)
+    assert len(rows_read) == 2
+    assert (again.rows_added, again.rows_updated, again.rows_unchanged) == (1, 0, 8)
+
+
+def test_only_the_latest_import_of_the_very_same_bytes_counts(db, organisation, rows_read):
+    one = (
+        HEADER
+        + "1,Asha Patel,H,Band 7,Clinical non-medical,,,\n"
+        + "2,Bo Lee,A,Band 6,Clinical non-medical,,,\n"
+    )
+    other_bytes = one.replace("\n", "\r\n")  # the same rows, other line endings
+    _import(db, organisation, one.encode())
+    assert _import(db, organisation, other_bytes.encode()).rows_unchanged == 2
+    assert len(rows_read) == 2
+    # The latest import read other bytes: this file is read row by row, and changes nothing.
+    assert _import(db, organisation, one.encode()).rows_unchanged == 2
+    assert len(rows_read) == 3
+    assert _import(db, organisation, one.encode()).rows_unchanged == 2
+    assert len(rows_read) == 3
+
+
+def test_the_same_file_for_another_organisation_is_read_row_by_row(
+    db, organisation, examples, rows_read
+):
+    data = (examples / "staff.csv").read_bytes().replace(b"RAB", b"")
+    _import(db, organisation, data)
+    other = factories.OrganisationFactory(code="RZZ")
+    db.session.commit()
+    elsewhere = _import(db, other, data)
+    assert len(rows_read) == 2
+    assert (elsewhere.rows_added, elsewhere.rows_unchanged) == (9, 0)
+
+
+def test_the_same_file_still_has_its_extract_date_checked(db, organisation, examples, rows_read):
+    from datetime import timedelta
+
+    from app.timeutil import today_london
+
+    data = (examples / "staff.csv").read_bytes()
+    services.import_staff(organisation, data, "staff.csv", "test", as_at=today_london())
+    db.session.commit()
+    with pytest.raises(ImportRefused) as refused:
+        services.import_staff(
+            organisation, data, "staff.csv", "test", as_at=today_london() - timedelta(days=1)
+        )
+    db.session.rollback()
+    assert "already been imported" in str(refused.value.problems[0])
+    assert rows_read == [1]
