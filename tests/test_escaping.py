@@ -283,6 +283,7 @@ NOT_USER_TEXT = {
     "throttle_counter.key_hash": "a hash the app derives",
     "figure_version.token": "a random token the app sets on every commit that writes, never shown",
     "staff.row_digest": "a digest the import derives from a row, never shown",
+    "data_import.file_digest": "a digest the staff import derives from the file, never shown",
     "audit_checkpoint.head": "an HMAC the app computes",
     "audit_checkpoint.mac": "an HMAC the app computes",
     "import_job.kind": _CODE,
