@@ -13,6 +13,7 @@ jobs and every other method begin IMMEDIATE. A write in a deferred transaction i
 test (so a GET that writes unmarked is found) and a warning otherwise.
 """
 
+import itertools
 import logging
 import re
 
@@ -92,6 +93,15 @@ def _postgresql_on_connect(dbapi_connection, _record) -> None:
     dbapi_connection.autocommit = autocommit
 
 
+_serials = itertools.count()
+
+
+def _request_serial() -> int:
+    """This request's number, never another's: the id() of a request that has ended can be a
+    later request's, which then passed for the one that began a read (a test failed so)."""
+    return request.environ.setdefault("wres.request_serial", next(_serials))
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
     if connection.dialect.name != "sqlite":
@@ -99,7 +109,7 @@ def _sqlite_begin(connection) -> None:
     deferred = _reads_only()
     # Which request began it: under test one request's transaction can outlive it (the test's
     # own app context keeps the session open), and only that request is bound to read.
-    connection.info[_DEFERRED] = id(request._get_current_object()) if deferred else None
+    connection.info[_DEFERRED] = _request_serial() if deferred else None
     connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
@@ -108,7 +118,7 @@ def _sqlite_no_write_in_read(connection, _cursor, statement, *_rest) -> None:
     began = connection.info.get(_DEFERRED)
     if began is None or connection.dialect.name != "sqlite" or not _WRITE.match(statement):
         return
-    if not has_request_context() or id(request._get_current_object()) != began:
+    if not has_request_context() or _request_serial() != began:
         return
     message = (
         f"{request.method} {request.path} writes in a read transaction: mark its view "
