@@ -65,19 +65,8 @@ class DataImport(_Counted, FoundationModel):
 def finish_import(record: DataImport, actor, changes=None, **detail) -> DataImport:
     """Flush the import's changes and put it in the audit trail with its counts: one entry per
     import, with the per-row changes (an `audit.ChangeLog`) as its compressed attachment."""
-    from app import audit
-
     db.session.flush()
-    # Imports write with multi-row statements past the ORM: objects loaded before are stale.
-    db.session.expire_all()
-    summary = _audit_summary(record, detail)
-    action = f"{record.kind}.imported"
-    if changes is not None and changes.rows:
-        audit.record_with_changes(
-            record.organisation_id, actor, action, "data_import", record.id, summary, changes
-        )
-    else:
-        audit.record(record.organisation_id, actor, action, "data_import", record.id, summary)
+    _audit_import(record, actor, changes, detail, mapped=True)
     return record
 
 
@@ -156,8 +145,6 @@ def begin_import(
 
 def end_import(record: ImportRecord, actor, changes=None, **detail) -> ImportRecord:
     """`finish_import` for an ImportRecord: its counts written, and the same audit entry."""
-    from app import audit
-
     table = DataImport.__table__
     db.session.flush()
     db.session.execute(
@@ -169,17 +156,25 @@ def end_import(record: ImportRecord, actor, changes=None, **detail) -> ImportRec
             rows_unchanged=record.rows_unchanged,
         )
     )
+    _audit_import(record, actor, changes, detail, mapped=False)
+    return record
+
+
+def _audit_import(record, actor, changes, detail: dict, mapped: bool) -> None:
+    """The import's one audit entry, with its change lines attached when it has any: as a
+    mapped AuditEvent (`audit.record`) or as SQL (`audit.append`, for imports that touch no
+    mapped object)."""
+    from app import audit
+
     # Imports write with multi-row statements past the ORM: objects loaded before are stale.
     db.session.expire_all()
+    entry = (record.organisation_id, actor, f"{record.kind}.imported", "data_import", record.id)
     summary = _audit_summary(record, detail)
-    action = f"{record.kind}.imported"
     if changes is not None and changes.rows:
-        audit.append_with_changes(
-            record.organisation_id, actor, action, "data_import", record.id, summary, changes
-        )
+        attach = audit.record_with_changes if mapped else audit.append_with_changes
+        attach(*entry, summary, changes)
     else:
-        audit.append(record.organisation_id, actor, action, "data_import", record.id, summary)
-    return record
+        (audit.record if mapped else audit.append)(*entry, summary)
 
 
 def _audit_summary(record, detail: dict) -> dict:

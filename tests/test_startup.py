@@ -226,21 +226,27 @@ def test_a_command_closes_its_database_and_leaves_its_heap_uncollected(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["startup.sqlite3"]
 
 
+# A script's start: the app as the `flask` command builds it, its database migrated, with one
+# organisation (RAB).
+_MIGRATED_WITH_RAB = (
+    "from app import create_app\n"
+    "app = create_app('development', views_on_demand=True)\n"
+    "from app.extensions import db\n"
+    "import flask_migrate\n"
+    "with app.app_context():\n"
+    f"    flask_migrate.upgrade(directory={str(ROOT / 'migrations')!r})\n"
+    "    from app.workforce.services import create_organisation\n"
+    "    create_organisation('RAB', 'Trust')\n"
+    "    db.session.commit()\n"
+)
+
+
 def test_a_command_tells_every_listener_of_what_it_did(tmp_path, examples):
     # Under the `flask` command the justification feature is never imported unless something
     # calls it: when it registered its listeners as it was imported, `flask recruitment import`
     # recorded interviewed BME applicants not appointed and asked no justification for them.
     script = (
-        "from app import create_app\n"
-        "app = create_app('development', views_on_demand=True)\n"
-        "from app.extensions import db\n"
-        "import flask_migrate\n"
-        "with app.app_context():\n"
-        f"    flask_migrate.upgrade(directory={str(ROOT / 'migrations')!r})\n"
-        "    from app.workforce.services import create_organisation\n"
-        "    create_organisation('RAB', 'Trust')\n"
-        "    db.session.commit()\n"
-        "runner = app.test_cli_runner()\n"
+        _MIGRATED_WITH_RAB + "runner = app.test_cli_runner()\n"
         "for kind in ('staff', 'recruitment'):\n"
         f"    path = {str(examples)!r} + f'/{{kind}}.csv'\n"
         "    result = runner.invoke(args=[kind, 'import', path, '--org', 'RAB'])\n"
@@ -260,18 +266,7 @@ def test_a_staff_import_configures_no_mapper(tmp_path, examples):
     # foundation's tables (extensions.FoundationModel), and those as SQL, never a mapped class's
     # attribute nor a mapped object, so not even the foundation's registry is configured
     # (tests/workforce/test_staff_import.py checks a re-import and a panel import too).
-    migrate = (
-        "from app import create_app\n"
-        "app = create_app('development', views_on_demand=True)\n"
-        "from app.extensions import db\n"
-        "import flask_migrate\n"
-        "with app.app_context():\n"
-        f"    flask_migrate.upgrade(directory={str(ROOT / 'migrations')!r})\n"
-        "    from app.workforce.services import create_organisation\n"
-        "    create_organisation('RAB', 'Trust')\n"
-        "    db.session.commit()\n"
-        "print('ready')\n"
-    )
+    migrate = _MIGRATED_WITH_RAB + "print('ready')\n"
     assert _python(migrate, tmp_path) == "ready"
     staff_file = str(examples / "staff.csv")
     script = (
