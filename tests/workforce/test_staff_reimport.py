@@ -219,6 +219,30 @@ def test_another_organisations_code_is_refused_when_every_digest_matches(
     )
 
 
+def _someone_writes_first(db, monkeypatch, step: str) -> list[str]:
+    """services.<step> first commits, on a connection of its own, a change to staff number 2
+    (the writes left to make are returned)."""
+    real = getattr(services, step)
+    writes = ["UPDATE staff SET full_name = 'T Walsh' WHERE staff_number = '2'"]
+
+    def written_first(*args, **kwargs):
+        if writes:
+            with db.engine.begin() as connection:
+                connection.execute(text(writes.pop()))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, step, written_first)
+    return writes
+
+
+def _read_again_and_restored(db, result, rows_read) -> None:
+    assert rows_read == ["2"]
+    assert (result.rows_updated, result.rows_unchanged) == (1, 3)
+    assert (
+        db.session.scalar(select(Staff.full_name).where(Staff.staff_number == "2")) == "Tom Walsh"
+    )
+
+
 def test_a_record_changed_while_the_same_file_is_checked_is_read_again(
     db, organisation, rows_read, monkeypatch
 ):
@@ -228,25 +252,11 @@ def test_a_record_changed_while_the_same_file_is_checked_is_read_again(
     if db.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL reads the latest import in the import's own transaction")
     _import(db, organisation, FILE)
-    same_file = services._the_same_file
-    writes = ["UPDATE staff SET full_name = 'T Walsh' WHERE staff_number = '2'"]
-
-    def checked_while_someone_writes(*args):
-        found = same_file(*args)
-        if writes:
-            with db.engine.begin() as connection:
-                connection.execute(text(writes.pop()))
-        return found
-
-    monkeypatch.setattr(services, "_the_same_file", checked_while_someone_writes)
+    writes = _someone_writes_first(db, monkeypatch, "_the_same_file")
     rows_read.clear()
     result = _import(db, organisation, FILE)
     assert not writes
-    assert rows_read == ["2"]
-    assert (result.rows_updated, result.rows_unchanged) == (1, 3)
-    assert (
-        db.session.scalar(select(Staff.full_name).where(Staff.staff_number == "2")) == "Tom Walsh"
-    )
+    _read_again_and_restored(db, result, rows_read)
 
 
 def test_the_digest_is_stable_and_names_the_file_layout():
@@ -270,23 +280,11 @@ def test_a_record_changed_while_the_file_is_read_is_read_again(
     if db.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL reads the digests in the import's own transaction")
     _import(db, organisation, FILE)
-    read_file = services.parse_staff_file
-    writes = ["UPDATE staff SET full_name = 'T Walsh' WHERE staff_number = '2'"]
-
-    def read_while_someone_writes(*args, **kwargs):
-        if writes:
-            with db.engine.begin() as connection:
-                connection.execute(text(writes.pop()))
-        return read_file(*args, **kwargs)
-
-    monkeypatch.setattr(services, "parse_staff_file", read_while_someone_writes)
+    writes = _someone_writes_first(db, monkeypatch, "parse_staff_file")
     rows_read.clear()
     assert not db.session().in_transaction()
     # Other line endings: the same rows in other bytes, so the file is read row by row (the very
     # same bytes are not, test_a_record_changed_while_the_same_file_is_checked_is_read_again).
     result = _import(db, organisation, FILE.replace("\n", "\r\n"))
-    assert rows_read == ["2"]
-    assert (result.rows_updated, result.rows_unchanged) == (1, 3)
-    assert (
-        db.session.scalar(select(Staff.full_name).where(Staff.staff_number == "2")) == "Tom Walsh"
-    )
+    assert not writes
+    _read_again_and_restored(db, result, rows_read)
